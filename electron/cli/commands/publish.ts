@@ -1,0 +1,115 @@
+import { createReadStream } from 'node:fs';
+import { access } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { UplinkError } from '../../engine/errors.js';
+import { paceByTimestamps } from '../../engine/flv/pace.js';
+import { readFlvTags } from '../../engine/flv/reader.js';
+import { FanOut } from '../../engine/outputs/fanout.js';
+import { type RtmpTarget, parseRtmpUrl } from '../../engine/rtmp/url.js';
+import { StatusLine, formatBitrate } from '../status-line.js';
+
+interface PublishOptions {
+  to: string[];
+  key: string[];
+  fast?: boolean;
+  timeout: string;
+}
+
+export function registerPublish(program: Command, setExitCode: (code: number) => void): void {
+  program
+    .command('publish')
+    .description('publish an FLV file (H.264/AAC, as FFmpeg writes it) to one or more RTMP(S) servers')
+    .argument('<file>', 'the .flv file to send')
+    .requiredOption('--to <url>', 'destination rtmp[s]://host[:port]/app/KEY (repeat for several)', collect, [])
+    .option('--key <key>', 'stream key of the --to server URL of the same rank (repeatable)', collect, [])
+    .option('--fast', 'send as fast as the link allows instead of in real time')
+    .option('--timeout <seconds>', 'time allowed for each connection step', '10')
+    .addHelpText(
+      'after',
+      '\nExit status 0 only when every destination got every tag and unpublished cleanly.\n' +
+        'Example: uplink publish show.flv --to rtmp://live.twitch.tv/app/KEY --to rtmps://a.rtmps.youtube.com/live2/KEY',
+    )
+    .action(async (file: string, options: PublishOptions) => {
+      setExitCode(await publishFile(file, options));
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Each --to URL carries its key, or, when --key is given, each --to is a server URL and gets the --key of the same rank. */
+export function targetsFromOptions(urls: readonly string[], keys: readonly string[]): RtmpTarget[] {
+  if (keys.length === 0) return urls.map((url) => parseRtmpUrl(url));
+  if (keys.length !== urls.length) {
+    throw new UplinkError('INVALID_ARGUMENT', `give one --key per --to (${urls.length} --to, ${keys.length} --key), or put each key in its URL`);
+  }
+  return urls.map((url, i) => parseRtmpUrl(url, keys[i]));
+}
+
+async function publishFile(file: string, options: PublishOptions): Promise<number> {
+  const timeoutMs = Number(options.timeout) * 1000;
+  if (!(timeoutMs > 0)) throw new UplinkError('INVALID_ARGUMENT', '--timeout must be a number of seconds above 0');
+  const targets = targetsFromOptions(options.to, options.key);
+  try {
+    await access(file);
+  } catch {
+    throw new UplinkError('FILE_NOT_FOUND', `cannot read ${file}: no such file`);
+  }
+
+  const status = new StatusLine();
+  const failures = new Map<RtmpTarget, UplinkError>();
+  const fanOut = new FanOut(targets, { timeoutMs });
+  fanOut.on('destinationFailed', (target, err) => {
+    if (failures.has(target)) return;
+    failures.set(target, err);
+    status.clear();
+    process.stderr.write(`uplink: ${target.display}: ${err.message}\n`);
+  });
+
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let inputError: UplinkError | undefined;
+  let interrupted = false;
+  const startedAt = performance.now();
+  let mediaMs = 0;
+  try {
+    if (await fanOut.start()) {
+      const tags = readFlvTags(createReadStream(file, { highWaterMark: 1024 * 1024 }));
+      const timer = setInterval(() => {
+        const seconds = (performance.now() - startedAt) / 1000;
+        const bytes = fanOut.publishers.reduce((sum, p) => sum + p.mediaBytesSent, 0);
+        status.update(`publishing ${(mediaMs / 1000).toFixed(1)} s of media to ${fanOut.live().length}/${targets.length} destinations, ${formatBitrate((bytes * 8) / seconds)}`);
+      }, 250);
+      try {
+        for await (const tag of options.fast ? tags : paceByTimestamps(tags, abort.signal)) {
+          if (abort.signal.aborted) break;
+          mediaMs = tag.timestamp;
+          await fanOut.push(tag);
+          if (fanOut.live().length === 0) break;
+        }
+      } catch (err) {
+        if (abort.signal.aborted) interrupted = true;
+        else inputError = err instanceof UplinkError ? err : new UplinkError('INPUT_FAILED', `cannot read ${file}: ${String(err)}`);
+      } finally {
+        clearInterval(timer);
+      }
+      interrupted ||= abort.signal.aborted;
+    }
+    await fanOut.finish();
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    status.clear();
+  }
+  if (inputError) process.stderr.write(`uplink: ${inputError.message}\n`);
+  if (interrupted) process.stderr.write('uplink: stopped before the end of the file\n');
+  const ok = failures.size === 0 && !inputError && !interrupted;
+  if (ok) {
+    const seconds = (performance.now() - startedAt) / 1000;
+    process.stderr.write(`uplink: published ${(mediaMs / 1000).toFixed(1)} s of media to ${targets.length} destination(s) in ${seconds.toFixed(1)} s\n`);
+  }
+  return ok ? 0 : 1;
+}

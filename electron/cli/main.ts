@@ -1,0 +1,39 @@
+import { Command, CommanderError } from 'commander';
+import { UplinkError, errorMessage } from '../engine/errors.js';
+import { redact } from '../engine/log.js';
+import { registerPublish } from './commands/publish.js';
+
+/**
+ * The `uplink` command line. Each sub-command lives in `commands/` and registers itself on the program;
+ * its action returns the process exit code. Errors reach the user as one redacted line.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = new Command('uplink')
+    .description('Uplink: live-stream to Twitch, YouTube, Facebook, Kick or any RTMP(S) server.')
+    .version(await version(), '-V, --version')
+    .exitOverride()
+    .showHelpAfterError('(run uplink --help for usage)')
+    .configureOutput({ outputError: (text, write) => write(redact(text)) });
+
+  let exitCode = 0;
+  const setExitCode = (code: number): void => {
+    exitCode = code;
+  };
+  registerPublish(program, setExitCode);
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    const prefix = err instanceof UplinkError ? '' : 'unexpected error: ';
+    process.stderr.write(`uplink: ${prefix}${redact(errorMessage(err))}\n`);
+    return 1;
+  }
+}
+
+async function version(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}

@@ -1,0 +1,250 @@
+import { EventEmitter } from 'node:events';
+import { UplinkError } from '../errors.js';
+import type { FlvTag } from '../flv/reader.js';
+import { encodeAmf0 } from './amf0.js';
+import { MessageType } from './messages.js';
+import { type PublishSessionOptions, RtmpPublishSession } from './session.js';
+import type { RtmpTarget } from './url.js';
+
+/** One audio, video or data message on its way to a server. */
+export interface MediaMessage {
+  typeId: number;
+  timestamp: number;
+  payload: Buffer;
+  keyframe: boolean;
+  /** When the message arrived on the input (process.hrtime.bigint()), for latency figures. */
+  arrivedAt?: bigint;
+}
+
+export interface QueueDepth {
+  /** Bytes not yet handed to the kernel: our queue plus the socket's own buffer. */
+  bytes: number;
+  /** Media time between the newest message sent to us and the oldest one not yet handed to the kernel. */
+  ms: number;
+  messages: number;
+}
+
+export interface PublisherOptions extends PublishSessionOptions {
+  /** `send` returns false above this many queued bytes: the caller should wait for 'drain'. */
+  highWaterBytes?: number;
+  /** Hard bound: past it the destination is failed rather than let memory grow. */
+  maxQueueBytes?: number;
+  /** Hard bound in media time. */
+  maxQueueMs?: number;
+  /** Called when a message's last byte was handed to the kernel. */
+  onWritten?: (message: MediaMessage) => void;
+}
+
+export type PublisherState = 'offline' | 'connecting' | 'live' | 'stopping' | 'failed';
+
+interface PublisherEvents {
+  drain: [];
+  /** The destination failed after it was live (connection lost, server error, too slow). */
+  error: [UplinkError];
+}
+
+/** The socket buffer is kept small so that queue depth is measured here, where policy can act on it. */
+const SOCKET_HIGH_WATER = 128 * 1024;
+
+const SET_DATA_FRAME = encodeAmf0('@setDataFrame');
+/** AMF0 string "onMetaData": the script tag FFmpeg writes first. */
+const ON_METADATA = encodeAmf0('onMetaData');
+
+/**
+ * Publishes media messages to one destination through a queue bounded in bytes and in media time.
+ * It never blocks its caller: `send` only queues, and a destination that falls too far behind fails
+ * with a clear reason instead of holding memory.
+ */
+export class RtmpPublisher extends EventEmitter<PublisherEvents> {
+  state: PublisherState = 'offline';
+  messagesSent = 0;
+  mediaBytesSent = 0;
+  error: UplinkError | undefined;
+
+  private session: RtmpPublishSession | undefined;
+  private queue: Array<MediaMessage | undefined> = [];
+  private head = 0;
+  private queuedBytes = 0;
+  /** Messages handed to the socket but maybe still in its buffer: [end offset in session.bytesOut, timestamp]. */
+  private inSocket: Array<[number, number]> = [];
+  private inSocketHead = 0;
+  private newestTimestamp = 0;
+  private readonly lastTimestamp = new Map<number, number>();
+  private needsDrain = false;
+  private readonly highWaterBytes: number;
+  private readonly maxQueueBytes: number;
+  private readonly maxQueueMs: number;
+
+  constructor(
+    readonly target: RtmpTarget,
+    private readonly options: PublisherOptions = {},
+  ) {
+    super();
+    this.highWaterBytes = options.highWaterBytes ?? 4 * 1024 * 1024;
+    this.maxQueueBytes = options.maxQueueBytes ?? 64 * 1024 * 1024;
+    this.maxQueueMs = options.maxQueueMs ?? 30_000;
+  }
+
+  async start(): Promise<void> {
+    this.state = 'connecting';
+    try {
+      this.session = await RtmpPublishSession.publish(this.target, this.options);
+    } catch (err) {
+      this.state = 'failed';
+      this.error = err instanceof UplinkError ? err : new UplinkError('CONNECTION_FAILED', String(err));
+      throw this.error;
+    }
+    this.state = 'live';
+    this.session.on('drain', () => this.pump());
+    this.session.on('close', (err) => {
+      if (err && this.state !== 'failed') this.failWith(err);
+    });
+  }
+
+  /** Queues a message; false when the queue is above its high-water mark. */
+  send(message: MediaMessage): boolean {
+    if (this.state !== 'live' && this.state !== 'stopping') return false;
+    // Servers drop or reorder on timestamps that go back: keep each kind monotonic.
+    const last = this.lastTimestamp.get(message.typeId) ?? 0;
+    if (message.timestamp < last) message = { ...message, timestamp: last };
+    this.lastTimestamp.set(message.typeId, message.timestamp);
+    if (message.timestamp > this.newestTimestamp) this.newestTimestamp = message.timestamp;
+
+    this.queue.push(message);
+    this.queuedBytes += message.payload.length;
+    this.pump();
+    if ((this.state as PublisherState) === 'failed') return false;
+    const depth = this.queueDepth();
+    if (depth.bytes > this.maxQueueBytes || depth.ms > this.maxQueueMs) {
+      this.failWith(
+        new UplinkError(
+          'TOO_SLOW',
+          `${this.target.display} takes the stream slower than it is made (${Math.round(depth.ms / 1000)} s behind): check your upload speed or lower the bitrate`,
+        ),
+      );
+      return false;
+    }
+    const belowHighWater = depth.bytes < this.highWaterBytes;
+    if (!belowHighWater) this.needsDrain = true;
+    return belowHighWater;
+  }
+
+  /** Queues an FLV tag; onMetaData becomes `@setDataFrame` as ingest servers expect. */
+  sendTag(tag: FlvTag, arrivedAt?: bigint): boolean {
+    return this.send(flvTagToMessage(tag, arrivedAt));
+  }
+
+  queueDepth(): QueueDepth {
+    const session = this.session;
+    const socketBytes = session?.writableLength ?? 0;
+    let oldest: number | undefined;
+    if (session) {
+      const flushed = session.bytesOut - socketBytes;
+      while (this.inSocketHead < this.inSocket.length && this.inSocket[this.inSocketHead]![0] <= flushed) this.inSocketHead++;
+      if (this.inSocketHead > 1024 && this.inSocketHead * 2 > this.inSocket.length) {
+        this.inSocket = this.inSocket.slice(this.inSocketHead);
+        this.inSocketHead = 0;
+      }
+      oldest = this.inSocket[this.inSocketHead]?.[1];
+    }
+    oldest ??= this.queue[this.head]?.timestamp;
+    return {
+      bytes: this.queuedBytes + socketBytes,
+      ms: oldest === undefined ? 0 : Math.max(0, this.newestTimestamp - oldest),
+      messages: this.queue.length - this.head,
+    };
+  }
+
+  /** Sends everything queued, unpublishes and closes. Rejects when not every message reached the socket. */
+  async finish(timeoutMs = 10_000): Promise<void> {
+    if (this.state === 'failed') throw this.error;
+    const session = this.session;
+    if (!session) return;
+    this.state = 'stopping';
+    await new Promise<void>((resolve, reject) => {
+      const check = (): void => {
+        if (this.state === 'failed') return done(this.error);
+        if (this.head >= this.queue.length) done();
+      };
+      const timer = setTimeout(
+        () => done(new UplinkError('TIMEOUT', `${this.target.display} did not take the rest of the stream within ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
+      const done = (err?: UplinkError): void => {
+        clearTimeout(timer);
+        this.removeListener('drain', check);
+        this.removeListener('error', check);
+        if (err) reject(err);
+        else resolve();
+      };
+      this.on('drain', check);
+      this.on('error', check);
+      this.needsDrain = true;
+      check();
+    });
+    try {
+      await session.close(timeoutMs);
+      this.state = 'offline';
+    } catch (err) {
+      this.failWith(err instanceof UplinkError ? err : new UplinkError('CONNECTION_FAILED', String(err)));
+      throw this.error;
+    }
+  }
+
+  /** Drops the connection at once. */
+  abort(): void {
+    this.state = 'offline';
+    this.session?.destroy();
+  }
+
+  private pump(): void {
+    const session = this.session;
+    if (!session || !session.isLive) return;
+    const onWritten = this.options.onWritten;
+    while (this.head < this.queue.length && session.writableLength < SOCKET_HIGH_WATER) {
+      const message = this.queue[this.head]!;
+      this.queue[this.head++] = undefined; // let the payload be collected
+      this.queuedBytes -= message.payload.length;
+      session.sendMedia(message.typeId, message.timestamp, message.payload, onWritten && (() => onWritten(message)));
+      this.inSocket.push([session.bytesOut, message.timestamp]);
+      this.messagesSent++;
+      this.mediaBytesSent += message.payload.length;
+    }
+    if (this.head >= this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    if (this.needsDrain && this.queuedBytes + session.writableLength < this.highWaterBytes / 2) {
+      this.needsDrain = false;
+      this.emit('drain');
+    }
+  }
+
+  private failWith(error: UplinkError): void {
+    if (this.state === 'failed') return;
+    this.state = 'failed';
+    this.error = error;
+    this.queue = [];
+    this.head = 0;
+    this.queuedBytes = 0;
+    this.session?.destroy();
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+}
+
+export function flvTagToMessage(tag: FlvTag, arrivedAt?: bigint): MediaMessage {
+  let payload = tag.data;
+  if (tag.kind === 'script' && payload.subarray(0, ON_METADATA.length).equals(ON_METADATA)) {
+    payload = Buffer.concat([SET_DATA_FRAME, payload]);
+  }
+  return {
+    typeId: tag.kind === 'audio' ? MessageType.Audio : tag.kind === 'video' ? MessageType.Video : MessageType.DataAMF0,
+    timestamp: tag.timestamp,
+    payload,
+    keyframe: tag.video?.frameType === 'key',
+    arrivedAt,
+  };
+}
