@@ -75,6 +75,13 @@ const UserControlEventType = {
   PingResponse: 7,
 } as const;
 
+const STREAM_EVENT_NAMES = {
+  [UserControlEventType.StreamBegin]: 'StreamBegin',
+  [UserControlEventType.StreamEOF]: 'StreamEOF',
+  [UserControlEventType.StreamDry]: 'StreamDry',
+  [UserControlEventType.StreamIsRecorded]: 'StreamIsRecorded',
+} as const;
+
 function uint32(value: number, what: string): number {
   if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
     throw new RangeError(`${what} must be an unsigned 32-bit integer, got ${value}`);
@@ -168,9 +175,9 @@ function decodeUserControl(payload: Buffer): UserControlEvent {
     case UserControlEventType.StreamEOF:
     case UserControlEventType.StreamDry:
     case UserControlEventType.StreamIsRecorded: {
-      const type = (['StreamBegin', 'StreamEOF', 'StreamDry', '', 'StreamIsRecorded'] as const)[eventType];
+      const type = STREAM_EVENT_NAMES[eventType];
       need(payload, 6, `User control ${type}`);
-      return { type: type as 'StreamBegin', streamId: payload.readUInt32BE(2) };
+      return { type, streamId: payload.readUInt32BE(2) };
     }
     case UserControlEventType.SetBufferLength:
       need(payload, 10, 'User control SetBufferLength');

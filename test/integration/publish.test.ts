@@ -1,0 +1,176 @@
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UplinkError } from '../../electron/engine/errors.js';
+import { RtmpPublisher } from '../../electron/engine/rtmp/publisher.js';
+import { parseRtmpUrl } from '../../electron/engine/rtmp/url.js';
+import { makeFlvFixture } from '../helpers/fixtures.js';
+import { type ProbeResult, isMonotonic, packetsOf, probeFile } from '../helpers/probe.js';
+import { publishFlv, runUplink } from '../helpers/publish.js';
+import { type RtmpTestServer, freePort, startFfmpegListen, startNginxRtmp, startNodeMediaServer, startStunnel } from '../helpers/servers.js';
+
+let fixture: string;
+let expected: ProbeResult;
+
+beforeAll(async () => {
+  fixture = await makeFlvFixture({ seconds: 6, width: 640, height: 360, fps: 30 });
+  expected = await probeFile(fixture);
+});
+
+/** What a streamer checks on the server side: every frame, the right codecs and size, time moving forward. */
+function expectSameMedia(received: ProbeResult): void {
+  const video = received.streams.find((s) => s.codecType === 'video');
+  const audio = received.streams.find((s) => s.codecType === 'audio');
+  expect(video).toMatchObject({ codecName: 'h264', width: 640, height: 360 });
+  expect(audio).toMatchObject({ codecName: 'aac', sampleRate: 48000 });
+  expect(packetsOf(received, 'video')).toHaveLength(packetsOf(expected, 'video').length);
+  expect(packetsOf(received, 'audio')).toHaveLength(packetsOf(expected, 'audio').length);
+  expect(isMonotonic(packetsOf(received, 'video'))).toBe(true);
+  expect(isMonotonic(packetsOf(received, 'audio'))).toBe(true);
+  expect(packetsOf(received, 'video').filter((p) => p.key).length).toBe(packetsOf(expected, 'video').filter((p) => p.key).length);
+}
+
+describe.each([
+  ['nginx-rtmp', () => startNginxRtmp()],
+  ['node-media-server', () => startNodeMediaServer()],
+  ['ffmpeg -listen', () => startFfmpegListen({ app: 'live', key: 'ffmpeg-listen-key' })],
+])('publishing to %s', (_name, start) => {
+  let server: RtmpTestServer;
+  beforeAll(async () => {
+    server = await start();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('delivers every video and audio frame', async () => {
+    const key = server.name === 'ffmpeg-listen' ? 'ffmpeg-listen-key' : 'every-frame-key';
+    const [result] = await publishFlv(fixture, [server.url('live', key)]);
+    expect(result?.error).toBeUndefined();
+    expect(result?.ok).toBe(true);
+    expectSameMedia(await probeFile(await server.recording(key)));
+  });
+});
+
+describe('the uplink publish command', () => {
+  let nginx: RtmpTestServer;
+  let nms: RtmpTestServer;
+  beforeAll(async () => {
+    [nginx, nms] = await Promise.all([startNginxRtmp({ allowedKeys: ['good-key-1', 'good-key-2'] }), startNodeMediaServer()]);
+  });
+  afterAll(async () => {
+    await Promise.all([nginx?.stop(), nms?.stop()]);
+  });
+
+  it('publishes one file to two servers at once and exits 0', async () => {
+    const result = await runUplink(['publish', fixture, '--fast', '--to', nginx.url('live', 'good-key-1'), '--to', nms.url('live', 'cli-multi-key')]);
+    expect(result.stderr).toContain('published 6.');
+    expect(result.code).toBe(0);
+    expectSameMedia(await probeFile(await nginx.recording('good-key-1')));
+    expectSameMedia(await probeFile(await nms.recording('cli-multi-key')));
+  });
+
+  it('takes the key apart from the server URL', async () => {
+    const server = nginx.url('live', 'x').replace(/\/x$/, '');
+    const result = await runUplink(['publish', fixture, '--fast', '--to', server, '--key', 'good-key-2']);
+    expect(result.code).toBe(0);
+    expectSameMedia(await probeFile(await nginx.recording('good-key-2')));
+  });
+
+  it('paces in real time without --fast', async () => {
+    const short = await makeFlvFixture({ seconds: 2, width: 320, height: 180 });
+    const started = performance.now();
+    const result = await runUplink(['publish', short, '--to', nms.url('live', 'paced-key')]);
+    expect(result.code).toBe(0);
+    // Real time cannot be beaten: the last tag is due 2 s after the first.
+    expect(performance.now() - started).toBeGreaterThan(1900);
+  });
+
+  it('reports a refused key in one line without the key, keeps the other destination live, and exits 1', async () => {
+    const result = await runUplink(['publish', fixture, '--fast', '--to', nginx.url('live', 'wrong-secret-key'), '--to', nms.url('live', 'still-live-key')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/rtmp:\/\/127\.0\.0\.1:\d+\/live\/<redacted>: the server refused the stream key/);
+    expect(result.stderr).not.toContain('wrong-secret-key');
+    expect(result.stderr).not.toContain('still-live-key');
+    expectSameMedia(await probeFile(await nms.recording('still-live-key')));
+  });
+
+  it('says when nothing listens, and when the URL is wrong', async () => {
+    const port = await freePort();
+    const refused = await runUplink(['publish', fixture, '--to', `rtmp://127.0.0.1:${port}/live/refused-key`]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`127.0.0.1:${port} refused the connection`);
+    const badUrl = await runUplink(['publish', fixture, '--to', 'http://127.0.0.1/live/key']);
+    expect(badUrl.code).not.toBe(0);
+    expect(badUrl.stderr.trim().split('\n')).toHaveLength(1);
+    const missing = await runUplink(['publish', '/nonexistent/file.flv', '--to', nms.url('live', 'k3y-missing')]);
+    expect(missing.stderr).toContain('cannot read /nonexistent/file.flv');
+  });
+});
+
+describe('refusals and failures, in-process', () => {
+  it('maps a refused key on nginx-rtmp to KEY_REFUSED', async () => {
+    const nginx = await startNginxRtmp({ allowedKeys: ['only-this-key'] });
+    try {
+      const publisher = new RtmpPublisher(parseRtmpUrl(nginx.url('live', 'not-this-key')), { timeoutMs: 5000 });
+      const error = await publisher.start().catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(UplinkError);
+      expect((error as UplinkError).code).toBe('KEY_REFUSED');
+    } finally {
+      await nginx.stop();
+    }
+  });
+
+  it('says a server that is not RTMP is not RTMP, without waiting for a timeout', async () => {
+    const http = createServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const port = (http.address() as { port: number }).port;
+    try {
+      const publisher = new RtmpPublisher(parseRtmpUrl(`rtmp://127.0.0.1:${port}/live/key-http`), { timeoutMs: 20_000 });
+      const error = (await publisher.start().catch((err: unknown) => err)) as UplinkError;
+      expect(error.message).toMatch(/not speak RTMP|not an RTMP server|handshake/i);
+    } finally {
+      http.close();
+    }
+  });
+
+  it('times out a server that accepts and never answers', async () => {
+    const held: import('node:net').Socket[] = [];
+    const silent = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const publisher = new RtmpPublisher(parseRtmpUrl(`rtmp://127.0.0.1:${port}/live/key-silent`), { timeoutMs: 500 });
+      const error = (await publisher.start().catch((err: unknown) => err)) as UplinkError;
+      expect(error.code).toBe('TIMEOUT');
+    } finally {
+      for (const socket of held) socket.destroy();
+      silent.close();
+    }
+  });
+});
+
+describe('rtmps through a TLS terminator', () => {
+  let nginx: RtmpTestServer;
+  let tunnel: Awaited<ReturnType<typeof startStunnel>>;
+  beforeAll(async () => {
+    nginx = await startNginxRtmp();
+    tunnel = await startStunnel({ targetPort: nginx.port });
+  });
+  afterAll(async () => {
+    await tunnel?.stop();
+    await nginx?.stop();
+  });
+
+  it('publishes when the CA is trusted through NODE_EXTRA_CA_CERTS', async () => {
+    const result = await runUplink(['publish', fixture, '--fast', '--to', tunnel.url('live', 'tls-key')], { NODE_EXTRA_CA_CERTS: tunnel.caFile });
+    expect(result.stderr).toContain('published');
+    expect(result.code).toBe(0);
+    expectSameMedia(await probeFile(await nginx.recording('tls-key')));
+  });
+
+  it('refuses an untrusted certificate with a clear reason', async () => {
+    const result = await runUplink(['publish', fixture, '--fast', '--to', tunnel.url('live', 'tls-untrusted-key')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/the certificate of localhost is not trusted .*NODE_EXTRA_CA_CERTS/);
+  });
+});
