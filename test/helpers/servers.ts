@@ -71,18 +71,31 @@ export async function freePort(): Promise<number> {
 const liveChildren = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
+function killAllChildren(): void {
+  for (const child of liveChildren) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/**
+ * Vitest ends its fork workers with SIGTERM, which skips 'exit' handlers: kill the children on the usual
+ * termination signals too, then let the signal do what it would have done without us.
+ */
+function onTerminationSignal(signal: NodeJS.Signals): void {
+  killAllChildren();
+  process.removeListener(signal, onTerminationSignal);
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of liveChildren) {
-      try {
-        child.kill('SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  });
+  process.on('exit', killAllChildren);
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, onTerminationSignal);
 }
 
 interface TrackedChild {
@@ -248,6 +261,8 @@ rtmp {
   server {
     listen 127.0.0.1:${rtmpPort};
     chunk_size ${chunkSize};
+    # The default (1 MB) cuts publishers of high-bitrate 1080p, whose keyframes pass 1 MB.
+    max_message 16M;
     # GET puts the call's fields in the query string, where the http block below can read and log them.
     notify_method get;
 ${applications}

@@ -32,9 +32,9 @@ export interface VideoFormat {
   width: number;
   height: number;
   /**
-   * Frame rates the device reports for this size, ascending. DirectShow and AVFoundation report a range:
-   * then these are its two ends (one value when they are equal) and any rate between them is accepted.
-   * Absent when the listing does not say (V4L2).
+   * The frame-rate range the device reports for this format, ascending: its two ends, or one value when
+   * they are equal. DirectShow takes any rate inside; AVFoundation only the upper end (see formats.ts).
+   * Absent when the listing does not say (V4L2, screens).
    */
   fps?: number[];
 }

@@ -125,10 +125,8 @@ const RULES: readonly { reason: Exclude<FailureReason, 'killed' | 'unknown'>; pa
   {
     reason: 'encoder-failed',
     patterns: [
+      // Specific causes first, so that `detail` names the cause rather than the generic consequence.
       /Unknown encoder/i,
-      /Error selecting an encoder/i,
-      /Error while opening encoder/i,
-      /Could not open encoder/i,
       /No NVENC capable devices found/i,
       /Cannot load (?:nvcuda\.dll|libcuda\.so|libnvidia-encode|nvEncodeAPI)/i,
       /OpenEncodeSessionEx failed/i,
@@ -140,6 +138,9 @@ const RULES: readonly { reason: Exclude<FailureReason, 'killed' | 'unknown'>; pa
       /amfrt(?:64|32)\.dll failed to open/i,
       /AMF failed to initiali[sz]e/i,
       /cannot (?:create compression session|prepare encoder)/i,
+      /Error selecting an encoder/i,
+      /Error while opening encoder/i,
+      /Could not open encoder/i,
     ],
   },
   {

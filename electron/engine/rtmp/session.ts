@@ -6,6 +6,7 @@ import { type Amf0Object, type Amf0Value, decodeAmf0, encodeAmf0 } from './amf0.
 import { ChunkStreamReader, ChunkStreamWriter, type RtmpMessage } from './chunk.js';
 import { HandshakeReader, createC0C1, createC2, parseS0S1S2 } from './handshake.js';
 import {
+  ChunkStreamId,
   MessageType,
   controlMessage,
   decodeControlMessage,
@@ -17,8 +18,14 @@ import {
 import { type TransportOptions, describeSocketError, openTransport } from './transport.js';
 import type { RtmpTarget } from './url.js';
 
-/** Chunk streams we send on, as FFmpeg and OBS lay them out. */
-const CSID = { command: 3, audio: 4, data: 5, video: 6, stream: 8 } as const;
+/** Chunk streams we send on; stream-level commands go on their own, as FFmpeg sends them. */
+const CSID = {
+  command: ChunkStreamId.Command,
+  audio: ChunkStreamId.Audio,
+  data: ChunkStreamId.Data,
+  video: ChunkStreamId.Video,
+  stream: 8,
+} as const;
 
 export class RtmpSessionError extends UplinkError {}
 
@@ -194,10 +201,14 @@ export class RtmpPublishSession extends EventEmitter<SessionEvents> {
     this.streamId = streamId;
 
     this.phase = 'publish';
+    let publishTransaction = 0;
     await this.waitFor<void>('publish', timeoutMs, (resolve, reject) => {
       this.publishWaiter = { name: 'publish', resolve: () => resolve(), reject };
-      this.command(CSID.stream, this.streamId, 'publish', null, this.target.streamKey, 'live');
+      publishTransaction = this.command(CSID.stream, this.streamId, 'publish', null, this.target.streamKey, 'live');
+      // The answer is an onStatus, but some servers refuse with an _error on the transaction instead.
+      this.pending.set(publishTransaction, { name: 'publish', resolve: () => undefined, reject });
     });
+    this.pending.delete(publishTransaction);
     this.phase = 'live';
     this.log.info('publishing');
   }

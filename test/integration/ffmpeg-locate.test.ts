@@ -1,0 +1,168 @@
+import { chmodSync, copyFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { UplinkError } from '../../electron/engine/errors.js';
+import { findOnPath, locateFfmpeg, locateFfprobe } from '../../electron/engine/ffmpeg/locate.js';
+import { tmpDir } from '../helpers/fixtures.js';
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'ffmpeg');
+const SYSTEM_PATH = '/usr/bin:/bin';
+const noBundle = async (): Promise<string | null> => null;
+
+let root: string;
+
+/**
+ * A stand-in that replays the recorded listings of an FFmpeg release this machine does not have
+ * (4.2, 4.4, 6.1, 7.1): the real 5.1 is tested as itself below.
+ */
+function replayFfmpeg(dir: string, version: string, listings = version): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'ffmpeg');
+  const cat = (name: string) => `cat '${join(FIXTURES, name)}'`;
+  writeFileSync(
+    file,
+    [
+      '#!/bin/sh',
+      'for a in "$@"; do case "$a" in',
+      `  -version) ${cat(`version-${version}.txt`)}; exit 0;;`,
+      `  -encoders) ${cat(`encoders-${listings}.txt`)}; exit 0;;`,
+      `  -filters) ${cat(`filters-${listings}.txt`)}; exit 0;;`,
+      `  -formats) ${cat(`formats-${listings}.txt`)}; exit 0;;`,
+      'esac; done',
+      'exit 1',
+      '',
+    ].join('\n'),
+  );
+  chmodSync(file, 0o755);
+  return file;
+}
+
+function codeOf(promise: Promise<unknown>): Promise<UplinkError> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (err: unknown) => {
+      if (!(err instanceof UplinkError)) throw err;
+      return err;
+    },
+  );
+}
+
+beforeAll(() => {
+  root = tmpDir('ffmpeg-locate');
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+});
+
+describe('locateFfmpeg', () => {
+  it('finds the system FFmpeg on PATH and reads its version and features', async () => {
+    const info = await locateFfmpeg({ env: { PATH: SYSTEM_PATH }, loadBundledPath: noBundle });
+    expect(info).toMatchObject({ path: '/usr/bin/ffmpeg', source: 'path', rejected: [] });
+    expect(info.version).toMatchObject({ major: 5, minor: 1, inferred: false });
+    expect(info.features.h264Encoders).toContain('libx264');
+    expect(info.features.muxers).toContain('flv');
+    expect(info.features.demuxers).toEqual(expect.arrayContaining(['lavfi', 'v4l2']));
+    expect(info.features.statsPeriod).toBe(true);
+  });
+
+  it('prefers the path chosen in settings, then FFMPEG_PATH', async () => {
+    const v71 = replayFfmpeg(join(root, 'v71'), '7.1');
+    const v44 = replayFfmpeg(join(root, 'v44'), '4.4');
+    const fromSetting = await locateFfmpeg({ explicitPath: v71, env: { PATH: SYSTEM_PATH, FFMPEG_PATH: v44 }, loadBundledPath: noBundle });
+    expect(fromSetting).toMatchObject({ path: v71, source: 'setting', version: { major: 7, minor: 1 } });
+    expect(fromSetting.features.h264Encoders).toEqual(['libx264', 'h264_nvenc', 'h264_qsv', 'h264_amf', 'h264_vaapi']);
+
+    const fromEnv = await locateFfmpeg({ env: { PATH: SYSTEM_PATH, FFMPEG_PATH: v44 }, loadBundledPath: noBundle });
+    expect(fromEnv).toMatchObject({ path: v44, source: 'env', version: { major: 4, minor: 4 } });
+    expect(fromEnv.features.statsPeriod).toBe(false);
+  });
+
+  it('skips unusable candidates, says why, and uses the next one', async () => {
+    const old = replayFfmpeg(join(root, 'v42'), '4.2', '4.4');
+    const missing = join(root, 'nowhere', 'ffmpeg');
+    const info = await locateFfmpeg({ explicitPath: missing, env: { PATH: SYSTEM_PATH, FFMPEG_PATH: old }, loadBundledPath: noBundle });
+    expect(info.source).toBe('path');
+    expect(info.rejected).toEqual([
+      { path: missing, source: 'setting', reason: 'no program there' },
+      { path: old, source: 'env', reason: 'its version 4.2 is older than 4.4' },
+    ]);
+  });
+
+  it('rejects a program that is not FFmpeg', async () => {
+    const info = await locateFfmpeg({ explicitPath: '/bin/true', env: { PATH: SYSTEM_PATH }, loadBundledPath: noBundle });
+    expect(info.rejected[0]).toMatchObject({ path: '/bin/true', reason: expect.stringContaining('did not report an FFmpeg version') });
+  });
+
+  it('uses ffmpeg-static from app.asar.unpacked in a packaged app', async () => {
+    const resources = join(root, 'Uplink', 'resources');
+    const unpacked = join(resources, 'app.asar.unpacked', 'node_modules', 'ffmpeg-static');
+    replayFfmpeg(unpacked, '6.1');
+    const info = await locateFfmpeg({
+      env: { PATH: SYSTEM_PATH },
+      loadBundledPath: async () => join(resources, 'app.asar', 'node_modules', 'ffmpeg-static', 'ffmpeg'),
+    });
+    expect(info).toMatchObject({ source: 'ffmpeg-static', path: join(unpacked, 'ffmpeg'), version: { major: 6, minor: 1 } });
+  });
+
+  it('fails with FFMPEG_NOT_FOUND naming the three fixes when there is none', async () => {
+    const empty = join(root, 'empty');
+    mkdirSync(empty, { recursive: true });
+    const err = await codeOf(locateFfmpeg({ env: { PATH: empty }, platform: 'linux', loadBundledPath: noBundle }));
+    expect(err.code).toBe('FFMPEG_NOT_FOUND');
+    expect(err.message).toBe(
+      "FFmpeg was not found: install FFmpeg (apt install ffmpeg), set FFMPEG_PATH to the program's full path, or choose it in Settings > FFmpeg.",
+    );
+  });
+
+  it('fails with FFMPEG_UNSUITABLE when every candidate is unusable, saying why', async () => {
+    const old = replayFfmpeg(join(root, 'only-old'), '4.2', '4.4');
+    const err = await codeOf(locateFfmpeg({ env: { PATH: join(root, 'empty'), FFMPEG_PATH: old }, loadBundledPath: noBundle }));
+    expect(err.code).toBe('FFMPEG_UNSUITABLE');
+    expect(err.message).toContain(`${old}: its version 4.2 is older than 4.4`);
+    expect(err.message).toContain('FFMPEG_PATH');
+    expect(err.message).toContain('Settings');
+  });
+});
+
+describe('findOnPath', () => {
+  it('skips files that are not executable and takes the first executable one', async () => {
+    const first = join(root, 'path-a');
+    const second = join(root, 'path-b');
+    mkdirSync(first, { recursive: true });
+    writeFileSync(join(first, 'ffmpeg'), '#!/bin/sh\n');
+    chmodSync(join(first, 'ffmpeg'), 0o644);
+    replayFfmpeg(second, '5.1');
+    expect(await findOnPath('ffmpeg', { env: { PATH: `${first}:${second}` }, platform: 'linux' })).toBe(join(second, 'ffmpeg'));
+    expect(await findOnPath('ffmpeg', { env: { PATH: first }, platform: 'linux' })).toBeNull();
+  });
+});
+
+describe('locateFfprobe', () => {
+  it('finds ffprobe beside the FFmpeg in use before PATH', async () => {
+    const dir = join(root, 'with-probe');
+    const ffmpegPath = replayFfmpeg(dir, '7.1');
+    symlinkSync('/usr/bin/ffprobe', join(dir, 'ffprobe'));
+    const probe = await locateFfprobe({ ffmpegPath, env: { PATH: SYSTEM_PATH } });
+    expect(probe).toMatchObject({ path: join(dir, 'ffprobe'), source: 'beside-ffmpeg', version: { major: 5, minor: 1 } });
+  });
+
+  it('falls back to PATH, and honours FFPROBE_PATH first', async () => {
+    const ffmpegPath = replayFfmpeg(join(root, 'no-probe'), '7.1');
+    expect(await locateFfprobe({ ffmpegPath, env: { PATH: SYSTEM_PATH } })).toMatchObject({ path: '/usr/bin/ffprobe', source: 'path' });
+    const copy = join(root, 'probe-copy');
+    mkdirSync(copy, { recursive: true });
+    copyFileSync('/usr/bin/ffprobe', join(copy, 'ffprobe'));
+    chmodSync(join(copy, 'ffprobe'), 0o755);
+    expect(await locateFfprobe({ ffmpegPath, env: { PATH: SYSTEM_PATH, FFPROBE_PATH: join(copy, 'ffprobe') } })).toMatchObject({
+      source: 'env',
+    });
+  });
+
+  it('fails with FFPROBE_NOT_FOUND, and does not take ffmpeg for ffprobe', async () => {
+    const err = await codeOf(locateFfprobe({ explicitPath: '/usr/bin/ffmpeg', env: { PATH: join(root, 'empty') }, platform: 'linux' }));
+    expect(err.code).toBe('FFPROBE_NOT_FOUND');
+    expect(err.message).toContain('not FFprobe');
+    expect(err.message).toContain('FFPROBE_PATH');
+  });
+});

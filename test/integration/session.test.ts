@@ -1,0 +1,229 @@
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { UplinkError } from '../../electron/engine/errors.js';
+import { type Amf0Value, decodeAmf0, encodeAmf0 } from '../../electron/engine/rtmp/amf0.js';
+import { MessageType, decodeControlMessage, encodeSetChunkSize, encodeUserControl, encodeWindowAckSize } from '../../electron/engine/rtmp/messages.js';
+import { RtmpPublisher } from '../../electron/engine/rtmp/publisher.js';
+import { RtmpPublishSession } from '../../electron/engine/rtmp/session.js';
+import { parseRtmpUrl } from '../../electron/engine/rtmp/url.js';
+import { type CommandHandler, type ScriptedConnection, ScriptedRtmpServer } from '../helpers/scripted-server.js';
+
+let server: ScriptedRtmpServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function serve(onCommand?: CommandHandler, onHandshake?: (c: ScriptedConnection) => void): Promise<string> {
+  server = new ScriptedRtmpServer(onCommand, onHandshake);
+  const port = await server.listen();
+  return `rtmp://127.0.0.1:${port}/live/session-test-key`;
+}
+
+async function failure(url: string, timeoutMs = 3000): Promise<UplinkError> {
+  const error = await RtmpPublishSession.publish(parseRtmpUrl(url), { timeoutMs }).then(
+    (session) => {
+      session.destroy();
+      throw new Error('publish succeeded');
+    },
+    (err: unknown) => err,
+  );
+  expect(error).toBeInstanceOf(UplinkError);
+  return error as UplinkError;
+}
+
+const waitUntil = async (check: () => boolean, ms = 3000): Promise<void> => {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+describe('the publish conversation', () => {
+  it('announces its chunk size before connect, sends the commands in order, and unpublishes', async () => {
+    const url = await serve();
+    const session = await RtmpPublishSession.publish(parseRtmpUrl(url));
+    session.sendMedia(MessageType.Video, 0, Buffer.alloc(10_000, 1));
+    await session.close();
+    const connection = server!.connections[0]!;
+    await waitUntil(() => connection.commands.some((c) => c.name === 'deleteStream'));
+    const first = connection.received[0]!;
+    expect(decodeControlMessage(first.typeId, first.payload)).toEqual({ type: 'SetChunkSize', size: 4096 });
+    expect(connection.commands.map((c) => c.name)).toEqual(['connect', 'releaseStream', 'FCPublish', 'createStream', 'publish', 'FCUnpublish', 'deleteStream']);
+    const connect = connection.commands[0]!;
+    expect(connect.transactionId).toBe(1);
+    const connectArgs = decodeAmf0(connection.received[1]!.payload)[2] as Record<string, Amf0Value>;
+    expect(connectArgs).toMatchObject({ app: 'live', type: 'nonprivate', tcUrl: `rtmp://127.0.0.1:${url.split(':')[2]!.split('/')[0]}/live` });
+    expect(connectArgs.flashVer).toMatch(/FMLE\/3\.0/);
+    const publish = connection.commands.find((c) => c.name === 'publish')!;
+    expect(publish.args).toEqual(['session-test-key', 'live']);
+    expect(publish.streamId).toBe(1);
+    const video = connection.received.find((m) => m.typeId === MessageType.Video)!;
+    expect(video.payload.length).toBe(10_000);
+    expect(video.streamId).toBe(1);
+  });
+
+  it('does not wait for answers to releaseStream and FCPublish (servers that send none)', async () => {
+    const url = await serve((command) => (command.name === 'releaseStream' || command.name === 'FCPublish' ? 'handled' : 'default'));
+    const session = await RtmpPublishSession.publish(parseRtmpUrl(url));
+    expect(session.isLive).toBe(true);
+    session.destroy();
+  });
+
+  it('answers pings, acknowledges at the window, and reads a server that uses tiny chunks', async () => {
+    const url = await serve(undefined, (connection) => {
+      connection.send({ chunkStreamId: 2, typeId: MessageType.SetChunkSize, streamId: 0, payload: encodeSetChunkSize(32) });
+      connection.writer.chunkSize = 32;
+      connection.send({ chunkStreamId: 2, typeId: MessageType.WindowAckSize, streamId: 0, payload: encodeWindowAckSize(1000) });
+    });
+    const session = await RtmpPublishSession.publish(parseRtmpUrl(url));
+    const connection = server!.connections[0]!;
+    connection.send({ chunkStreamId: 2, typeId: MessageType.UserControl, streamId: 0, payload: encodeUserControl({ type: 'PingRequest', timestamp: 123456 }) });
+    // Enough bytes from the server to pass the 1000-byte window.
+    for (let i = 0; i < 5; i++) connection.sendCommand(0, 'onBWDone', 0, null, 'x'.repeat(300));
+    await waitUntil(() => connection.received.some((m) => m.typeId === MessageType.Acknowledgement));
+    await waitUntil(() => connection.received.some((m) => m.typeId === MessageType.UserControl));
+    const pong = connection.received.find((m) => m.typeId === MessageType.UserControl)!;
+    expect(decodeControlMessage(pong.typeId, pong.payload)).toEqual({ type: 'UserControl', event: { type: 'PingResponse', timestamp: 123456 } });
+    const ack = connection.received.find((m) => m.typeId === MessageType.Acknowledgement)!;
+    const acked = decodeControlMessage(ack.typeId, ack.payload);
+    expect(acked).toMatchObject({ type: 'Acknowledgement' });
+    expect((acked as { sequenceNumber: number }).sequenceNumber).toBeGreaterThanOrEqual(1000);
+    session.destroy();
+  });
+
+  it('carries timestamps past the 24-bit limit (extended timestamps) intact', async () => {
+    const url = await serve();
+    const publisher = new RtmpPublisher(parseRtmpUrl(url));
+    await publisher.start();
+    const stamps = [0xfffff0, 0xffffff, 0x1000000, 0x1000021, 0x7fffffff];
+    for (const timestamp of stamps) publisher.send({ typeId: MessageType.Video, timestamp, payload: Buffer.alloc(9000, 2), keyframe: false });
+    await publisher.finish();
+    const videos = server!.connections[0]!.received.filter((m) => m.typeId === MessageType.Video);
+    expect(videos.map((m) => m.timestamp)).toEqual(stamps);
+  });
+
+  it('sends onMetaData as @setDataFrame', async () => {
+    const url = await serve();
+    const publisher = new RtmpPublisher(parseRtmpUrl(url));
+    await publisher.start();
+    publisher.sendTag({ kind: 'script', typeId: 18, timestamp: 0, streamId: 0, offset: 13, data: encodeAmf0('onMetaData', { width: 1280 }) });
+    await publisher.finish();
+    const data = server!.connections[0]!.received.find((m) => m.typeId === MessageType.DataAMF0)!;
+    expect(decodeAmf0(data.payload)).toEqual(['@setDataFrame', 'onMetaData', { width: 1280 }]);
+  });
+});
+
+describe('refusals become one sentence', () => {
+  it('NetStream.Publish.BadName: the key was refused', async () => {
+    const url = await serve((command, connection) => {
+      if (command.name !== 'publish') return 'default';
+      connection.sendCommand(1, 'onStatus', 0, null, { level: 'error', code: 'NetStream.Publish.BadName', description: 'Stream already publishing' });
+      return 'handled';
+    });
+    const error = await failure(url);
+    expect(error.code).toBe('KEY_REFUSED');
+    expect(error.message).toContain('the server refused the stream key');
+    expect(error.message).toContain('Stream already publishing');
+    expect(error.message).not.toContain('session-test-key');
+  });
+
+  it('an _error answer to publish: the key was refused', async () => {
+    const url = await serve((command, connection) => {
+      if (command.name !== 'publish') return 'default';
+      connection.sendCommand(0, '_error', command.transactionId, null, { level: 'error', code: 'NetStream.Publish.Denied', description: 'invalid key' });
+      return 'handled';
+    });
+    expect((await failure(url)).code).toBe('KEY_REFUSED');
+  });
+
+  it('the connection closed right after publish: the key was refused', async () => {
+    const url = await serve((command, connection) => {
+      if (command.name !== 'publish') return 'default';
+      connection.socket.destroy();
+      return 'handled';
+    });
+    const error = await failure(url);
+    expect(error.code).toBe('KEY_REFUSED');
+    expect(error.message).toContain('closed the connection');
+  });
+
+  it('connect rejected: names the application', async () => {
+    const url = await serve((command, connection) => {
+      if (command.name !== 'connect') return 'default';
+      connection.sendCommand(0, '_error', command.transactionId, null, { level: 'error', code: 'NetConnection.Connect.Rejected', description: 'no such app' });
+      return 'handled';
+    });
+    const error = await failure(url);
+    expect(error.code).toBe('CONNECT_REJECTED');
+    expect(error.message).toContain('application "live"');
+  });
+
+  it('a server that never answers publish times out', async () => {
+    const url = await serve((command) => (command.name === 'publish' ? 'handled' : 'default'));
+    const error = await failure(url, 300);
+    expect(error.code).toBe('TIMEOUT');
+    expect(error.message).toContain('publish');
+  });
+
+  it('garbage after the handshake is a protocol error, not a crash or a hang', async () => {
+    const url = await serve(undefined, (connection) => connection.sendRaw(Buffer.from([0x02, 0, 0, 0, 0xff, 0xff, 0xff, 0x01, 0, 0, 0, 0, 0, 0, 0, 0])));
+    const error = await failure(url);
+    expect(error.code).toBe('PROTOCOL');
+  });
+
+  it('a live connection that drops is reported to the publisher', async () => {
+    const url = await serve();
+    const publisher = new RtmpPublisher(parseRtmpUrl(url));
+    await publisher.start();
+    const failed = new Promise<UplinkError>((resolve) => publisher.once('error', resolve));
+    server!.connections[0]!.socket.destroy();
+    const error = await failed;
+    expect(publisher.state).toBe('failed');
+    expect(error.message).toMatch(/closed the connection|cut/);
+  });
+});
+
+describe('fuzzing what the server sends during the publish conversation', () => {
+  it('random and mutated answers end in a typed error or success, never a crash or a hang', async () => {
+    const valid: Amf0Value[] = ['_result', 1, { fmsVer: 'FMS/3' }, { level: 'status', code: 'NetConnection.Connect.Success' }];
+    const validBytes = encodeAmf0(...valid);
+    const answers = fc.oneof(
+      fc.uint8Array({ minLength: 0, maxLength: 64 }).map((bytes) => Buffer.from(bytes)),
+      fc.tuple(fc.nat(validBytes.length - 1), fc.nat(255)).map(([at, value]) => {
+        const copy = Buffer.from(validBytes);
+        copy[at] = value;
+        return copy;
+      }),
+      fc.nat(validBytes.length).map((cut) => validBytes.subarray(0, cut)),
+    );
+    const seen: string[] = [];
+    let answer = Buffer.alloc(0);
+    const url = await serve((command, connection) => {
+      if (command.name !== 'connect') return 'default';
+      connection.send({ chunkStreamId: 3, typeId: MessageType.CommandAMF0, streamId: 0, payload: answer });
+      return 'handled';
+    });
+    await fc.assert(
+      fc.asyncProperty(answers, async (bytes) => {
+        answer = bytes;
+        const outcome = await RtmpPublishSession.publish(parseRtmpUrl(url), { timeoutMs: 200 }).then(
+          (session) => {
+            session.destroy();
+            return 'live';
+          },
+          (err: unknown) => {
+            if (!(err instanceof UplinkError)) throw err;
+            return err.code;
+          },
+        );
+        seen.push(outcome);
+      }),
+      { seed: 0xc0ffee, numRuns: 60 },
+    );
+    expect(seen.length).toBe(60);
+    expect(seen.every((code) => ['live', 'PROTOCOL', 'TIMEOUT', 'CONNECT_REJECTED'].includes(code))).toBe(true);
+  });
+});
+
