@@ -199,7 +199,7 @@ describe('fuzzing what the server sends during the publish conversation', () => 
       fc.nat(validBytes.length).map((cut) => validBytes.subarray(0, cut)),
     );
     const seen: string[] = [];
-    let answer = Buffer.alloc(0);
+    let answer: Buffer = Buffer.alloc(0);
     const url = await serve((command, connection) => {
       if (command.name !== 'connect') return 'default';
       connection.send({ chunkStreamId: 3, typeId: MessageType.CommandAMF0, streamId: 0, payload: answer });

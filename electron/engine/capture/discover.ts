@@ -146,25 +146,26 @@ async function discoverLinux(ctx: Context): Promise<CaptureDevice[]> {
 }
 
 async function discoverV4l2(ctx: Context): Promise<CaptureDevice[]> {
-  const nodes = await listV4l2Nodes(ctx.v4l2SysfsRoot);
-  const found = await Promise.all(
-    nodes.map(async (node): Promise<CaptureDevice | undefined> => {
-      const result = await ctx.run(ctx.ffmpeg, ffmpegArgs('-f', 'v4l2', '-list_formats', 'all', '-i', node.path));
-      if (result.failure) {
-        ctx.warnings.push(`Could not list the formats of ${node.name} (${node.path}): ${result.failure}.`);
-        return undefined;
-      }
-      const formats = parseV4l2Formats(result.stderr);
-      if (formats.length > 0) return { id: `v4l2:${node.path}`, name: node.name, kind: 'video', api: 'v4l2', formats };
-      const error = parseV4l2OpenError(result.stderr);
-      // UVC cameras have a second node for metadata; it is not a camera and needs no warning.
-      if (error === undefined || error === 'not a video capture device' || /ioctl/i.test(error)) return undefined;
-      const hint = /permission/i.test(error) ? ': add your user to the "video" group, then log in again' : '';
-      ctx.warnings.push(`Cannot open ${node.name} (${node.path}): ${error}${hint}.`);
-      return undefined;
-    }),
-  );
-  return found.filter((d): d is CaptureDevice => d !== undefined);
+  const devices: CaptureDevice[] = [];
+  // One node after the other: a camera's nodes share its driver, and the machine may have two cores.
+  for (const node of await listV4l2Nodes(ctx.v4l2SysfsRoot)) {
+    const result = await ctx.run(ctx.ffmpeg, ffmpegArgs('-f', 'v4l2', '-list_formats', 'all', '-i', node.path));
+    if (result.failure) {
+      ctx.warnings.push(`Could not list the formats of ${node.name} (${node.path}): ${result.failure}.`);
+      continue;
+    }
+    const formats = parseV4l2Formats(result.stderr);
+    if (formats.length > 0) {
+      devices.push({ id: `v4l2:${node.path}`, name: node.name, kind: 'video', api: 'v4l2', formats });
+      continue;
+    }
+    const error = parseV4l2OpenError(result.stderr);
+    // UVC cameras have a second node for metadata; it is not a camera and needs no warning.
+    if (error === undefined || error === 'not a video capture device' || /ioctl/i.test(error)) continue;
+    const hint = /permission/i.test(error) ? ': add your user to the "video" group, then log in again' : '';
+    ctx.warnings.push(`Cannot open ${node.name} (${node.path}): ${error}${hint}.`);
+  }
+  return devices;
 }
 
 async function discoverX11(ctx: Context): Promise<CaptureDevice[]> {

@@ -41,14 +41,15 @@ export interface InputOptions {
 export const DEFAULT_TONE_HZ = 440;
 
 /**
- * Live devices get their own queue so that a slow consumer of one input does not stall the others.
+ * A live device cannot wait: FFmpeg's default queue of 8 packets between a device's reader thread and the
+ * rest fills whenever the encoder is briefly busy, and the device then drops frames.
  */
 const LIVE_QUEUE = ['-thread_queue_size', '1024'];
 
 /**
- * Timestamps of live inputs are stamped by one clock, the wall clock at arrival, so that audio and video
- * from different devices line up: DirectShow, AVFoundation and gdigrab otherwise stamp with clocks of their
- * own, and PulseAudio and ALSA correct by a latency estimate that drifts from the video's.
+ * Live inputs are stamped by one clock, the wall clock at arrival, so that audio and video from different
+ * devices line up; otherwise each demuxer uses its own (DirectShow's graph clock, AVFoundation's host
+ * clock, PulseAudio's and ALSA's latency estimates). V4L2 is the exception, below.
  */
 const WALLCLOCK = ['-use_wallclock_as_timestamps', '1'];
 
@@ -59,7 +60,7 @@ export function inputForSource(spec: SourceSpec, opts: InputOptions): FfmpegInpu
   switch (spec.kind) {
     case 'test-pattern': {
       // `realtime` paces the generator inside the graph, so the clock is stamped when the frame is due;
-      // `-re` would pace the demuxer instead, and since FFmpeg 6.1 it reads the first half second at once.
+      // `-re` would pace the demuxer instead, and recent versions read the first half second at once.
       const chain = [filter('testsrc2', [['size', size], ['rate', opts.fps]]), 'realtime'];
       if (opts.clock ?? true) {
         chain.push(...clockFilters({ width: opts.width, height: opts.height, fps: opts.fps, ...fontFile(opts) }));

@@ -205,7 +205,8 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
       const message = this.queue[this.head]!;
       this.queue[this.head++] = undefined; // let the payload be collected
       this.queuedBytes -= message.payload.length;
-      session.sendMedia(message.typeId, message.timestamp, message.payload, onWritten && (() => onWritten(message)));
+      if (onWritten) this.sendMeasured(session, message, onWritten);
+      else session.sendMedia(message.typeId, message.timestamp, message.payload);
       this.inSocket.push([session.bytesOut, message.timestamp]);
       this.messagesSent++;
       this.mediaBytesSent += message.payload.length;
@@ -220,6 +221,21 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
     if (this.needsDrain && this.queuedBytes + session.writableLength < this.highWaterBytes / 2) {
       this.needsDrain = false;
       this.emit('drain');
+    }
+  }
+
+  /**
+   * Reports a message as written once the kernel holds its last byte: at once when the socket took it
+   * all synchronously, else from the write callback.
+   */
+  private sendMeasured(session: RtmpPublishSession, message: MediaMessage, onWritten: (message: MediaMessage) => void): void {
+    let reported = false;
+    session.sendMedia(message.typeId, message.timestamp, message.payload, () => {
+      if (!reported) onWritten(message);
+    });
+    if (session.writableLength === 0) {
+      reported = true;
+      onWritten(message);
     }
   }
 
