@@ -42,6 +42,7 @@ describe('buildEncodeArgs (golden)', () => {
   it('camera + microphone with x264 defaults on FFmpeg 5.1', () => {
     expect(buildEncodeArgs(validateEncoding(), [camera, mic], {}, FFMPEG_51)).toEqual([
       '-hide_banner',
+      '-y',
       '-loglevel', 'level+info',
       '-stats_period', '1',
       '-f', 'v4l2', '-framerate', '30', '-video_size', '1280x720', '-thread_queue_size', '512', '-i', '/dev/video0',
@@ -99,7 +100,7 @@ describe('buildEncodeArgs (golden)', () => {
   it('VA-API: opens the render node globally and uploads NV12 frames at the end of the chain', () => {
     const settings = validateEncoding({ encoder: 'h264_vaapi' });
     const argv = buildEncodeArgs(settings, [camera], {}, { vaapiDevice: '/dev/dri/renderD129' });
-    expect(argv.slice(0, 5)).toEqual(['-hide_banner', '-loglevel', 'level+info', '-vaapi_device', '/dev/dri/renderD129']);
+    expect(argv.slice(0, 6)).toEqual(['-hide_banner', '-y', '-loglevel', 'level+info', '-vaapi_device', '/dev/dri/renderD129']);
     expect(valueOf(argv, '-filter_complex')).toMatch(/,format=nv12,hwupload\[vout\]$/);
     expect(argv).not.toContain('-pix_fmt');
     expect(globalArgs(settings)).toContain('/dev/dri/renderD128');

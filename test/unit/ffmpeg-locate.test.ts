@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   assessFfmpeg,
+  findOnPath,
   installHint,
   parseEncoders,
   parseFilters,
@@ -202,5 +203,24 @@ describe('installHint', () => {
     expect(installHint('linux')).toBe('apt install ffmpeg');
     expect(installHint('darwin')).toBe('brew install ffmpeg');
     expect(installHint('win32')).toBe('winget install ffmpeg');
+  });
+});
+
+describe('findOnPath on Windows', () => {
+  // The file system is replaced by a list so that the Windows rules run on any system.
+  const onDisk = (files: string[]) => async (file: string) => files.includes(file);
+
+  it('tries PATHEXT extensions that run without a shell, in PATH order, with quoted entries', async () => {
+    const env = { Path: 'C:\\Tools\\shims;"C:\\Program Files\\FFmpeg\\bin"', PATHEXT: '.COM;.EXE;.BAT;.CMD' };
+    const files = ['C:\\Tools\\shims\\ffmpeg.cmd', 'C:\\Program Files\\FFmpeg\\bin\\ffmpeg.exe'];
+    // The .cmd shim comes first on PATH but cannot be spawned without cmd.exe.
+    expect(await findOnPath('ffmpeg', { env, platform: 'win32' }, onDisk(files))).toBe('C:\\Program Files\\FFmpeg\\bin\\ffmpeg.exe');
+  });
+
+  it('uses a default PATHEXT and takes names that already have an extension as they are', async () => {
+    const files = ['D:\\bin\\ffmpeg.exe'];
+    expect(await findOnPath('ffmpeg', { env: { PATH: 'D:\\bin' }, platform: 'win32' }, onDisk(files))).toBe('D:\\bin\\ffmpeg.exe');
+    expect(await findOnPath('ffmpeg.exe', { env: { PATH: 'D:\\bin' }, platform: 'win32' }, onDisk(files))).toBe('D:\\bin\\ffmpeg.exe');
+    expect(await findOnPath('ffmpeg', { env: { PATH: 'D:\\bin' }, platform: 'win32' }, onDisk(['D:\\bin\\ffmpeg']))).toBeNull();
   });
 });

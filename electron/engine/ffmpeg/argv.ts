@@ -106,9 +106,13 @@ function atLeast(version: FfmpegVersionLike | undefined, major: number, minor = 
   return version.major > major || (version.major === major && version.minor >= minor);
 }
 
-/** Options before the inputs: quiet banner, level tags for the stderr classifier, steady stats. */
+/**
+ * Options before the inputs: quiet banner, level tags for the stderr classifier, steady stats, and -y:
+ * our outputs are pipes and devices, and with stdin kept open an "Overwrite? [y/N]" prompt for an
+ * existing path (a /dev node counts) would hang FFmpeg silently.
+ */
 export function globalArgs(settings: Pick<EncodingSettings, 'encoder'>, options: EncodeOptions = {}): string[] {
-  const argv = new ArgvBuilder().flag('-hide_banner').option('-loglevel', 'level+info');
+  const argv = new ArgvBuilder().flag('-hide_banner').flag('-y').option('-loglevel', 'level+info');
   // -stats_period exists from 5.0; older builds print stats every 0.5 s, which is fine too.
   if (atLeast(options.ffmpegVersion, 5, 0)) argv.option('-stats_period', 1);
   if (settings.encoder === 'h264_vaapi') argv.option('-vaapi_device', options.vaapiDevice ?? DEFAULT_VAAPI_DEVICE);
@@ -145,9 +149,9 @@ function profileFor(encoder: H264EncoderName, profile: H264Profile): string {
 }
 
 /**
- * Video encoder options: constant bitrate with a buffer of one second of video (the tightest burst a
- * home uplink copes with), a keyframe exactly every keyframeIntervalSec (ingest servers cut segments
- * there), and each hardware encoder's low-latency CBR mode.
+ * Video encoder options: constant bitrate with a one-second buffer (bufsize = bitrate, as OBS does,
+ * so bursts never exceed what the uplink was sized for), a keyframe exactly every keyframeIntervalSec
+ * (ingest servers cut HLS segments there), and each hardware encoder's low-latency CBR mode.
  */
 export function videoEncoderArgs(settings: EncodingSettings): string[] {
   const gop = gopFrames(settings);

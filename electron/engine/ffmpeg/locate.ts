@@ -329,20 +329,31 @@ async function isExecutableFile(file: string, platform: NodeJS.Platform): Promis
   }
 }
 
-/** `which`: the first executable `name` in PATH, trying PATHEXT extensions on Windows. */
-export async function findOnPath(name: string, where: PlatformPaths): Promise<string | null> {
+/** Windows extensions Node can execute without a shell (.bat/.cmd shims need cmd.exe, which we never use). */
+const SHELL_FREE_EXTENSIONS = ['.EXE', '.COM'];
+
+/**
+ * `which`: the first executable `name` in PATH. On Windows a name without extension is tried with the
+ * PATHEXT extensions that can run without a shell. `isRunnable` is replaceable for tests of the
+ * Windows rules on other systems.
+ */
+export async function findOnPath(
+  name: string,
+  where: PlatformPaths,
+  isRunnable: (file: string) => Promise<boolean> = (file) => isExecutableFile(file, where.platform),
+): Promise<string | null> {
   const api = pathApi(where.platform);
   const dirs = (envValue(where.env, 'PATH') ?? '').split(api.delimiter).filter((dir) => dir !== '');
-  const extensions =
-    where.platform === 'win32'
-      ? ['', ...(envValue(where.env, 'PATHEXT') ?? '.COM;.EXE;.BAT;.CMD').split(';').filter((ext) => ext !== '')]
-      : [''];
+  let names = [name];
+  if (where.platform === 'win32' && api.extname(name) === '') {
+    const pathExt = (envValue(where.env, 'PATHEXT') ?? '.COM;.EXE;.BAT;.CMD').split(';');
+    names = pathExt.filter((ext) => SHELL_FREE_EXTENSIONS.includes(ext.toUpperCase())).map((ext) => name + ext.toLowerCase());
+  }
   for (const dir of dirs) {
-    for (const ext of extensions) {
-      // On Windows "ffmpeg" without extension is not runnable; only try it bare if it has one.
-      if (where.platform === 'win32' && ext === '' && api.extname(name) === '') continue;
-      const file = api.join(dir.replace(/^"(.*)"$/, '$1'), name + ext);
-      if (await isExecutableFile(file, where.platform)) return file;
+    for (const candidate of names) {
+      // Windows PATH entries may be quoted.
+      const file = api.join(dir.replace(/^"(.*)"$/, '$1'), candidate);
+      if (await isRunnable(file)) return file;
     }
   }
   return null;
@@ -434,7 +445,7 @@ export async function locateFfmpeg(options: LocateOptions = {}): Promise<FfmpegI
         return bundled === null ? null : unpackedAsarPath(bundled);
       },
     ],
-    ['path', () => findOnPath(platform === 'win32' ? 'ffmpeg.exe' : 'ffmpeg', { env, platform })],
+    ['path', () => findOnPath('ffmpeg', { env, platform })],
   ];
 
   for (const [source, resolveCandidate] of sources) {
@@ -491,7 +502,7 @@ export async function locateFfprobe(options: LocateFfprobeOptions = {}): Promise
     ['setting', async () => options.explicitPath ?? null],
     ['env', async () => envValue(env, 'FFPROBE_PATH') ?? null],
     ['beside-ffmpeg', async () => (options.ffmpegPath ? api.join(api.dirname(options.ffmpegPath), name) : null)],
-    ['path', () => findOnPath(name, { env, platform })],
+    ['path', () => findOnPath('ffprobe', { env, platform })],
   ];
   const tried = new Set<string>();
   for (const [source, resolveCandidate] of sources) {

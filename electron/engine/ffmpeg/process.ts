@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { errorMessage } from '../errors.js';
-import { Logger } from '../log.js';
+import { Logger, redact } from '../log.js';
 import { formatCommandLine } from './argv.js';
 import { LineSplitter, classifyFailure, parseProgressLine, type FailureReason, type FfmpegProgress } from './stderr.js';
 
@@ -187,13 +187,15 @@ export class FfmpegProcess extends EventEmitter<FfmpegProcessEvents> {
   }
 
   private onStderr(lines: readonly string[]): void {
-    for (const line of lines) {
-      const progress = parseProgressLine(line);
+    for (const raw of lines) {
+      const progress = parseProgressLine(raw);
       if (progress) {
         this.latest = progress;
         this.emit('stats', progress);
         continue;
       }
+      // FFmpeg echoes URLs and paths, which may hold a stream key; the tail ends up in errors and logs.
+      const line = redact(raw);
       this.tail.push(line);
       if (this.tail.length > this.tailLimit) this.tail.shift();
       this.log.debug(line);
