@@ -19,12 +19,9 @@ export type SourceSpec =
   | { kind: 'device'; device: CaptureDevice }
   | { kind: 'silence' };
 
-/** Everything before `-i` in `args`, the `-i` argument in `url`. */
-export interface FfmpegInput {
-  args: string[];
-  url: string;
-  kind: 'video' | 'audio';
-}
+import type { FfmpegInput } from '../ffmpeg/argv.js';
+
+export type { FfmpegInput };
 
 export interface InputOptions {
   /** Canvas size and rate: generated sources are made at this size, devices asked for the nearest they offer. */
