@@ -1,7 +1,13 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { UplinkError, errorMessage } from '../engine/errors.js';
 import { redact } from '../engine/log.js';
+import { packageRoot } from '../engine/paths.js';
+import { registerDevices } from './commands/devices.js';
+import { registerEncoders } from './commands/encoders.js';
 import { registerPublish } from './commands/publish.js';
+import { registerStream } from './commands/stream.js';
 
 /**
  * The `uplink` command line. Each sub-command lives in `commands/` and registers itself on the program;
@@ -11,6 +17,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('uplink')
     .description('Uplink: live-stream to Twitch, YouTube, Facebook, Kick or any RTMP(S) server.')
     .version(await version(), '-V, --version')
+    .option('--ffmpeg <path>', 'the FFmpeg to use (else FFMPEG_PATH, ffmpeg-static, then ffmpeg on PATH)')
     .exitOverride()
     .showHelpAfterError('(run uplink --help for usage)')
     .configureOutput({ outputError: (text, write) => write(redact(text)) });
@@ -19,7 +26,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   const setExitCode = (code: number): void => {
     exitCode = code;
   };
+  registerStream(program, setExitCode);
   registerPublish(program, setExitCode);
+  registerDevices(program, setExitCode);
+  registerEncoders(program, setExitCode);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -33,7 +43,6 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 async function version(): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
-  const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(await readFile(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }

@@ -1,0 +1,163 @@
+import type { Command } from 'commander';
+import { discoverDevices } from '../../engine/capture/discover.js';
+import { type SourceSpec, inputForSource, parseSourceArg } from '../../engine/capture/sources.js';
+import type { CaptureDevice } from '../../engine/capture/types.js';
+import { UplinkError } from '../../engine/errors.js';
+import type { FfmpegExit } from '../../engine/ffmpeg/process.js';
+import { Broadcast, type BroadcastStats } from '../../engine/outputs/broadcast.js';
+import { type EncodingSettings, validateEncoding } from '../../engine/settings/encoding.js';
+import { cliContext, printJson } from '../context.js';
+import { StatusLine, formatBitrate } from '../status-line.js';
+import { targetsFromOptions } from './publish.js';
+
+interface StreamOptions {
+  video: string;
+  audio: string;
+  to: string[];
+  key: string[];
+  size: string;
+  fps: string;
+  bitrate: string;
+  encoder: string;
+  duration?: string;
+  record?: string;
+  json?: boolean;
+}
+
+export function registerStream(program: Command, setExitCode: (code: number) => void): void {
+  program
+    .command('stream')
+    .description('capture, encode (H.264/AAC) and go live to one or more RTMP(S) servers')
+    .option('--video <src>', 'video source: test, color:NAME, a device id from `uplink devices`, or a media file', 'test')
+    .option('--audio <src>', 'audio source: tone, silence, a device id, or a media file', 'tone')
+    .option('--to <url>', 'destination rtmp[s]://host[:port]/app/KEY (repeat for several)', collect, [])
+    .option('--key <key>', 'stream key of the --to server URL of the same rank (repeatable)', collect, [])
+    .option('--size <WxH>', 'output size', '1280x720')
+    .option('--fps <n>', 'frames per second', '30')
+    .option('--bitrate <kbps>', 'video bitrate in kbit/s (constant bitrate)', '2500')
+    .option('--encoder <name>', 'H.264 encoder (see `uplink encoders`)', 'libx264')
+    .option('--duration <seconds>', 'stop after this long (default: until Ctrl-C)')
+    .option('--record <file>', 'also record the program to this file (.mkv survives a crash)')
+    .option('--json', 'print a JSON summary at the end')
+    .addHelpText('after', '\nCtrl-C stops cleanly: FFmpeg ends, every destination unpublishes.\nExample: uplink stream --video test --audio tone --to rtmp://127.0.0.1/live/KEY --duration 30')
+    .action(async (options: StreamOptions, command: Command) => {
+      setExitCode(await stream(options, command));
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Reads the encoding flags into one validated settings object; a bad value names its flag. */
+export function settingsFromOptions(options: Pick<StreamOptions, 'size' | 'fps' | 'bitrate' | 'encoder'>): EncodingSettings {
+  const size = /^(\d+)x(\d+)$/i.exec(options.size.trim());
+  if (!size) throw new UplinkError('INVALID_SETTING', `--size must look like 1280x720 (got "${options.size}")`);
+  return validateEncoding({
+    width: Number(size[1]),
+    height: Number(size[2]),
+    fps: Number(options.fps),
+    videoBitrateKbps: Number(options.bitrate),
+    encoder: options.encoder as EncodingSettings['encoder'],
+  });
+}
+
+const BUILT_IN = /^(test|test-pattern|testsrc|tone(:.*)?|silence|color:.*)$/i;
+
+async function stream(options: StreamOptions, command: Command): Promise<number> {
+  if (options.to.length === 0 && !options.record) throw new UplinkError('INVALID_ARGUMENT', 'say where to go: --to URL (repeatable) and/or --record FILE');
+  const duration = options.duration === undefined ? undefined : Number(options.duration);
+  if (duration !== undefined && !(duration > 0)) throw new UplinkError('INVALID_ARGUMENT', '--duration must be a number of seconds above 0');
+  const settings = settingsFromOptions(options);
+  const targets = targetsFromOptions(options.to, options.key);
+  const ffmpeg = await cliContext(command).ffmpeg();
+
+  // Listing devices costs a second or more: only when a source is not one of the built-in ones.
+  const needsDevices = ![options.video, options.audio].every((src) => BUILT_IN.test(src.trim()));
+  const devices: CaptureDevice[] = needsDevices ? await discoverDevices({ ffmpegPath: ffmpeg.path }) : [];
+  const video = parseSourceArg(options.video, devices);
+  const audio = parseSourceArg(options.audio, devices);
+  checkKinds(video, audio);
+  const inputOptions = { width: settings.width, height: settings.height, fps: settings.fps, sampleRate: settings.audioSampleRate, clock: ffmpeg.features.drawtext };
+  const inputs = [inputForSource(video, inputOptions), inputForSource(audio, inputOptions)];
+
+  const broadcast = new Broadcast({
+    ffmpegPath: ffmpeg.path,
+    settings,
+    inputs,
+    encodeOptions: { ffmpegVersion: ffmpeg.version, durationSec: duration },
+  });
+  const status = new StatusLine();
+  const failed = new Map<string, string>();
+  broadcast.on('destinationState', (id, state, error) => {
+    const target = broadcast.destinations.get(id)?.target.display ?? id;
+    if (state === 'failed' && error && !failed.has(id)) {
+      failed.set(id, error.message);
+      status.clear();
+      process.stderr.write(`uplink: ${target}: ${error.message}\n`);
+    } else if (state === 'reconnecting') {
+      status.clear();
+      process.stderr.write(`uplink: ${target}: connection lost${error ? ` (${error.message})` : ''}; reconnecting\n`);
+    }
+  });
+  broadcast.on('encoderRestarted', (cause, why) => {
+    status.clear();
+    process.stderr.write(`uplink: the encoder ${cause === 'crash' ? `crashed (${why ?? 'no reason given'}) and was restarted` : 'restarted with new settings'}\n`);
+  });
+  broadcast.on('error', (err) => {
+    status.clear();
+    process.stderr.write(`uplink: ${err.message}\n`);
+  });
+  let lastStats: BroadcastStats | undefined;
+  broadcast.on('stats', (stats) => {
+    lastStats = stats;
+    status.update(formatStatus(stats));
+  });
+
+  for (const target of targets) broadcast.addDestination(target);
+  if (options.record) await broadcast.startRecording(options.record);
+  await broadcast.waitForDestinations();
+  if (targets.length > 0 && failed.size === targets.length && !options.record) {
+    await broadcast.stop();
+    return 1;
+  }
+
+  const ended = new Promise<FfmpegExit | 'interrupted'>((resolve) => {
+    broadcast.once('ended', resolve);
+    const onSignal = (): void => resolve('interrupted');
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  broadcast.start();
+  const outcome = await ended;
+  await broadcast.stop();
+  status.clear();
+  lastStats = await broadcast.stats();
+
+  let code = failed.size > 0 ? 1 : 0;
+  if (outcome !== 'interrupted' && outcome.reason !== 'ended' && outcome.reason !== 'stopped') {
+    process.stderr.write(`uplink: ${outcome.message}${outcome.detail ? ` (${outcome.detail})` : ''}\n`);
+    code = 1;
+  }
+  if (options.json) printJson({ ok: code === 0, ...lastStats });
+  else process.stderr.write(`uplink: streamed ${lastStats.mediaSec.toFixed(1)} s to ${targets.length - failed.size}/${targets.length} destination(s)${options.record ? `, recorded to ${options.record}` : ''}\n`);
+  return code;
+}
+
+function checkKinds(video: SourceSpec, audio: SourceSpec): void {
+  const isAudioOnly = (s: SourceSpec): boolean => s.kind === 'tone' || s.kind === 'silence' || (s.kind === 'device' && s.device.kind === 'audio');
+  if (isAudioOnly(video)) throw new UplinkError('INVALID_ARGUMENT', '--video needs a picture: test, color:NAME, a camera, a screen or a media file');
+  if (audio.kind === 'test-pattern' || audio.kind === 'color' || audio.kind === 'image' || (audio.kind === 'device' && audio.device.kind !== 'audio')) {
+    throw new UplinkError('INVALID_ARGUMENT', '--audio needs sound: tone, silence, a microphone or a media file');
+  }
+}
+
+function formatStatus(stats: BroadcastStats): string {
+  const live = stats.destinations.filter((d) => d.state === 'live').length;
+  const sent = stats.destinations.reduce((sum, d) => sum + d.bitrateKbps, 0);
+  const dropped = stats.destinations.reduce((sum, d) => sum + d.framesDropped, 0);
+  const clock = new Date(stats.uptimeSec * 1000).toISOString().slice(11, 19);
+  const fps = stats.encoder.fps === null ? '-' : stats.encoder.fps.toFixed(0);
+  const speed = stats.encoder.speed === null ? '-' : `${stats.encoder.speed.toFixed(2)}x`;
+  return `LIVE ${clock}  ${fps} fps ${speed}  ${live}/${stats.destinations.length} live  ${formatBitrate(sent * 1000)}  dropped ${dropped}${stats.recording ? '  REC' : ''}`;
+}

@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { UplinkError, errorMessage } from '../errors.js';
+import type { EncodeOptions, FfmpegInput } from '../ffmpeg/argv.js';
+import { ProgramEncoder, type RestartCause } from '../ffmpeg/program-encoder.js';
+import type { FfmpegExit } from '../ffmpeg/process.js';
+import type { FfmpegProgress } from '../ffmpeg/stderr.js';
+import { StreamHeaderCache, isVideoKeyframe } from '../flv/headers.js';
+import type { FlvTag } from '../flv/reader.js';
+import { Logger } from '../log.js';
+import type { PublisherOptions } from '../rtmp/publisher.js';
+import type { RtmpTarget } from '../rtmp/url.js';
+import type { EncodingSettings } from '../settings/encoding.js';
+import { Destination, type DestinationState, type DestinationStats } from './destination.js';
+import { Recorder, type RecordingFormat, type RecordingResult } from './recording.js';
+
+export interface BroadcastOptions {
+  ffmpegPath: string;
+  settings: EncodingSettings;
+  inputs: readonly FfmpegInput[];
+  encodeOptions?: EncodeOptions;
+  publisher?: PublisherOptions;
+}
+
+export interface EncoderStats {
+  running: boolean;
+  fps: number | null;
+  speed: number | null;
+  /** Frames FFmpeg dropped or duplicated to hold the frame rate: the sign of an overloaded machine. */
+  droppedFrames: number;
+  duplicatedFrames: number;
+  bitrateKbps: number | null;
+  restarts: number;
+}
+
+export interface BroadcastStats {
+  uptimeSec: number;
+  /** Media time sent so far, in seconds. */
+  mediaSec: number;
+  encoder: EncoderStats;
+  destinations: Array<{ id: string; target: string } & DestinationStats>;
+  recording: { file: string; bytes: number } | null;
+  cpu: { uplinkPercent: number; ffmpegPercent: number | null };
+}
+
+interface BroadcastEvents {
+  stats: [BroadcastStats];
+  destinationState: [id: string, state: DestinationState, error: UplinkError | undefined];
+  encoderRestarted: [cause: RestartCause, why: string | undefined];
+  /** The first video keyframe left the encoder. */
+  firstKeyframe: [];
+  ended: [FfmpegExit];
+  error: [UplinkError];
+}
+
+/**
+ * One live program: a single encode feeding every destination and the recording. Destinations come and
+ * go on their own, the encoder can be restarted with new settings while every connection stays up, and
+ * nothing downstream can slow the encoder: each output has its own bounded queue.
+ */
+export class Broadcast extends EventEmitter<BroadcastEvents> {
+  readonly headers = new StreamHeaderCache();
+  readonly destinations = new Map<string, { target: RtmpTarget; destination: Destination }>();
+  readonly encoder: ProgramEncoder;
+  private recorder: Recorder | undefined;
+  private readonly log = new Logger('broadcast');
+  private startedAt = 0;
+  private lastTimestamp = 0;
+  private restarts = 0;
+  private sawKeyframe = false;
+  private statsTimer: NodeJS.Timeout | undefined;
+  private cpuBaseline = { at: 0, uplink: 0, ffmpeg: null as number | null };
+
+  constructor(private readonly options: BroadcastOptions) {
+    super();
+    this.encoder = new ProgramEncoder({
+      ffmpegPath: options.ffmpegPath,
+      settings: options.settings,
+      inputs: options.inputs,
+      encodeOptions: options.encodeOptions,
+    });
+    this.encoder.on('tag', (tag) => this.onTag(tag));
+    this.encoder.on('restarted', (cause, exit) => {
+      this.restarts++;
+      this.emit('encoderRestarted', cause, exit?.message);
+    });
+    this.encoder.on('ended', (exit) => this.emit('ended', exit));
+    this.encoder.on('error', (err) => this.emit('error', err));
+  }
+
+  /** Adds a destination; it connects at once and joins the program at the next keyframe. */
+  addDestination(target: RtmpTarget, id: string = randomUUID()): string {
+    const destination = new Destination(target, { headers: this.headers, publisher: this.options.publisher });
+    destination.on('state', (state, error) => this.emit('destinationState', id, state, error));
+    this.destinations.set(id, { target, destination });
+    destination.start();
+    return id;
+  }
+
+  async removeDestination(id: string): Promise<void> {
+    const entry = this.destinations.get(id);
+    if (!entry) return;
+    this.destinations.delete(id);
+    await entry.destination.stop();
+  }
+
+  /** Resolves once every destination is live or has failed, so the first keyframe is not spent on nobody. */
+  async waitForDestinations(timeoutMs = 15_000): Promise<void> {
+    const settled = (): boolean =>
+      [...this.destinations.values()].every(({ destination }) => ['live', 'failed', 'offline'].includes(destination.stats().state));
+    const until = Date.now() + timeoutMs;
+    while (!settled() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+
+  /** Starts the encoder; destinations added before get the program from its first keyframe. */
+  start(): void {
+    this.startedAt = performance.now();
+    this.cpuBaseline = { at: this.startedAt, uplink: cpuSeconds(), ffmpeg: null };
+    this.encoder.start();
+    this.statsTimer = setInterval(() => void this.emitStats(), 1000);
+    this.statsTimer.unref();
+  }
+
+  /** New encoding settings while live: FFmpeg restarts, every connection stays up. */
+  async updateSettings(settings: EncodingSettings): Promise<void> {
+    await this.encoder.restart(settings);
+  }
+
+  async startRecording(file: string, format?: RecordingFormat): Promise<void> {
+    if (this.recorder) throw new UplinkError('ALREADY_RECORDING', `already recording to ${this.recorder.file}: stop that recording first`);
+    const recorder = new Recorder({ ffmpegPath: this.options.ffmpegPath, file, format, headers: this.headers });
+    recorder.on('error', (err) => {
+      this.log.warn(`recording failed: ${err.message}`);
+      if (this.recorder === recorder) this.recorder = undefined;
+      this.emit('error', err);
+    });
+    await recorder.start();
+    this.recorder = recorder;
+  }
+
+  async stopRecording(): Promise<RecordingResult | undefined> {
+    const recorder = this.recorder;
+    this.recorder = undefined;
+    return recorder?.stop();
+  }
+
+  /** Stops the encoder, lets the outputs take what it flushed, unpublishes and closes everything. */
+  async stop(): Promise<void> {
+    clearInterval(this.statsTimer);
+    await this.encoder.stop();
+    await Promise.allSettled([
+      ...[...this.destinations.values()].map(({ destination }) => destination.stop()),
+      this.stopRecording(),
+    ]);
+  }
+
+  async stats(): Promise<BroadcastStats> {
+    const progress: FfmpegProgress | null = this.encoder.lastStats;
+    const now = performance.now();
+    const uplink = cpuSeconds();
+    const ffmpeg = await processCpuSeconds(this.encoder.pid);
+    const elapsed = (now - this.cpuBaseline.at) / 1000;
+    const cpu = {
+      uplinkPercent: elapsed > 0 ? (100 * (uplink - this.cpuBaseline.uplink)) / elapsed : 0,
+      ffmpegPercent: ffmpeg !== null && this.cpuBaseline.ffmpeg !== null && elapsed > 0 ? (100 * (ffmpeg - this.cpuBaseline.ffmpeg)) / elapsed : null,
+    };
+    this.cpuBaseline = { at: now, uplink, ffmpeg };
+    return {
+      uptimeSec: this.startedAt ? (now - this.startedAt) / 1000 : 0,
+      mediaSec: this.lastTimestamp / 1000,
+      encoder: {
+        running: this.encoder.running,
+        fps: progress?.fps ?? null,
+        speed: progress?.speed ?? null,
+        droppedFrames: progress?.drop ?? 0,
+        duplicatedFrames: progress?.dup ?? 0,
+        bitrateKbps: progress?.bitrateKbps ?? null,
+        restarts: this.restarts,
+      },
+      destinations: [...this.destinations.entries()].map(([id, { target, destination }]) => ({ id, target: target.display, ...destination.stats() })),
+      recording: this.recorder ? { file: this.recorder.file, bytes: this.recorder.bytesWritten } : null,
+      cpu,
+    };
+  }
+
+  private async emitStats(): Promise<void> {
+    try {
+      this.emit('stats', await this.stats());
+    } catch (err) {
+      this.log.debug(`stats: ${errorMessage(err)}`);
+    }
+  }
+
+  private onTag(tag: FlvTag): void {
+    const isHeader = tag.kind === 'script' || tag.video?.sequenceHeader === true || tag.audio?.sequenceHeader === true;
+    // After an encoder restart FFmpeg repeats its headers: pass them on only when they changed.
+    if (isHeader && !this.headers.update(tag)) return;
+    if (!this.sawKeyframe && isVideoKeyframe(tag)) {
+      this.sawKeyframe = true;
+      this.emit('firstKeyframe');
+    }
+    if (tag.timestamp > this.lastTimestamp) this.lastTimestamp = tag.timestamp;
+    for (const { destination } of this.destinations.values()) destination.push(tag);
+    this.recorder?.push(tag);
+  }
+}
+
+function cpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}
+
+/** CPU seconds of another process, where the OS tells (Linux /proc); null elsewhere. */
+async function processCpuSeconds(pid: number | undefined): Promise<number | null> {
+  if (pid === undefined || process.platform !== 'linux') return null;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 a second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
