@@ -5,6 +5,7 @@ export interface ChildCost {
   /** User + system CPU of the command and all its children. */
   cpuSec: number;
   wallSec: number;
+  stdout: string;
   stderr: string;
 }
 
@@ -13,11 +14,13 @@ export interface ChildCost {
  * descendant (Node has no rusage for children).
  */
 export function measureCommand(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<ChildCost> {
-  const script = '"$@" 2>"$UPLINK_BENCH_STDERR" >/dev/null; status=$?; times; exit $status';
-  const stderrFile = `/tmp/uplink-bench-${process.pid}-${Date.now()}.err`;
+  const script = '"$@" 2>"$UPLINK_BENCH_STDERR" >"$UPLINK_BENCH_STDOUT"; status=$?; times; exit $status';
+  const base = `/tmp/uplink-bench-${process.pid}-${Date.now()}`;
+  const stderrFile = `${base}.err`;
+  const stdoutFile = `${base}.out`;
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn('bash', ['-c', script, 'bash', command, ...args], { env: { ...env, UPLINK_BENCH_STDERR: stderrFile } });
+    const child = spawn('bash', ['-c', script, 'bash', command, ...args], { env: { ...env, UPLINK_BENCH_STDERR: stderrFile, UPLINK_BENCH_STDOUT: stdoutFile } });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('error', reject);
@@ -30,9 +33,9 @@ export function measureCommand(command: string, args: string[], env: NodeJS.Proc
         .map((t) => /^(\d+)m([\d.]+)s$/.exec(t))
         .reduce((sum, m) => sum + (m ? Number(m[1]) * 60 + Number(m[2]) : 0), 0);
       const { readFile, rm } = await import('node:fs/promises');
-      const stderr = await readFile(stderrFile, 'utf8').catch(() => '');
-      await rm(stderrFile, { force: true });
-      resolve({ code: code ?? 1, cpuSec, wallSec, stderr });
+      const [stdout, stderr] = await Promise.all([stdoutFile, stderrFile].map((file) => readFile(file, 'utf8').catch(() => '')));
+      await Promise.all([stdoutFile, stderrFile].map((file) => rm(file, { force: true })));
+      resolve({ code: code ?? 1, cpuSec, wallSec, stdout: stdout ?? '', stderr: stderr ?? '' });
     });
   });
 }

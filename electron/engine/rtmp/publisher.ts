@@ -41,6 +41,8 @@ interface PublisherEvents {
   drain: [];
   /** The destination failed after it was live (connection lost, server error, too slow). */
   error: [UplinkError];
+  /** The server acknowledged this many bytes of the current connection (32-bit, wraps). */
+  acknowledgement: [sequenceNumber: number];
 }
 
 /** The socket buffer is kept small so that queue depth is measured here, where policy can act on it. */
@@ -96,6 +98,7 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
     }
     this.state = 'live';
     this.session.on('drain', () => this.pump());
+    this.session.on('acknowledgement', (sequenceNumber) => this.emit('acknowledgement', sequenceNumber));
     this.session.on('close', (err) => {
       if (err && this.state !== 'failed') this.failWith(err);
     });
@@ -153,6 +156,38 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
       ms: oldest === undefined ? 0 : Math.max(0, this.newestTimestamp - oldest),
       messages: this.queue.length - this.head,
     };
+  }
+
+  /**
+   * Bytes of the current connection handed to the kernel so far (handshake and protocol included, as
+   * the server counts them in its acknowledgements). It stops moving when the connection stalls.
+   */
+  get bytesFlushed(): number {
+    const session = this.session;
+    return session ? session.bytesOut - session.writableLength : 0;
+  }
+
+  /**
+   * Removes queued messages not yet handed to the socket for which `shouldDrop` is true (a congested
+   * destination sheds video frames it can no longer send in time). Returns how many were removed.
+   */
+  dropQueued(shouldDrop: (message: MediaMessage) => boolean): number {
+    let dropped = 0;
+    const kept: Array<MediaMessage | undefined> = [];
+    for (let i = this.head; i < this.queue.length; i++) {
+      const message = this.queue[i]!;
+      if (shouldDrop(message)) {
+        dropped++;
+        this.queuedBytes -= message.payload.length;
+      } else {
+        kept.push(message);
+      }
+    }
+    if (dropped === 0) return 0;
+    this.queue = kept;
+    this.head = 0;
+    this.pump();
+    return dropped;
   }
 
   /** Sends everything queued, unpublishes and closes. Rejects when not every message reached the socket. */

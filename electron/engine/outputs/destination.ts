@@ -1,0 +1,413 @@
+import { EventEmitter } from 'node:events';
+import { UplinkError, errorMessage } from '../errors.js';
+import type { StreamHeaderCache } from '../flv/headers.js';
+import type { FlvTag, FlvTagKind } from '../flv/reader.js';
+import { Logger } from '../log.js';
+import { type PublisherOptions, RtmpPublisher } from '../rtmp/publisher.js';
+import type { RtmpTarget } from '../rtmp/url.js';
+import { CongestionPolicy, type CongestionThresholds, type DropReason, classifyTag, isDroppableVideoMessage } from './congestion.js';
+import { DeadConnectionDetector, type DeadReason, type ReconnectPolicy, decideRetry, reconnectPolicy } from './reconnect.js';
+
+export type DestinationState = 'offline' | 'connecting' | 'live' | 'reconnecting' | 'stopping' | 'failed';
+
+export interface DestinationStats {
+  state: DestinationState;
+  /** Media bits handed to the connection over the last second. */
+  bitrateKbps: number;
+  /** Video frames (pictures, not headers) queued for a server since start. */
+  framesSent: number;
+  /**
+   * Video frames this destination did not send: dropped for congestion, while reconnecting, or while
+   * waiting for a keyframe. Frames still queued when a connection died are lost with it and not counted.
+   */
+  framesDropped: number;
+  /** framesDropped out of all video frames pushed, in percent. */
+  dropPercent: number;
+  /** Dropped video frames by reason. */
+  dropsByReason: Record<DropReason, number>;
+  /** Media time and bytes waiting for this destination's connection. */
+  queueMs: number;
+  queueBytes: number;
+  /** Times a live connection was lost (or replaced on command) and a new one sought. */
+  reconnects: number;
+  /** Seconds the current connection has been live; 0 when not live. */
+  uptimeSec: number;
+  lastError?: string;
+}
+
+export interface DestinationOptions {
+  /** The stream's current metadata and sequence headers, sent first on every new connection. */
+  headers: StreamHeaderCache;
+  reconnect?: Partial<ReconnectPolicy>;
+  /** Per-connection options: timeouts, queue bounds, extra CA, ... (`signal` is the destination's own). */
+  publisher?: PublisherOptions;
+  /** A live connection that takes no bytes for this long is dead (default 5 s). */
+  deadAfterMs?: number;
+  congestion?: Partial<CongestionThresholds>;
+}
+
+interface DestinationEvents {
+  /** Every change of state; `error` says why when the state is reconnecting or failed. */
+  state: [state: DestinationState, error: UplinkError | undefined];
+  stats: [stats: DestinationStats];
+  /** One tag was not sent, and why. */
+  drop: [reason: DropReason, kind: FlvTagKind];
+}
+
+const DEFAULT_DEAD_AFTER_MS = 5_000;
+/** How long stop() waits for queued media to reach the server before it cuts the connection. */
+const STOP_FLUSH_MS = 3_000;
+const TICK_MS = 250;
+const STATS_EVERY_MS = 1_000;
+
+/**
+ * One live destination: its own connection, bounded queue, state and stats. It never blocks the
+ * pipeline that feeds it: push() only queues or drops. A connection that fails, stalls or is cut is
+ * replaced in the background with backoff, resuming at a keyframe after the stream's headers; a failure
+ * that another attempt cannot fix (a refused key) fails this destination alone, with the reason.
+ */
+export class Destination extends EventEmitter<DestinationEvents> {
+  private currentState: DestinationState = 'offline';
+  private readonly log: Logger;
+  private readonly policy: ReconnectPolicy;
+  private readonly deadAfterMs: number;
+  private readonly congestion: CongestionPolicy;
+
+  /** The connection: being opened (live false) or publishing (live true). */
+  private publisher: RtmpPublisher | undefined;
+  private live = false;
+  /** Bumped whenever a connection is given up, so that late events of the old one are ignored. */
+  private generation = 0;
+  private connecting: AbortController | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private detector: DeadConnectionDetector | undefined;
+  private stopping: Promise<void> | undefined;
+
+  private attempt = 0;
+  private keyRetryAvailable = false;
+  private lastTimestamp = 0;
+  private seenVideo = false;
+
+  private framesSent = 0;
+  private readonly drops: Record<DropReason, number> = { congestion: 0, reconnecting: 0, 'waiting-for-keyframe': 0 };
+  private reconnects = 0;
+  private liveSince: number | undefined;
+  private lastError: UplinkError | undefined;
+  /** Media bytes sent by connections already closed. */
+  private bytesOfClosedConnections = 0;
+  private bitrateSample = { atMs: 0, bytes: 0 };
+  private bitrateKbps = 0;
+  private lastStatsAt = 0;
+
+  constructor(
+    readonly target: RtmpTarget,
+    private readonly options: DestinationOptions,
+  ) {
+    super();
+    this.log = new Logger(`destination ${target.display}`);
+    this.policy = reconnectPolicy(options.reconnect);
+    this.deadAfterMs = options.deadAfterMs ?? DEFAULT_DEAD_AFTER_MS;
+    this.congestion = new CongestionPolicy(options.congestion);
+  }
+
+  get state(): DestinationState {
+    return this.currentState;
+  }
+
+  /** Connects in the background. Failures are 'state' events, never exceptions. */
+  start(): void {
+    if (this.currentState !== 'offline' && this.currentState !== 'failed') return;
+    this.attempt = 0;
+    this.keyRetryAvailable = false;
+    this.startTicking();
+    this.connect('connecting');
+  }
+
+  /**
+   * Offers one tag. Never blocks and never throws: the tag is queued for the connection, or dropped
+   * (and reported) when there is no connection, the connection must start at a keyframe, or the link is
+   * congested.
+   */
+  push(tag: FlvTag): void {
+    if (!this.isRunning()) return;
+    const tagClass = classifyTag(tag);
+    if (tagClass === 'header') {
+      // The pipeline keeps this cache; recording here too makes a destination correct on its own.
+      this.options.headers.update(tag);
+    } else {
+      if (tag.timestamp > this.lastTimestamp) this.lastTimestamp = tag.timestamp;
+      if (tag.kind === 'video') this.seenVideo = true;
+    }
+    const publisher = this.live ? this.publisher : undefined;
+    const decision = this.congestion.decide(tagClass, { connected: publisher !== undefined, queueMs: publisher ? publisher.queueDepth().ms : 0 });
+    if (decision.dropQueuedFrames && publisher) {
+      const shed = publisher.dropQueued(isDroppableVideoMessage);
+      this.framesSent -= shed;
+      for (let i = 0; i < shed; i++) this.countDrop('congestion', 'video');
+    }
+    if (!decision.send) {
+      // Headers are not lost: the next connection starts with them.
+      if (tagClass !== 'header') this.countDrop(decision.reason, tag.kind, tagClass === 'keyframe' || tagClass === 'frame');
+      return;
+    }
+    publisher!.sendTag(tag);
+    if (tagClass === 'keyframe' || tagClass === 'frame') this.framesSent++;
+  }
+
+  /** The streamer's "reconnect now": skips the wait before the next attempt, or replaces a live connection. */
+  reconnectNow(): void {
+    switch (this.currentState) {
+      case 'reconnecting':
+        if (this.retryTimer === undefined) return; // an attempt is already under way
+        clearTimeout(this.retryTimer);
+        this.retryTimer = undefined;
+        this.connect('reconnecting');
+        return;
+      case 'live':
+        this.log.info('reconnecting on command');
+        this.closeConnection();
+        this.reconnects++;
+        this.attempt = 0;
+        // The server may not have let the old session go yet when the new one publishes.
+        this.keyRetryAvailable = true;
+        this.connect('reconnecting');
+        return;
+      case 'failed':
+        this.start();
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Sends what is queued (briefly), unpublishes and closes. Ends offline. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop().finally(() => {
+      this.stopping = undefined;
+    });
+    return this.stopping;
+  }
+
+  stats(): DestinationStats {
+    const depth = this.live ? this.publisher?.queueDepth() : undefined;
+    const dropped = this.drops.congestion + this.drops.reconnecting + this.drops['waiting-for-keyframe'];
+    const total = dropped + this.framesSent;
+    const stats: DestinationStats = {
+      state: this.currentState,
+      bitrateKbps: this.bitrateKbps,
+      framesSent: this.framesSent,
+      framesDropped: dropped,
+      dropPercent: total === 0 ? 0 : (dropped / total) * 100,
+      dropsByReason: { ...this.drops },
+      queueMs: depth?.ms ?? 0,
+      queueBytes: depth?.bytes ?? 0,
+      reconnects: this.reconnects,
+      uptimeSec: this.live && this.liveSince !== undefined ? (performance.now() - this.liveSince) / 1000 : 0,
+    };
+    if (this.lastError) stats.lastError = this.lastError.message;
+    return stats;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+
+  private isRunning(): boolean {
+    return this.currentState === 'connecting' || this.currentState === 'live' || this.currentState === 'reconnecting';
+  }
+
+  private connect(state: 'connecting' | 'reconnecting'): void {
+    const generation = ++this.generation;
+    const abort = new AbortController();
+    this.connecting = abort;
+    const userSignal = this.options.publisher?.signal;
+    const publisher = new RtmpPublisher(this.target, {
+      ...this.options.publisher,
+      signal: userSignal ? AbortSignal.any([userSignal, abort.signal]) : abort.signal,
+    });
+    publisher.on('error', (error) => {
+      if (generation === this.generation) this.onConnectionLost(error);
+    });
+    publisher.on('acknowledgement', (sequenceNumber) => {
+      if (generation === this.generation) this.detector?.onAcknowledgement(performance.now(), sequenceNumber);
+    });
+    this.publisher = publisher;
+    this.live = false;
+    if (this.currentState !== state) this.setState(state, state === 'reconnecting' ? this.lastError : undefined);
+    publisher.start().then(
+      () => {
+        if (generation === this.generation && this.isRunning()) this.onLive(publisher);
+        else publisher.abort();
+      },
+      (error: unknown) => {
+        if (generation === this.generation && this.isRunning()) this.onAttemptFailed(asUplinkError(error));
+      },
+    );
+  }
+
+  private onLive(publisher: RtmpPublisher): void {
+    this.connecting = undefined;
+    this.live = true;
+    this.attempt = 0;
+    this.keyRetryAvailable = false;
+    this.liveSince = performance.now();
+    this.detector = new DeadConnectionDetector(this.deadAfterMs, this.liveSince);
+    this.congestion.resume(this.seenVideo || this.options.headers.videoSequenceHeader !== undefined);
+    // Never behind what this destination already sent: servers drop or reorder on time going back.
+    for (const header of this.options.headers.headers(this.lastTimestamp)) publisher.sendTag(header);
+    this.setState('live', undefined);
+  }
+
+  private onAttemptFailed(error: UplinkError): void {
+    this.publisher = undefined;
+    this.connecting = undefined;
+    this.log.info(`attempt ${this.attempt + 1} failed: ${error.message}`);
+    this.retryOrFail(error);
+  }
+
+  /** A live connection ended (closed, cut, refused mid-stream, too slow) or was found dead. */
+  private onConnectionLost(error: UplinkError): void {
+    this.log.warn(`connection lost: ${error.message}`);
+    this.closeConnection();
+    this.reconnects++;
+    this.attempt = 0;
+    this.keyRetryAvailable = true;
+    this.retryOrFail(error);
+  }
+
+  private retryOrFail(error: UplinkError): void {
+    this.lastError = error;
+    const decision = decideRetry(error.code, { attempt: this.attempt, keyRetryAvailable: this.keyRetryAvailable, random: Math.random() }, this.policy);
+    if (!decision.retry) {
+      const reason =
+        decision.reason === 'gave-up'
+          ? new UplinkError(error.code, `${error.message} (gave up after ${this.attempt} ${this.attempt === 1 ? 'retry' : 'retries'})`, { cause: error })
+          : error;
+      this.fail(reason);
+      return;
+    }
+    this.attempt = decision.attempt;
+    if (decision.usesKeyRetry) this.keyRetryAvailable = false;
+    this.setState('reconnecting', error);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.currentState === 'reconnecting') this.connect('reconnecting');
+    }, decision.delayMs);
+  }
+
+  private fail(error: UplinkError): void {
+    this.log.error(error.message);
+    this.lastError = error;
+    this.closeConnection();
+    this.stopTicking();
+    this.setState('failed', error);
+  }
+
+  /** Gives up the current connection at once; its queue goes with it, so memory never piles up. */
+  private closeConnection(): void {
+    this.generation++;
+    this.connecting?.abort();
+    this.connecting = undefined;
+    if (this.retryTimer !== undefined) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+    }
+    const publisher = this.publisher;
+    if (publisher) {
+      this.bytesOfClosedConnections += publisher.mediaBytesSent;
+      publisher.abort();
+    }
+    this.publisher = undefined;
+    this.live = false;
+    this.liveSince = undefined;
+    this.detector = undefined;
+  }
+
+  private async doStop(): Promise<void> {
+    if (this.currentState === 'offline') return;
+    const publisher = this.live ? this.publisher : undefined;
+    this.generation++;
+    this.connecting?.abort();
+    this.connecting = undefined;
+    if (this.retryTimer !== undefined) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+    }
+    this.setState('stopping', undefined);
+    if (publisher) {
+      try {
+        await publisher.finish(STOP_FLUSH_MS);
+      } catch (error) {
+        this.log.warn(`did not take the end of the stream: ${errorMessage(error)}`);
+        publisher.abort();
+      }
+      this.bytesOfClosedConnections += publisher.mediaBytesSent;
+    } else {
+      this.publisher?.abort();
+    }
+    this.publisher = undefined;
+    this.live = false;
+    this.liveSince = undefined;
+    this.detector = undefined;
+    this.stopTicking();
+    this.setState('offline', undefined);
+  }
+
+  private startTicking(): void {
+    if (this.tickTimer) return;
+    const now = performance.now();
+    this.lastStatsAt = now;
+    this.bitrateSample = { atMs: now, bytes: this.mediaBytesSent() };
+    this.tickTimer = setInterval(() => this.tick(), TICK_MS);
+  }
+
+  private stopTicking(): void {
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    this.tickTimer = undefined;
+    this.bitrateKbps = 0;
+  }
+
+  private tick(): void {
+    const now = performance.now();
+    const publisher = this.live ? this.publisher : undefined;
+    if (publisher && this.detector) {
+      const dead = this.detector.check({ nowMs: now, flushedBytes: publisher.bytesFlushed, pendingBytes: publisher.queueDepth().bytes });
+      if (dead) this.onConnectionLost(deadConnectionError(this.target, dead, this.deadAfterMs));
+    }
+    if (now - this.lastStatsAt >= STATS_EVERY_MS) {
+      const bytes = this.mediaBytesSent();
+      const elapsed = now - this.bitrateSample.atMs;
+      this.bitrateKbps = elapsed > 0 ? Math.round(((bytes - this.bitrateSample.bytes) * 8) / elapsed) : 0;
+      this.bitrateSample = { atMs: now, bytes };
+      this.lastStatsAt = now;
+      this.emit('stats', this.stats());
+    }
+  }
+
+  private mediaBytesSent(): number {
+    return this.bytesOfClosedConnections + (this.publisher?.mediaBytesSent ?? 0);
+  }
+
+  private countDrop(reason: DropReason, kind: FlvTagKind, isFrame = true): void {
+    if (isFrame) this.drops[reason]++;
+    this.emit('drop', reason, kind);
+  }
+
+  private setState(state: DestinationState, error: UplinkError | undefined): void {
+    if (state === this.currentState && error === undefined) return;
+    this.currentState = state;
+    this.log.info(error ? `${state}: ${error.message}` : state);
+    this.emit('state', state, error);
+  }
+}
+
+function deadConnectionError(target: RtmpTarget, reason: DeadReason, deadAfterMs: number): UplinkError {
+  const what =
+    reason === 'writes-stalled'
+      ? `took no data for ${Math.round(deadAfterMs / 1000)} s`
+      : 'stopped acknowledging what it received';
+  return new UplinkError('CONNECTION_STALLED', `${target.display} ${what}: the connection is dead`);
+}
+
+function asUplinkError(error: unknown): UplinkError {
+  return error instanceof UplinkError ? error : new UplinkError('CONNECTION_FAILED', errorMessage(error));
+}

@@ -1,0 +1,304 @@
+import { createReadStream } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UplinkError } from '../../electron/engine/errors.js';
+import { StreamHeaderCache } from '../../electron/engine/flv/headers.js';
+import { type FlvTag, type FlvTagKind, readFlvTags } from '../../electron/engine/flv/reader.js';
+import { classifyTag, type DropReason } from '../../electron/engine/outputs/congestion.js';
+import { Destination, type DestinationState } from '../../electron/engine/outputs/destination.js';
+import type { MediaMessage } from '../../electron/engine/rtmp/publisher.js';
+import { MessageType } from '../../electron/engine/rtmp/messages.js';
+import { parseRtmpUrl } from '../../electron/engine/rtmp/url.js';
+import { makeFlvFixture } from '../helpers/fixtures.js';
+import { type ProbeResult, isMonotonic, packetsOf, probeFile } from '../helpers/probe.js';
+import { type RtmpTestServer, startNginxRtmp } from '../helpers/servers.js';
+import { type ThrottleProxy, startThrottleProxy } from '../helpers/throttle-proxy.js';
+
+// A 20 s 720p stream at about 6.4 Mbit/s (800 KB/s). The bitrate is high on purpose: loopback TCP
+// buffers hold 4-6 MB, which a slow stream would take half a minute to fill before a fault shows.
+let tags: FlvTag[];
+let expected: ProbeResult;
+let fixtureBytesPerSec: number;
+let fixtureDurationMs: number;
+
+beforeAll(async () => {
+  const fixture = await makeFlvFixture({ seconds: 20, width: 1280, height: 720, fps: 30, videoKbps: 6000 });
+  tags = [];
+  for await (const tag of readFlvTags(createReadStream(fixture, { highWaterMark: 1 << 20 }))) tags.push(tag);
+  expected = await probeFile(fixture);
+  fixtureDurationMs = tags.at(-1)!.timestamp + 33;
+  fixtureBytesPerSec = (tags.reduce((sum, tag) => sum + tag.data.length, 0) / fixtureDurationMs) * 1000;
+});
+
+interface FeedOptions {
+  /** Media seconds per wall second. */
+  speed?: number;
+  /** Plays the fixture this many times back to back, timestamps continuing. */
+  loops?: number;
+  signal?: AbortSignal;
+}
+
+/** Feeds the fixture to destinations as a live encoder would: paced by timestamps, never waiting on them. */
+async function feed(destinations: Destination[], headers: StreamHeaderCache, options: FeedOptions = {}): Promise<void> {
+  const { speed = 1, loops = 1, signal } = options;
+  const startedAt = performance.now();
+  for (let loop = 0; loop < loops; loop++) {
+    for (const original of tags) {
+      if (loop > 0 && classifyTag(original) === 'header') continue;
+      const tag = loop === 0 ? original : { ...original, timestamp: original.timestamp + loop * fixtureDurationMs };
+      const wait = startedAt + tag.timestamp / speed - performance.now();
+      if (wait > 1) await sleep(wait);
+      if (signal?.aborted) return;
+      headers.update(tag);
+      for (const destination of destinations) destination.push(tag);
+    }
+  }
+}
+
+async function waitFor(what: string, check: () => boolean, timeoutMs: number): Promise<number> {
+  const started = performance.now();
+  while (!check()) {
+    if (performance.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(10);
+  }
+  return performance.now();
+}
+
+function recordStates(destination: Destination): Array<{ state: DestinationState; code?: string; at: number }> {
+  const states: Array<{ state: DestinationState; code?: string; at: number }> = [];
+  destination.on('state', (state, error?: UplinkError) => states.push({ state, code: error?.code, at: performance.now() }));
+  return states;
+}
+
+function describeMessage(message: MediaMessage): string {
+  if (message.typeId === MessageType.DataAMF0) return 'metadata';
+  const header = message.payload[1] === 0;
+  if (message.typeId === MessageType.Audio) return header ? 'audio-header' : 'audio';
+  if (header) return 'video-header';
+  return message.keyframe ? 'keyframe' : 'frame';
+}
+
+/** The first tags of a recorded FLV, as classes: what a server got first on a connection. */
+async function firstTagsOf(file: string, count: number): Promise<string[]> {
+  const seen: string[] = [];
+  for await (const tag of readFlvTags(createReadStream(file))) {
+    const tagClass = classifyTag(tag);
+    seen.push(tagClass === 'header' ? `${tag.kind}-header` : tagClass);
+    if (seen.length >= count) break;
+  }
+  return seen;
+}
+
+describe('a destination whose server is killed and restarted', () => {
+  it('reconnects within seconds and resumes with the headers and a keyframe', async () => {
+    const first = await startNginxRtmp();
+    let second: RtmpTestServer | undefined;
+    // The proxy keeps the server's address fixed while the server behind it is replaced: while it refuses,
+    // clients get "connection refused" exactly as from a stopped server.
+    const proxy = await startThrottleProxy({ targetPort: first.port });
+    /** What each connection handed to the kernel, in order. */
+    const written: Array<{ at: number; what: string }> = [];
+    const headers = new StreamHeaderCache();
+    const destination = new Destination(parseRtmpUrl(proxy.url('live', 'restart-key')), {
+      headers,
+      publisher: { timeoutMs: 3000, onWritten: (m: MediaMessage) => written.push({ at: performance.now(), what: describeMessage(m) }) },
+    });
+    const states = recordStates(destination);
+    const feeding = new AbortController();
+    try {
+      destination.start();
+      const fed = feed([destination], headers, { signal: feeding.signal });
+      await waitFor('the first connection', () => destination.stats().framesSent > 60, 10_000);
+
+      await proxy.refuse();
+      await first.stop();
+      const droppedAt = await waitFor('the drop to be noticed', () => destination.state === 'reconnecting', 5000);
+      second = await startNginxRtmp();
+      await proxy.accept(second.port);
+      const backAt = performance.now();
+      const liveAt = await waitFor('live again', () => destination.state === 'live', 10_000);
+      const firstByte = written.find((w) => w.at >= backAt);
+      await waitFor('a keyframe on the new connection', () => written.some((w) => w.at >= backAt && w.what === 'keyframe'), 5000);
+      const keyframeAt = written.find((w) => w.at >= backAt && w.what === 'keyframe')!.at;
+      console.log(
+        `server restart: down ${((backAt - droppedAt) / 1000).toFixed(2)} s; accepting again -> live ${(liveAt - backAt).toFixed(0)} ms, ` +
+          `-> first byte ${firstByte ? (firstByte.at - backAt).toFixed(0) : '?'} ms (target < 1000), -> first keyframe ${(keyframeAt - backAt).toFixed(0)} ms`,
+      );
+      expect(liveAt - backAt).toBeLessThan(5000);
+      await sleep(2500);
+      feeding.abort();
+      await fed;
+      await destination.stop();
+
+      expect(states.map((s) => s.state)).toEqual(['connecting', 'live', 'reconnecting', 'live', 'stopping', 'offline']);
+      expect(destination.stats().reconnects).toBe(1);
+      // What the new connection sent first: metadata, both sequence headers, then a keyframe, audio with it.
+      const resumed = written.filter((w) => w.at >= backAt).map((w) => w.what);
+      expect(resumed.slice(0, 4)).toEqual(['metadata', 'video-header', 'audio-header', 'keyframe']);
+      const recording = await second.recording('restart-key');
+      // And what the restarted server recorded: sequence headers before any picture, the first picture a keyframe.
+      const recorded = await firstTagsOf(recording, 8);
+      const firstPicture = recorded.findIndex((t) => t === 'keyframe' || t === 'frame');
+      expect(recorded[firstPicture]).toBe('keyframe');
+      expect(recorded.slice(0, firstPicture)).toContain('video-header');
+      expect(recorded.slice(0, firstPicture)).toContain('audio-header');
+      const received = await probeFile(recording);
+      expect(received.streams.find((s) => s.codecType === 'video')).toMatchObject({ codecName: 'h264', width: 1280, height: 720 });
+      expect(received.streams.find((s) => s.codecType === 'audio')).toMatchObject({ codecName: 'aac' });
+      const video = packetsOf(received, 'video');
+      expect(video.length).toBeGreaterThan(30);
+      expect(video[0]?.key).toBe(true);
+      expect(isMonotonic(video)).toBe(true);
+      expect(isMonotonic(packetsOf(received, 'audio'))).toBe(true);
+    } finally {
+      feeding.abort();
+      await destination.stop();
+      await proxy.stop();
+      await first.stop();
+      await second?.stop();
+    }
+  });
+});
+
+describe('destinations side by side on one server', () => {
+  let nginx: RtmpTestServer;
+  const proxies: ThrottleProxy[] = [];
+  beforeAll(async () => {
+    nginx = await startNginxRtmp({ allowedKeys: ['direct-key', 'stalled-key', 'good-key', 'throttled-key'] });
+  });
+  afterAll(async () => {
+    await Promise.all(proxies.map((p) => p.stop()));
+    await nginx?.stop();
+  });
+
+  it('a stalled link is found dead, holds bounded memory, and comes back, while the other destination gets every frame', async () => {
+    const proxy = await startThrottleProxy({ targetPort: nginx.port });
+    proxies.push(proxy);
+    const headers = new StreamHeaderCache();
+    const queueCap = 8 * 1024 * 1024;
+    const direct = new Destination(parseRtmpUrl(nginx.url('live', 'direct-key')), { headers });
+    const stalled = new Destination(parseRtmpUrl(proxy.url('live', 'stalled-key')), { headers, publisher: { maxQueueBytes: queueCap, timeoutMs: 5000 } });
+    const stalledStates = recordStates(stalled);
+    let maxQueueBytes = 0;
+    const sampler = setInterval(() => {
+      maxQueueBytes = Math.max(maxQueueBytes, stalled.stats().queueBytes);
+    }, 20);
+    try {
+      direct.start();
+      stalled.start();
+      await waitFor('both live', () => direct.state === 'live' && stalled.state === 'live', 10_000);
+      const fed = feed([direct, stalled], headers);
+      await sleep(1500);
+      proxy.stall();
+      const stalledAt = performance.now();
+      const deadAt = await waitFor('the stalled link to be found dead', () => stalled.state === 'reconnecting', 25_000);
+      const lost = stalledStates.find((s) => s.state === 'reconnecting');
+      const sentBeforeResume = stalled.stats().framesSent;
+      proxy.resume();
+      const resumedAt = performance.now();
+      const backAt = await waitFor('the stalled link to come back', () => stalled.state === 'live', 15_000);
+      await waitFor('frames on the new connection', () => stalled.stats().framesSent > sentBeforeResume + 30, 10_000);
+      console.log(
+        `stalled link: dead after ${((deadAt - stalledAt) / 1000).toFixed(1)} s (${lost?.code}), back ${((backAt - resumedAt) / 1000).toFixed(1)} s after the link resumed; ` +
+          `peak queue ${(maxQueueBytes / 1e6).toFixed(2)} MB (cap ${queueCap / 1e6} MB); drops ${JSON.stringify(stalled.stats().dropsByReason)}`,
+      );
+      await fed;
+      await Promise.all([direct.stop(), stalled.stop()]);
+
+      expect(lost?.code).toMatch(/CONNECTION_STALLED|TOO_SLOW/);
+      expect(maxQueueBytes).toBeLessThanOrEqual(queueCap);
+      expect(direct.stats()).toMatchObject({ framesDropped: 0, reconnects: 0 });
+      const received = await probeFile(await nginx.recording('direct-key'));
+      expect(packetsOf(received, 'video')).toHaveLength(packetsOf(expected, 'video').length);
+      expect(packetsOf(received, 'audio')).toHaveLength(packetsOf(expected, 'audio').length);
+      expect(isMonotonic(packetsOf(received, 'video'))).toBe(true);
+    } finally {
+      clearInterval(sampler);
+      await Promise.all([direct.stop(), stalled.stop()]);
+    }
+  });
+
+  it('a refused key fails that destination alone, with the reason, and is not retried', async () => {
+    const headers = new StreamHeaderCache();
+    const good = new Destination(parseRtmpUrl(nginx.url('live', 'good-key')), { headers });
+    const refused = new Destination(parseRtmpUrl(nginx.url('live', 'wrong-secret-key')), { headers });
+    const refusedStates = recordStates(refused);
+    const feeding = new AbortController();
+    try {
+      good.start();
+      refused.start();
+      await waitFor('the good key live', () => good.state === 'live', 10_000);
+      const fed = feed([good, refused], headers, { speed: 2, signal: feeding.signal });
+      await waitFor('the refusal', () => refused.state === 'failed', 10_000);
+      // Longer than the first retry delay and the refused-key retry delay: nothing more may happen.
+      await sleep(2500);
+      feeding.abort();
+      await fed;
+      expect(good.state).toBe('live');
+      await good.stop();
+
+      expect(refusedStates.map((s) => [s.state, s.code])).toEqual([
+        ['connecting', undefined],
+        ['failed', 'KEY_REFUSED'],
+      ]);
+      const stats = refused.stats();
+      expect(stats.lastError).toMatch(/refused the stream key/);
+      expect(stats.lastError).not.toContain('wrong-secret-key');
+      const attempts = (await nginx.publishAttempts()).filter((a) => a.key === 'wrong-secret-key');
+      expect(attempts).toEqual([{ app: 'live', key: 'wrong-secret-key', accepted: false }]);
+      expect(good.stats()).toMatchObject({ reconnects: 0, dropsByReason: { congestion: 0, reconnecting: 0 } });
+      const received = await probeFile(await nginx.recording('good-key'));
+      expect(packetsOf(received, 'video').length).toBeGreaterThan(60);
+      expect(packetsOf(received, 'video')[0]?.key).toBe(true);
+    } finally {
+      feeding.abort();
+      await Promise.all([good.stop(), refused.stop()]);
+    }
+  });
+
+  it('a throttled link drops inter frames for congestion, never audio or keyframes, and stops dropping when the link recovers', async () => {
+    const proxy = await startThrottleProxy({ targetPort: nginx.port });
+    proxies.push(proxy);
+    const headers = new StreamHeaderCache();
+    const destination = new Destination(parseRtmpUrl(proxy.url('live', 'throttled-key')), { headers });
+    const drops: Array<{ at: number; reason: DropReason; kind: FlvTagKind }> = [];
+    destination.on('drop', (reason, kind) => drops.push({ at: performance.now(), reason, kind }));
+    // Fed at 3x real time, twice over: the loopback buffers fill sooner, and the link is half the fed rate.
+    const speed = 3;
+    const loops = 2;
+    try {
+      destination.start();
+      await waitFor('live', () => destination.state === 'live', 10_000);
+      proxy.throttle((fixtureBytesPerSec * speed) / 2);
+      const fed = feed([destination], headers, { speed, loops });
+      const congestedAt = await waitFor('drops for congestion', () => drops.length > 0, 20_000);
+      await sleep(2000);
+      proxy.resume();
+      const liftedAt = performance.now();
+      await fed;
+      const endedAt = performance.now();
+      const lastDrop = drops.at(-1)!;
+      console.log(
+        `throttled link: first drop ${((congestedAt - liftedAt) / 1000 + 2).toFixed(1)} s into congestion window, ${drops.length} frames dropped, ` +
+          `last drop ${((lastDrop.at - liftedAt) / 1000).toFixed(2)} s after the throttle was lifted, then ${((endedAt - lastDrop.at) / 1000).toFixed(1)} s without drops`,
+      );
+      await destination.stop();
+
+      expect(drops.every((d) => d.reason === 'congestion' && d.kind === 'video')).toBe(true);
+      // Recovery: the run in progress ends at the next keyframe (2 s of media, 0.7 s at 3x), then no more drops.
+      expect(lastDrop.at - liftedAt).toBeLessThan(3000);
+      expect(endedAt - lastDrop.at).toBeGreaterThan(2000);
+      expect(destination.stats()).toMatchObject({ reconnects: 0, framesDropped: drops.length });
+
+      const received = await probeFile(await nginx.recording('throttled-key'));
+      const sentVideo = packetsOf(received, 'video');
+      // Every audio packet and every keyframe arrived; only inter frames are missing.
+      expect(packetsOf(received, 'audio')).toHaveLength(packetsOf(expected, 'audio').length * loops);
+      expect(sentVideo.filter((p) => p.key)).toHaveLength(packetsOf(expected, 'video').filter((p) => p.key).length * loops);
+      expect(sentVideo).toHaveLength(packetsOf(expected, 'video').length * loops - drops.length);
+      expect(isMonotonic(sentVideo)).toBe(true);
+    } finally {
+      await destination.stop();
+    }
+  });
+});

@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tmpDir } from '../helpers/fixtures.js';
+import { type ProbeResult, keyframeIntervalsSec, packetsOf, probeFile } from '../helpers/probe.js';
+import { UPLINK_BIN, runUplink } from '../helpers/publish.js';
+import { type RtmpTestServer, startNginxRtmp, startNodeMediaServer } from '../helpers/servers.js';
+
+const SMALL = ['--size', '640x360', '--fps', '30', '--bitrate', '800'];
+
+/** What a streamer checks on the platform: picture size and rate, keyframes every 2 s, sound, in sync. */
+function expectLiveProgram(received: ProbeResult, seconds: number): void {
+  const video = received.streams.find((s) => s.codecType === 'video');
+  const audio = received.streams.find((s) => s.codecType === 'audio');
+  expect(video).toMatchObject({ codecName: 'h264', width: 640, height: 360 });
+  expect(video?.frameRate).toBeCloseTo(30, 0);
+  expect(audio).toMatchObject({ codecName: 'aac', sampleRate: 48000, channels: 2 });
+  const frames = packetsOf(received, 'video');
+  expect(frames.length).toBeGreaterThanOrEqual(seconds * 30 * 0.9);
+  for (const interval of keyframeIntervalsSec(frames)) expect(interval).toBeCloseTo(2, 1);
+  const firstVideo = frames[0]!.ptsMs;
+  const firstAudio = packetsOf(received, 'audio')[0]!.ptsMs;
+  expect(Math.abs(firstVideo - firstAudio)).toBeLessThan(100);
+}
+
+describe('uplink stream', () => {
+  let nginx: RtmpTestServer;
+  let nms: RtmpTestServer;
+  beforeAll(async () => {
+    [nginx, nms] = await Promise.all([startNginxRtmp({ allowedKeys: ['stream-key-a', 'stream-key-b', 'stream-key-c', 'stream-key-int'] }), startNodeMediaServer()]);
+  });
+  afterAll(async () => {
+    await Promise.all([nginx?.stop(), nms?.stop()]);
+  });
+
+  it('goes live with the test pattern and a tone to two servers, records, and ends after --duration', async () => {
+    const record = join(tmpDir('stream'), `program-${process.pid}.mkv`);
+    const result = await runUplink(['stream', '--video', 'test', '--audio', 'tone', ...SMALL, '--duration', '6', '--to', nginx.url('live', 'stream-key-a'), '--to', nms.url('live', 'stream-key-nms'), '--record', record, '--json']);
+    expect(result.stderr).not.toContain('stream-key');
+    expect(result.code, result.stderr).toBe(0);
+    const summary = JSON.parse(result.stdout) as { ok: boolean; destinations: Array<{ state: string; framesSent: number; framesDropped: number }> };
+    expect(summary.ok).toBe(true);
+    expect(summary.destinations).toHaveLength(2);
+    for (const d of summary.destinations) expect(d.framesDropped).toBe(0);
+    expectLiveProgram(await probeFile(await nginx.recording('stream-key-a')), 6);
+    expectLiveProgram(await probeFile(await nms.recording('stream-key-nms')), 6);
+    expect(existsSync(record)).toBe(true);
+    const recorded = await probeFile(record);
+    expect(recorded.streams.map((s) => s.codecName).sort()).toEqual(['aac', 'h264']);
+    expect(recorded.durationSec).toBeGreaterThan(5);
+  });
+
+  it('stops cleanly on Ctrl-C: FFmpeg ends, the destination unpublishes, exit 0', async () => {
+    const child = spawn(process.execPath, [UPLINK_BIN, 'stream', ...SMALL, '--to', nginx.url('live', 'stream-key-int')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code, stderr).toBe(0);
+    const received = await probeFile(await nginx.recording('stream-key-int'));
+    expect(packetsOf(received, 'video').length).toBeGreaterThan(30);
+  });
+
+  it('a refused key fails that destination in one line while the other stays live', async () => {
+    const result = await runUplink(['stream', ...SMALL, '--duration', '4', '--to', nginx.url('live', 'refused-secret'), '--to', nginx.url('live', 'stream-key-b')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/<redacted>: the server refused the stream key/);
+    expect(result.stderr).not.toContain('refused-secret');
+    expect(packetsOf(await probeFile(await nginx.recording('stream-key-b')), 'video').length).toBeGreaterThan(60);
+  });
+
+  it.each([
+    [['--fps', '0'], /fps must be/],
+    [['--size', 'big'], /--size must look like 1280x720/],
+    [['--encoder', 'h264_nosuch'], /encoder/i],
+    [['--video', 'v4l2:/dev/video99'], /No device "v4l2:\/dev\/video99"/],
+    [['--video', 'tone'], /--video needs a picture/],
+  ])('refuses %j with one clear line', async (args, message) => {
+    const result = await runUplink(['stream', ...SMALL, '--duration', '2', '--to', nginx.url('live', 'stream-key-c'), ...args]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split('\n').filter((l) => l.startsWith('uplink:')).length).toBeLessThanOrEqual(2);
+  });
+
+  it('reports an encoder that is listed but cannot run here', async () => {
+    const result = await runUplink(['stream', ...SMALL, '--duration', '2', '--encoder', 'h264_nvenc', '--to', nginx.url('live', 'stream-key-c')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/NVENC|encoder/i);
+  });
+});
