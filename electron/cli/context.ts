@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { type FfmpegInfo, locateFfmpeg } from '../engine/ffmpeg/locate.js';
+import { cacheDir } from '../engine/paths.js';
 
 /** What every sub-command may need from the global options. */
 export interface CliContext {
@@ -10,7 +11,7 @@ export function cliContext(command: Command): CliContext {
   const { ffmpeg: explicitPath } = command.optsWithGlobals<{ ffmpeg?: string }>();
   let located: Promise<FfmpegInfo> | undefined;
   return {
-    ffmpeg: () => (located ??= locateFfmpeg({ explicitPath })),
+    ffmpeg: () => (located ??= locateFfmpeg({ explicitPath, cacheDir: cacheDir() })),
   };
 }
 

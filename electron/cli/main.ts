@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { UplinkError, errorMessage } from '../engine/errors.js';
-import { redact } from '../engine/log.js';
+import { type LogLevel, redact, setLogSink } from '../engine/log.js';
 import { packageRoot } from '../engine/paths.js';
 import { registerDevices } from './commands/devices.js';
 import { registerEncoders } from './commands/encoders.js';
@@ -14,6 +14,11 @@ import { registerStream } from './commands/stream.js';
  * its action returns the process exit code. Errors reach the user as one redacted line.
  */
 export async function main(argv: readonly string[]): Promise<number> {
+  // Engine warnings read like the command's own lines; UPLINK_LOG=debug shows everything.
+  setLogSink((level, scope, message) => {
+    const prefix = level === 'warn' ? 'warning: ' : level === 'error' ? '' : `[${level} ${scope}] `;
+    process.stderr.write(`uplink: ${prefix}${message}\n`);
+  }, (process.env.UPLINK_LOG as LogLevel | undefined) ?? 'warn');
   const program = new Command('uplink')
     .description('Uplink: live-stream to Twitch, YouTube, Facebook, Kick or any RTMP(S) server.')
     .version(await version(), '-V, --version')

@@ -38,21 +38,29 @@ interface FeedOptions {
   signal?: AbortSignal;
 }
 
-/** Feeds the fixture to destinations as a live encoder would: paced by timestamps, never waiting on them. */
-async function feed(destinations: Destination[], headers: StreamHeaderCache, options: FeedOptions = {}): Promise<void> {
+/**
+ * Feeds the fixture to destinations as a live encoder would: paced by timestamps, never waiting on them.
+ * Resolves with how many video and audio frames (not headers) it pushed.
+ */
+async function feed(destinations: Destination[], headers: StreamHeaderCache, options: FeedOptions = {}): Promise<{ video: number; audio: number }> {
   const { speed = 1, loops = 1, signal } = options;
   const startedAt = performance.now();
+  const fed = { video: 0, audio: 0 };
   for (let loop = 0; loop < loops; loop++) {
     for (const original of tags) {
-      if (loop > 0 && classifyTag(original) === 'header') continue;
+      const tagClass = classifyTag(original);
+      if (loop > 0 && tagClass === 'header') continue;
       const tag = loop === 0 ? original : { ...original, timestamp: original.timestamp + loop * fixtureDurationMs };
       const wait = startedAt + tag.timestamp / speed - performance.now();
       if (wait > 1) await sleep(wait);
-      if (signal?.aborted) return;
+      if (signal?.aborted) return fed;
       headers.update(tag);
       for (const destination of destinations) destination.push(tag);
+      if (tagClass === 'audio') fed.audio++;
+      else if (tagClass !== 'header') fed.video++;
     }
   }
+  return fed;
 }
 
 async function waitFor(what: string, check: () => boolean, timeoutMs: number): Promise<number> {
@@ -130,7 +138,9 @@ describe('a destination whose server is killed and restarted', () => {
       await fed;
       await destination.stop();
 
-      expect(states.map((s) => s.state)).toEqual(['connecting', 'live', 'reconnecting', 'live', 'stopping', 'offline']);
+      // (A retry refused while the new server was still starting repeats 'reconnecting': count it once.)
+      const path = states.map((s) => s.state).filter((state, i, all) => state !== all[i - 1]);
+      expect(path).toEqual(['connecting', 'live', 'reconnecting', 'live', 'stopping', 'offline']);
       expect(destination.stats().reconnects).toBe(1);
       // What the new connection sent first: metadata, both sequence headers, then a keyframe, audio with it.
       const resumed = written.filter((w) => w.at >= backAt).map((w) => w.what);
@@ -183,12 +193,13 @@ describe('destinations side by side on one server', () => {
     const sampler = setInterval(() => {
       maxQueueBytes = Math.max(maxQueueBytes, stalled.stats().queueBytes);
     }, 20);
+    const feeding = new AbortController();
     try {
       direct.start();
       stalled.start();
       await waitFor('both live', () => direct.state === 'live' && stalled.state === 'live', 10_000);
-      const fed = feed([direct, stalled], headers);
-      await sleep(1500);
+      const feedingDone = feed([direct, stalled], headers, { signal: feeding.signal });
+      await sleep(1000);
       proxy.stall();
       const stalledAt = performance.now();
       const deadAt = await waitFor('the stalled link to be found dead', () => stalled.state === 'reconnecting', 25_000);
@@ -202,17 +213,19 @@ describe('destinations side by side on one server', () => {
         `stalled link: dead after ${((deadAt - stalledAt) / 1000).toFixed(1)} s (${lost?.code}), back ${((backAt - resumedAt) / 1000).toFixed(1)} s after the link resumed; ` +
           `peak queue ${(maxQueueBytes / 1e6).toFixed(2)} MB (cap ${queueCap / 1e6} MB); drops ${JSON.stringify(stalled.stats().dropsByReason)}`,
       );
-      await fed;
+      feeding.abort();
+      const fed = await feedingDone;
       await Promise.all([direct.stop(), stalled.stop()]);
 
       expect(lost?.code).toMatch(/CONNECTION_STALLED|TOO_SLOW/);
       expect(maxQueueBytes).toBeLessThanOrEqual(queueCap);
-      expect(direct.stats()).toMatchObject({ framesDropped: 0, reconnects: 0 });
+      expect(direct.stats()).toMatchObject({ framesDropped: 0, reconnects: 0, framesSent: fed.video });
       const received = await probeFile(await nginx.recording('direct-key'));
-      expect(packetsOf(received, 'video')).toHaveLength(packetsOf(expected, 'video').length);
-      expect(packetsOf(received, 'audio')).toHaveLength(packetsOf(expected, 'audio').length);
+      expect(packetsOf(received, 'video')).toHaveLength(fed.video);
+      expect(packetsOf(received, 'audio')).toHaveLength(fed.audio);
       expect(isMonotonic(packetsOf(received, 'video'))).toBe(true);
     } finally {
+      feeding.abort();
       clearInterval(sampler);
       await Promise.all([direct.stop(), stalled.stop()]);
     }
@@ -263,6 +276,10 @@ describe('destinations side by side on one server', () => {
     const destination = new Destination(parseRtmpUrl(proxy.url('live', 'throttled-key')), { headers });
     const drops: Array<{ at: number; reason: DropReason; kind: FlvTagKind }> = [];
     destination.on('drop', (reason, kind) => drops.push({ at: performance.now(), reason, kind }));
+    let maxQueueMs = 0;
+    destination.on('stats', (stats) => {
+      maxQueueMs = Math.max(maxQueueMs, stats.queueMs);
+    });
     // Fed at 3x real time, twice over: the loopback buffers fill sooner, and the link is half the fed rate.
     const speed = 3;
     const loops = 2;
@@ -270,24 +287,30 @@ describe('destinations side by side on one server', () => {
       destination.start();
       await waitFor('live', () => destination.state === 'live', 10_000);
       proxy.throttle((fixtureBytesPerSec * speed) / 2);
+      const fedAt = performance.now();
       const fed = feed([destination], headers, { speed, loops });
       const congestedAt = await waitFor('drops for congestion', () => drops.length > 0, 20_000);
-      await sleep(2000);
+      // Long enough for several rounds of congestion: dropping frees the link, sending fills it again.
+      await sleep(4000);
+      const dropsUnderThrottle = drops.length;
       proxy.resume();
       const liftedAt = performance.now();
       await fed;
       const endedAt = performance.now();
       const lastDrop = drops.at(-1)!;
       console.log(
-        `throttled link: first drop ${((congestedAt - liftedAt) / 1000 + 2).toFixed(1)} s into congestion window, ${drops.length} frames dropped, ` +
-          `last drop ${((lastDrop.at - liftedAt) / 1000).toFixed(2)} s after the throttle was lifted, then ${((endedAt - lastDrop.at) / 1000).toFixed(1)} s without drops`,
+        `throttled link: first drop ${((congestedAt - fedAt) / 1000).toFixed(1)} s after feeding began; ${dropsUnderThrottle} frames dropped in the next 4 s, ` +
+          `${drops.length - dropsUnderThrottle} after the throttle was lifted, the last ${((lastDrop.at - liftedAt) / 1000).toFixed(2)} s after it; ` +
+          `then ${((endedAt - Math.max(lastDrop.at, liftedAt)) / 1000).toFixed(1)} s without drops; deepest queue seen ${maxQueueMs} ms of media`,
       );
       await destination.stop();
 
       expect(drops.every((d) => d.reason === 'congestion' && d.kind === 'video')).toBe(true);
+      // Congestion went on while throttled: drops in more than one run, not one burst.
+      expect(drops.filter((d) => d.at >= congestedAt + 1500 && d.at < liftedAt).length).toBeGreaterThan(0);
       // Recovery: the run in progress ends at the next keyframe (2 s of media, 0.7 s at 3x), then no more drops.
-      expect(lastDrop.at - liftedAt).toBeLessThan(3000);
-      expect(endedAt - lastDrop.at).toBeGreaterThan(2000);
+      expect(lastDrop.at - liftedAt).toBeLessThan(2000);
+      expect(endedAt - Math.max(lastDrop.at, liftedAt)).toBeGreaterThan(2000);
       expect(destination.stats()).toMatchObject({ reconnects: 0, framesDropped: drops.length });
 
       const received = await probeFile(await nginx.recording('throttled-key'));

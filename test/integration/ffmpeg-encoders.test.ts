@@ -40,13 +40,13 @@ describe('probeEncoders', () => {
   it('caches results per binary in the given directory and reuses them', async () => {
     const file = join(cacheDir, ENCODER_CACHE_FILE);
     expect(existsSync(file)).toBe(true);
-    const cache = JSON.parse(readFileSync(file, 'utf8')) as { binaries: Record<string, { encoders: EncoderStatus[] }> };
+    const cache = JSON.parse(readFileSync(file, 'utf8')) as { binaries: Record<string, { value: EncoderStatus[] }> };
     const entry = cache.binaries[ffmpeg.path];
-    expect(entry?.encoders).toEqual(first);
+    expect(entry?.value).toEqual(first);
 
     // A marker only the cache can produce proves the second call read it instead of probing.
     const marked = first.map((e) => (e.name === 'h264_qsv' ? { ...e, error: 'from the cache' } : e));
-    if (entry) entry.encoders = marked;
+    if (entry) entry.value = marked;
     writeFileSync(file, JSON.stringify(cache));
     expect(byName(await probeEncoders({ ffmpegPath: ffmpeg.path, cacheDir }), 'h264_qsv')?.error).toBe('from the cache');
     expect(byName(await probeEncoders({ ffmpegPath: ffmpeg.path, cacheDir, refresh: true }), 'h264_qsv')?.error).not.toBe('from the cache');
@@ -54,11 +54,11 @@ describe('probeEncoders', () => {
 
   it('probes again when the binary changed (mtime or size)', async () => {
     const file = join(cacheDir, ENCODER_CACHE_FILE);
-    const cache = JSON.parse(readFileSync(file, 'utf8')) as { binaries: Record<string, { mtimeMs: number; encoders: EncoderStatus[] }> };
+    const cache = JSON.parse(readFileSync(file, 'utf8')) as { binaries: Record<string, { mtimeMs: number; value: EncoderStatus[] }> };
     const entry = cache.binaries[ffmpeg.path];
     if (!entry) throw new Error('no cache entry');
     entry.mtimeMs -= 1000;
-    entry.encoders = entry.encoders.map((e) => ({ ...e, error: 'stale' }));
+    entry.value = entry.value.map((e) => ({ ...e, error: 'stale' }));
     writeFileSync(file, JSON.stringify(cache));
     const fresh = await probeEncoders({ ffmpegPath: ffmpeg.path, cacheDir, listedEncoders: ffmpeg.features.encoders });
     expect(byName(fresh, 'libx264')).toMatchObject({ working: true });

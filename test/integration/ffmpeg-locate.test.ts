@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UplinkError } from '../../electron/engine/errors.js';
@@ -164,5 +164,19 @@ describe('locateFfprobe', () => {
     expect(err.code).toBe('FFPROBE_NOT_FOUND');
     expect(err.message).toContain('not FFprobe');
     expect(err.message).toContain('FFPROBE_PATH');
+  });
+});
+
+describe('the assessment cache', () => {
+  it('answers from the cache while the binary is unchanged', async () => {
+    const dir = tmpDir('locate-cache');
+    const file = join(dir, 'ffmpeg-binaries.json');
+    rmSync(file, { force: true });
+    const first = await locateFfmpeg({ cacheDir: dir });
+    const cache = JSON.parse(readFileSync(file, 'utf8')) as { binaries: Record<string, { value: { version: { text: string } } }> };
+    // A marker only the cache can produce proves the second call read it instead of running FFmpeg.
+    cache.binaries[first.path]!.value.version.text = 'from-the-cache';
+    writeFileSync(file, JSON.stringify(cache));
+    expect((await locateFfmpeg({ cacheDir: dir })).version.text).toBe('from-the-cache');
   });
 });

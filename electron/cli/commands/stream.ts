@@ -89,25 +89,30 @@ async function stream(options: StreamOptions, command: Command): Promise<number>
   });
   const status = new StatusLine();
   const failed = new Map<string, string>();
+  const everLive = new Set<string>();
+  const say = (line: string): void => {
+    status.clear();
+    process.stderr.write(`uplink: ${line}\n`);
+  };
+  const lastState = new Map<string, string>();
   broadcast.on('destinationState', (id, state, error) => {
     const target = broadcast.destinations.get(id)?.target.display ?? id;
+    const before = lastState.get(id);
+    lastState.set(id, state);
     if (state === 'failed' && error && !failed.has(id)) {
       failed.set(id, error.message);
-      status.clear();
-      process.stderr.write(`uplink: ${target}: ${error.message}\n`);
-    } else if (state === 'reconnecting') {
-      status.clear();
-      process.stderr.write(`uplink: ${target}: connection lost${error ? ` (${error.message})` : ''}; reconnecting\n`);
+      say(`${target}: ${error.message}`);
+    } else if (state === 'live') {
+      say(`${target}: ${everLive.has(id) ? 'reconnected' : 'live'}`);
+      everLive.add(id);
+    } else if (state === 'reconnecting' && before === 'live') {
+      say(`${target}: connection lost${error ? ` (${error.message})` : ''}; reconnecting`);
     }
   });
   broadcast.on('encoderRestarted', (cause, why) => {
-    status.clear();
-    process.stderr.write(`uplink: the encoder ${cause === 'crash' ? `crashed (${why ?? 'no reason given'}) and was restarted` : 'restarted with new settings'}\n`);
+    say(`the encoder ${cause === 'crash' ? `crashed (${why ?? 'no reason given'}) and was restarted` : 'restarted with new settings'}`);
   });
-  broadcast.on('error', (err) => {
-    status.clear();
-    process.stderr.write(`uplink: ${err.message}\n`);
-  });
+  broadcast.on('error', (err) => say(err.message));
   let lastStats: BroadcastStats | undefined;
   broadcast.on('stats', (stats) => {
     lastStats = stats;
@@ -134,13 +139,16 @@ async function stream(options: StreamOptions, command: Command): Promise<number>
   status.clear();
   lastStats = await broadcast.stats();
 
-  let code = failed.size > 0 ? 1 : 0;
+  // Every destination must have gone live and not failed; the encoder must have ended as asked.
+  const neverLive = [...broadcast.destinations.entries()].filter(([id]) => !everLive.has(id) && !failed.has(id));
+  for (const [, { target }] of neverLive) say(`${target}: never went live`);
+  let code = failed.size > 0 || neverLive.length > 0 ? 1 : 0;
   if (outcome !== 'interrupted' && outcome.reason !== 'ended' && outcome.reason !== 'stopped') {
-    process.stderr.write(`uplink: ${outcome.message}${outcome.detail ? ` (${outcome.detail})` : ''}\n`);
+    say(`${outcome.message}${outcome.detail ? ` (${outcome.detail})` : ''}`);
     code = 1;
   }
   if (options.json) printJson({ ok: code === 0, ...lastStats });
-  else process.stderr.write(`uplink: streamed ${lastStats.mediaSec.toFixed(1)} s to ${targets.length - failed.size}/${targets.length} destination(s)${options.record ? `, recorded to ${options.record}` : ''}\n`);
+  else say(`streamed ${lastStats.mediaSec.toFixed(1)} s to ${everLive.size}/${targets.length} destination(s)${options.record ? `, recorded to ${options.record}` : ''}`);
   return code;
 }
 

@@ -5,7 +5,6 @@
  * (path, mtime, size) in a JSON file; `refresh` re-runs them after a driver or hardware change.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Logger } from '../log.js';
 import {
@@ -15,6 +14,7 @@ import {
   type EncodingSettings,
   type H264EncoderName,
 } from '../settings/encoding.js';
+import { BinaryCache } from './binary-cache.js';
 import { ArgvBuilder, globalArgs, videoEncoderArgs, videoOutputChain, type EncodeOptions } from './argv.js';
 import { parseEncoders } from './locate.js';
 import { classifyFailure } from './stderr.js';
@@ -47,19 +47,8 @@ export interface ProbeEncodersOptions {
 
 export const ENCODER_CACHE_FILE = 'ffmpeg-encoders.json';
 /** Bumped when the trial changes, so that results of an older trial are not trusted. */
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 const DEFAULT_TIMEOUT_MS = 15_000;
-
-interface CacheEntry {
-  mtimeMs: number;
-  size: number;
-  encoders: EncoderStatus[];
-}
-
-interface CacheFile {
-  version: number;
-  binaries: Record<string, CacheEntry>;
-}
 
 /**
  * The trial encode: one frame of a small picture through the stream's own encoder options. 640x360
@@ -122,41 +111,12 @@ async function listEncoders(ffmpegPath: string, timeoutMs: number): Promise<stri
   return parseEncoders(text).map((encoder) => encoder.name);
 }
 
-async function readCache(file: string): Promise<CacheFile> {
-  try {
-    const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
-    if (
-      typeof parsed === 'object' &&
-      parsed !== null &&
-      (parsed as CacheFile).version === CACHE_VERSION &&
-      typeof (parsed as CacheFile).binaries === 'object'
-    ) {
-      return parsed as CacheFile;
-    }
-  } catch {
-    // Missing or corrupt: the trials simply run again.
-  }
-  return { version: CACHE_VERSION, binaries: {} };
-}
-
-async function writeCache(file: string, cache: CacheFile): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  // Write-then-rename so that a crash mid-write never leaves a truncated cache behind.
-  const partial = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile(partial, `${JSON.stringify(cache, null, 2)}\n`);
-  await rename(partial, file);
-}
-
 /** Lists and trials every H.264 encoder Uplink knows, x264 first. */
 export async function probeEncoders(options: ProbeEncodersOptions): Promise<EncoderStatus[]> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const cacheFile = path.join(options.cacheDir, ENCODER_CACHE_FILE);
-  const binary = await stat(options.ffmpegPath);
-  const cache = await readCache(cacheFile);
-  const cached = cache.binaries[options.ffmpegPath];
-  if (!options.refresh && cached && cached.mtimeMs === binary.mtimeMs && cached.size === binary.size) {
-    return cached.encoders;
-  }
+  const cache = new BinaryCache<EncoderStatus[]>(path.join(options.cacheDir, ENCODER_CACHE_FILE), CACHE_VERSION);
+  const cached = options.refresh ? undefined : await cache.get(options.ffmpegPath);
+  if (cached) return cached;
 
   const listed = options.listedEncoders ?? (await listEncoders(options.ffmpegPath, timeoutMs));
   const trialOptions: EncodeOptions = options.vaapiDevice ? { vaapiDevice: options.vaapiDevice } : {};
@@ -174,11 +134,6 @@ export async function probeEncoders(options: ProbeEncodersOptions): Promise<Enco
     }),
   );
 
-  cache.binaries[options.ffmpegPath] = { mtimeMs: binary.mtimeMs, size: binary.size, encoders };
-  try {
-    await writeCache(cacheFile, cache);
-  } catch (err) {
-    log.warn(`could not write the encoder cache ${cacheFile}: ${String(err)}`);
-  }
+  await cache.set(options.ffmpegPath, encoders);
   return encoders;
 }

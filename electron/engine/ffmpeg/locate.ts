@@ -12,6 +12,7 @@ import path from 'node:path';
 import { UplinkError, errorMessage } from '../errors.js';
 import { Logger } from '../log.js';
 import { H264_ENCODER_NAMES } from '../settings/encoding.js';
+import { BinaryCache } from './binary-cache.js';
 
 const log = new Logger('ffmpeg.locate');
 
@@ -403,6 +404,8 @@ export interface LocateOptions {
   /** Where ffmpeg-static's binary is; defaults to importing the package. */
   loadBundledPath?: () => Promise<string | null>;
   timeoutMs?: number;
+  /** Keep each binary's assessment here: inspecting FFmpeg costs a few launches at every start. */
+  cacheDir?: string;
 }
 
 function describeSource(source: FfmpegSource | FfprobeSource): string {
@@ -432,6 +435,7 @@ export async function locateFfmpeg(options: LocateOptions = {}): Promise<FfmpegI
   const platform = options.platform ?? process.platform;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const rejected: RejectedCandidate[] = [];
+  const cache = options.cacheDir ? new BinaryCache<FfmpegAssessment>(path.join(options.cacheDir, 'ffmpeg-binaries.json'), 1) : undefined;
   let anyFound = false;
   const tried = new Set<string>();
 
@@ -460,7 +464,9 @@ export async function locateFfmpeg(options: LocateOptions = {}): Promise<FfmpegI
     anyFound = true;
     let assessment: FfmpegAssessment;
     try {
-      assessment = await inspectFfmpeg(candidate, timeoutMs);
+      const cached = await cache?.get(candidate);
+      assessment = cached ?? (await inspectFfmpeg(candidate, timeoutMs));
+      if (!cached) await cache?.set(candidate, assessment);
     } catch (err) {
       rejected.push({ path: candidate, source, reason: `it could not be run (${errorMessage(err).split('\n')[0]})` });
       continue;
