@@ -4,14 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UplinkError } from '../../electron/engine/errors.js';
 import { StreamHeaderCache } from '../../electron/engine/flv/headers.js';
 import { type FlvTag, type FlvTagKind, readFlvTags } from '../../electron/engine/flv/reader.js';
-import { classifyTag, type DropReason } from '../../electron/engine/outputs/congestion.js';
+import { classifyTag, type DropReason, isDroppableVideoMessage } from '../../electron/engine/outputs/congestion.js';
 import { Destination, type DestinationState } from '../../electron/engine/outputs/destination.js';
 import type { MediaMessage } from '../../electron/engine/rtmp/publisher.js';
 import { MessageType } from '../../electron/engine/rtmp/messages.js';
+import { RtmpPublisher } from '../../electron/engine/rtmp/publisher.js';
 import { parseRtmpUrl } from '../../electron/engine/rtmp/url.js';
 import { makeFlvFixture } from '../helpers/fixtures.js';
 import { type ProbeResult, isMonotonic, packetsOf, probeFile } from '../helpers/probe.js';
 import { type RtmpTestServer, startNginxRtmp } from '../helpers/servers.js';
+import { ScriptedRtmpServer } from '../helpers/scripted-server.js';
 import { type ThrottleProxy, startThrottleProxy } from '../helpers/throttle-proxy.js';
 
 // A 20 s 720p stream at about 6.4 Mbit/s (800 KB/s). The bitrate is high on purpose: loopback TCP
@@ -174,7 +176,7 @@ describe('destinations side by side on one server', () => {
   let nginx: RtmpTestServer;
   const proxies: ThrottleProxy[] = [];
   beforeAll(async () => {
-    nginx = await startNginxRtmp({ allowedKeys: ['direct-key', 'stalled-key', 'good-key', 'throttled-key'] });
+    nginx = await startNginxRtmp({ allowedKeys: ['direct-key', 'stalled-key', 'good-key', 'throttled-key', 'command-key'] });
   });
   afterAll(async () => {
     await Promise.all(proxies.map((p) => p.stop()));
@@ -269,6 +271,37 @@ describe('destinations side by side on one server', () => {
     }
   });
 
+  it('reconnects at once on command and resumes with a keyframe', async () => {
+    const headers = new StreamHeaderCache();
+    const destination = new Destination(parseRtmpUrl(nginx.url('live', 'command-key')), { headers });
+    const states = recordStates(destination);
+    const feeding = new AbortController();
+    try {
+      destination.start();
+      await waitFor('live', () => destination.state === 'live', 10_000);
+      const fed = feed([destination], headers, { speed: 2, signal: feeding.signal });
+      await waitFor('frames', () => destination.stats().framesSent > 30, 5000);
+      const commandedAt = performance.now();
+      destination.reconnectNow();
+      expect(destination.state).toBe('reconnecting');
+      const liveAt = await waitFor('live again', () => destination.state === 'live', 10_000);
+      const sent = destination.stats().framesSent;
+      await waitFor('frames on the new connection', () => destination.stats().framesSent > sent + 30, 5000);
+      console.log(`reconnect on command: live again after ${(liveAt - commandedAt).toFixed(0)} ms`);
+      feeding.abort();
+      await fed;
+      await destination.stop();
+      expect(states.map((s) => s.state)).toEqual(['connecting', 'live', 'reconnecting', 'live', 'stopping', 'offline']);
+      expect(destination.stats()).toMatchObject({ reconnects: 1, dropsByReason: { congestion: 0 } });
+      const received = await probeFile(await nginx.recording('command-key'));
+      expect(packetsOf(received, 'video')[0]?.key).toBe(true);
+      expect(packetsOf(received, 'video').length).toBeGreaterThan(30);
+    } finally {
+      feeding.abort();
+      await destination.stop();
+    }
+  });
+
   it('a throttled link drops inter frames for congestion, never audio or keyframes, and stops dropping when the link recovers', async () => {
     const proxy = await startThrottleProxy({ targetPort: nginx.port });
     proxies.push(proxy);
@@ -322,6 +355,43 @@ describe('destinations side by side on one server', () => {
       expect(isMonotonic(sentVideo)).toBe(true);
     } finally {
       await destination.stop();
+    }
+  });
+});
+
+describe('what destinations need from the publisher', () => {
+  it('sheds queued inter frames on demand, and its flushed bytes stop moving when the server stops reading', async () => {
+    const server = new ScriptedRtmpServer();
+    const port = await server.listen();
+    const publisher = new RtmpPublisher(parseRtmpUrl(`rtmp://127.0.0.1:${port}/live/publisher-additions`));
+    const frameBytes = 100_000;
+    const frame = (timestamp: number, keyframe: boolean): MediaMessage => {
+      const payload = Buffer.alloc(frameBytes);
+      payload[0] = keyframe ? 0x17 : 0x27;
+      payload[1] = 1;
+      return { typeId: MessageType.Video, timestamp, payload, keyframe };
+    };
+    try {
+      await publisher.start();
+      server.connections[0]!.socket.pause();
+      // 15 MB: more than loopback's kernel buffers hold, so the rest waits in the publisher's queue.
+      for (let i = 0; i < 150; i++) publisher.send(frame(i * 33, i % 30 === 0));
+      await sleep(300);
+      const flushed = publisher.bytesFlushed;
+      const before = publisher.queueDepth();
+      expect(before.messages).toBeGreaterThan(10);
+      await sleep(300);
+      expect(publisher.bytesFlushed).toBe(flushed);
+      const dropped = publisher.dropQueued(isDroppableVideoMessage);
+      const after = publisher.queueDepth();
+      // Only the keyframes among the queued messages stay.
+      expect(after.messages).toBeLessThanOrEqual(Math.ceil(before.messages / 30) + 1);
+      expect(dropped).toBe(before.messages - after.messages);
+      expect(after.bytes).toBe(before.bytes - dropped * frameBytes);
+      expect(publisher.dropQueued(isDroppableVideoMessage)).toBe(0);
+    } finally {
+      publisher.abort();
+      await server.close();
     }
   });
 });

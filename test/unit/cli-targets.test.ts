@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { targetsFromOptions } from '../../electron/cli/commands/publish.js';
+import { targetsFromOptions } from '../../electron/cli/context.js';
 
 describe('pairing --to and --key', () => {
   it('reads keys from the URLs when no --key is given', () => {

@@ -5,23 +5,21 @@ import { UplinkError } from '../../engine/errors.js';
 import { paceByTimestamps } from '../../engine/flv/pace.js';
 import { readFlvTags } from '../../engine/flv/reader.js';
 import { FanOut } from '../../engine/outputs/fanout.js';
-import { type RtmpTarget, parseRtmpUrl } from '../../engine/rtmp/url.js';
+import type { RtmpTarget } from '../../engine/rtmp/url.js';
+import { type DestinationOptions, addDestinationOptions, targetsFromOptions } from '../context.js';
 import { StatusLine, formatBitrate } from '../status-line.js';
 
-interface PublishOptions {
-  to: string[];
-  key: string[];
+interface PublishOptions extends DestinationOptions {
   fast?: boolean;
   timeout: string;
 }
 
 export function registerPublish(program: Command, setExitCode: (code: number) => void): void {
-  program
+  const command = program
     .command('publish')
     .description('publish an FLV file (H.264/AAC, as FFmpeg writes it) to one or more RTMP(S) servers')
-    .argument('<file>', 'the .flv file to send')
-    .requiredOption('--to <url>', 'destination rtmp[s]://host[:port]/app/KEY (repeat for several)', collect, [])
-    .option('--key <key>', 'stream key of the --to server URL of the same rank (repeatable)', collect, [])
+    .argument('<file>', 'the .flv file to send');
+  addDestinationOptions(command)
     .option('--fast', 'send as fast as the link allows instead of in real time')
     .option('--timeout <seconds>', 'time allowed for each connection step', '10')
     .addHelpText(
@@ -34,22 +32,10 @@ export function registerPublish(program: Command, setExitCode: (code: number) =>
     });
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-/** Each --to URL carries its key, or, when --key is given, each --to is a server URL and gets the --key of the same rank. */
-export function targetsFromOptions(urls: readonly string[], keys: readonly string[]): RtmpTarget[] {
-  if (keys.length === 0) return urls.map((url) => parseRtmpUrl(url));
-  if (keys.length !== urls.length) {
-    throw new UplinkError('INVALID_ARGUMENT', `give one --key per --to (${urls.length} --to, ${keys.length} --key), or put each key in its URL`);
-  }
-  return urls.map((url, i) => parseRtmpUrl(url, keys[i]));
-}
-
 async function publishFile(file: string, options: PublishOptions): Promise<number> {
   const timeoutMs = Number(options.timeout) * 1000;
   if (!(timeoutMs > 0)) throw new UplinkError('INVALID_ARGUMENT', '--timeout must be a number of seconds above 0');
+  if (!options.to?.length) throw new UplinkError('INVALID_ARGUMENT', 'say where to publish: --to URL (repeatable)');
   const targets = targetsFromOptions(options.to, options.key);
   try {
     await access(file);

@@ -6,15 +6,12 @@ import { UplinkError } from '../../engine/errors.js';
 import type { FfmpegExit } from '../../engine/ffmpeg/process.js';
 import { Broadcast, type BroadcastStats } from '../../engine/outputs/broadcast.js';
 import { type EncodingSettings, validateEncoding } from '../../engine/settings/encoding.js';
-import { cliContext, printJson } from '../context.js';
+import { type DestinationOptions, addDestinationOptions, cliContext, printJson, targetsFromOptions } from '../context.js';
 import { StatusLine, formatBitrate } from '../status-line.js';
-import { targetsFromOptions } from './publish.js';
 
-interface StreamOptions {
+interface StreamOptions extends DestinationOptions {
   video: string;
   audio: string;
-  to: string[];
-  key: string[];
   size: string;
   fps: string;
   bitrate: string;
@@ -25,13 +22,12 @@ interface StreamOptions {
 }
 
 export function registerStream(program: Command, setExitCode: (code: number) => void): void {
-  program
+  const command = program
     .command('stream')
     .description('capture, encode (H.264/AAC) and go live to one or more RTMP(S) servers')
     .option('--video <src>', 'video source: test, color:NAME, a device id from `uplink devices`, or a media file', 'test')
-    .option('--audio <src>', 'audio source: tone, silence, a device id, or a media file', 'tone')
-    .option('--to <url>', 'destination rtmp[s]://host[:port]/app/KEY (repeat for several)', collect, [])
-    .option('--key <key>', 'stream key of the --to server URL of the same rank (repeatable)', collect, [])
+    .option('--audio <src>', 'audio source: tone, silence, a device id, or a media file', 'tone');
+  addDestinationOptions(command)
     .option('--size <WxH>', 'output size', '1280x720')
     .option('--fps <n>', 'frames per second', '30')
     .option('--bitrate <kbps>', 'video bitrate in kbit/s (constant bitrate)', '2500')
@@ -43,10 +39,6 @@ export function registerStream(program: Command, setExitCode: (code: number) => 
     .action(async (options: StreamOptions, command: Command) => {
       setExitCode(await stream(options, command));
     });
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 /** Reads the encoding flags into one validated settings object; a bad value names its flag. */
@@ -65,7 +57,7 @@ export function settingsFromOptions(options: Pick<StreamOptions, 'size' | 'fps' 
 const BUILT_IN = /^(test|test-pattern|testsrc|tone(:.*)?|silence|color:.*)$/i;
 
 async function stream(options: StreamOptions, command: Command): Promise<number> {
-  if (options.to.length === 0 && !options.record) throw new UplinkError('INVALID_ARGUMENT', 'say where to go: --to URL (repeatable) and/or --record FILE');
+  if (!options.to?.length && !options.record) throw new UplinkError('INVALID_ARGUMENT', 'say where to go: --to URL (repeatable) and/or --record FILE');
   const duration = options.duration === undefined ? undefined : Number(options.duration);
   if (duration !== undefined && !(duration > 0)) throw new UplinkError('INVALID_ARGUMENT', '--duration must be a number of seconds above 0');
   const settings = settingsFromOptions(options);
