@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tmpDir } from '../helpers/fixtures.js';
 import { type ProbeResult, keyframeIntervalsSec, packetsOf, probeFile } from '../helpers/probe.js';
 import { UPLINK_BIN, runUplink } from '../helpers/publish.js';
-import { type RtmpTestServer, startNginxRtmp, startNodeMediaServer } from '../helpers/servers.js';
+import { type RtmpTestServer, freePort, startNginxRtmp, startNodeMediaServer } from '../helpers/servers.js';
 
 const SMALL = ['--size', '640x360', '--fps', '30', '--bitrate', '800'];
 
@@ -69,6 +69,16 @@ describe('uplink stream', () => {
     expect(result.stderr).toMatch(/<redacted>: the server refused the stream key/);
     expect(result.stderr).not.toContain('refused-secret');
     expect(packetsOf(await probeFile(await nginx.recording('stream-key-b')), 'video').length).toBeGreaterThan(60);
+  });
+
+  it('a server that is not there fails the run quickly, in one line, instead of retrying for minutes', async () => {
+    const port = await freePort();
+    const started = performance.now();
+    const result = await runUplink(['stream', ...SMALL, '--to', `rtmp://127.0.0.1:${port}/live/nobody-key`]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.match(/refused the connection/g)).toHaveLength(1);
+    // No --duration: only giving up on the destination can have ended the run.
+    expect(performance.now() - started).toBeLessThan(30_000);
   });
 
   it.each([

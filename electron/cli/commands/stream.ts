@@ -113,20 +113,25 @@ async function stream(options: StreamOptions, command: Command): Promise<number>
 
   for (const target of targets) broadcast.addDestination(target);
   if (options.record) await broadcast.startRecording(options.record);
-  await broadcast.waitForDestinations();
-  if (targets.length > 0 && failed.size === targets.length && !options.record) {
-    await broadcast.stop();
-    return 1;
-  }
-
-  const ended = new Promise<FfmpegExit | 'interrupted'>((resolve) => {
-    broadcast.once('ended', resolve);
+  // The encoder starts while the destinations connect: each keeps the first keyframe until it is live.
+  let stopSignals = (): void => undefined;
+  const outcome = await new Promise<FfmpegExit | 'interrupted' | 'nowhere'>((resolve) => {
     const onSignal = (): void => resolve('interrupted');
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+    stopSignals = () => {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    };
+    broadcast.once('ended', resolve);
+    broadcast.start();
+    if (targets.length > 0 && !options.record) {
+      void broadcast.waitForDestinations().then(() => {
+        if (failed.size === targets.length) resolve('nowhere');
+      });
+    }
   });
-  broadcast.start();
-  const outcome = await ended;
+  stopSignals();
   await broadcast.stop();
   status.clear();
   lastStats = await broadcast.stats();
@@ -135,12 +140,12 @@ async function stream(options: StreamOptions, command: Command): Promise<number>
   const neverLive = [...broadcast.destinations.entries()].filter(([id]) => !everLive.has(id) && !failed.has(id));
   for (const [, { target }] of neverLive) say(`${target}: never went live`);
   let code = failed.size > 0 || neverLive.length > 0 ? 1 : 0;
-  if (outcome !== 'interrupted' && outcome.reason !== 'ended' && outcome.reason !== 'stopped') {
+  if (typeof outcome === 'object' && outcome.reason !== 'ended' && outcome.reason !== 'stopped') {
     say(`${outcome.message}${outcome.detail ? ` (${outcome.detail})` : ''}`);
     code = 1;
   }
   if (options.json) printJson({ ok: code === 0, ...lastStats });
-  else say(`streamed ${lastStats.mediaSec.toFixed(1)} s to ${everLive.size}/${targets.length} destination(s)${options.record ? `, recorded to ${options.record}` : ''}`);
+  else if (everLive.size > 0 || options.record) say(`streamed ${lastStats.mediaSec.toFixed(1)} s to ${everLive.size}/${targets.length} destination(s)${options.record ? `, recorded to ${options.record}` : ''}`);
   return code;
 }
 

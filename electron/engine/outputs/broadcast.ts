@@ -105,12 +105,18 @@ export class Broadcast extends EventEmitter<BroadcastEvents> {
     await entry.destination.stop();
   }
 
-  /** Resolves once every destination is live or has failed, so the first keyframe is not spent on nobody. */
-  async waitForDestinations(timeoutMs = 15_000): Promise<void> {
-    const settled = (): boolean =>
-      [...this.destinations.values()].every(({ destination }) => ['live', 'failed', 'offline'].includes(destination.stats().state));
-    const until = Date.now() + timeoutMs;
-    while (!settled() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+  /** Resolves once no destination is still making its first connection (each is live or has failed). */
+  waitForDestinations(): Promise<void> {
+    const settled = (): boolean => [...this.destinations.values()].every(({ destination }) => destination.state !== 'connecting');
+    return new Promise((resolve) => {
+      if (settled()) return resolve();
+      const check = (): void => {
+        if (!settled()) return;
+        this.removeListener('destinationState', check);
+        resolve();
+      };
+      this.on('destinationState', check);
+    });
   }
 
   /** Starts the encoder; destinations added before get the program from its first keyframe. */

@@ -55,6 +55,14 @@ interface DestinationEvents {
 }
 
 const DEFAULT_DEAD_AFTER_MS = 5_000;
+/**
+ * Before a destination was ever live, a failure is most often a wrong URL or a server that is down:
+ * the streamer learns it after a couple of quick tries, not after minutes of backoff.
+ */
+const FIRST_CONNECT_TRIES = 3;
+const FIRST_CONNECT_RETRY_MS = 500;
+/** What the first connection may hold while it opens: the tags since the latest keyframe. */
+const JOIN_BUFFER_MAX_BYTES = 16 * 1024 * 1024;
 /** How long stop() waits for queued media to reach the server before it cuts the connection. */
 const STOP_FLUSH_MS = 3_000;
 const TICK_MS = 250;
@@ -88,6 +96,10 @@ export class Destination extends EventEmitter<DestinationEvents> {
   private keyRetryAvailable = false;
   private lastTimestamp = 0;
   private seenVideo = false;
+  private everLive = false;
+  /** Tags since the latest keyframe, kept while the first connection opens so it starts with them. */
+  private joinBuffer: FlvTag[] = [];
+  private joinBufferBytes = 0;
 
   private framesSent = 0;
   private readonly drops: Record<DropReason, number> = { congestion: 0, reconnecting: 0, 'waiting-for-keyframe': 0 };
@@ -140,6 +152,10 @@ export class Destination extends EventEmitter<DestinationEvents> {
       if (tag.kind === 'video') this.seenVideo = true;
     }
     const publisher = this.live ? this.publisher : undefined;
+    if (!publisher && !this.everLive && tagClass !== 'header') {
+      this.keepForJoin(tag, tagClass === 'keyframe');
+      return;
+    }
     const decision = this.congestion.decide(tagClass, { connected: publisher !== undefined, queueMs: publisher ? publisher.queueDepth().ms : 0 });
     if (decision.dropQueuedFrames && publisher) {
       const shed = publisher.dropQueued(isDroppableVideoMessage);
@@ -232,7 +248,7 @@ export class Destination extends EventEmitter<DestinationEvents> {
     });
     this.publisher = publisher;
     this.live = false;
-    if (this.currentState !== state) this.setState(state, state === 'reconnecting' ? this.lastError : undefined);
+    if (this.currentState !== state) this.setState(state, undefined);
     publisher.start().then(
       () => {
         if (generation === this.generation && this.isRunning()) this.onLive(publisher);
@@ -247,14 +263,38 @@ export class Destination extends EventEmitter<DestinationEvents> {
   private onLive(publisher: RtmpPublisher): void {
     this.connecting = undefined;
     this.live = true;
+    this.everLive = true;
     this.attempt = 0;
     this.keyRetryAvailable = false;
     this.liveSince = performance.now();
     this.detector = new DeadConnectionDetector(this.deadAfterMs, this.liveSince);
     this.congestion.resume(this.seenVideo || this.options.headers.videoSequenceHeader !== undefined);
+    const joining = this.joinBuffer;
+    this.joinBuffer = [];
+    this.joinBufferBytes = 0;
     // Never behind what this destination already sent: servers drop or reorder on time going back.
-    for (const header of this.options.headers.headers(this.lastTimestamp)) publisher.sendTag(header);
+    for (const header of this.options.headers.headers(joining[0]?.timestamp ?? this.lastTimestamp)) publisher.sendTag(header);
     this.setState('live', undefined);
+    for (const tag of joining) this.push(tag);
+  }
+
+  private keepForJoin(tag: FlvTag, keyframe: boolean): void {
+    if (keyframe) {
+      for (const dropped of this.joinBuffer) if (dropped.kind === 'video') this.countDrop('reconnecting', 'video');
+      this.joinBuffer = [];
+      this.joinBufferBytes = 0;
+    }
+    if (this.joinBuffer.length === 0 && !keyframe) {
+      this.countDrop('waiting-for-keyframe', tag.kind, tag.kind === 'video');
+      return;
+    }
+    if (this.joinBufferBytes + tag.data.length > JOIN_BUFFER_MAX_BYTES) {
+      this.countDrop('reconnecting', tag.kind, tag.kind === 'video');
+      return;
+    }
+    // Our own copy: the tag's bytes may be a view into a reader chunk.
+    this.joinBuffer.push({ ...tag, data: Buffer.from(tag.data) });
+    this.joinBufferBytes += tag.data.length;
   }
 
   private onAttemptFailed(error: UplinkError): void {
@@ -276,6 +316,10 @@ export class Destination extends EventEmitter<DestinationEvents> {
 
   private retryOrFail(error: UplinkError): void {
     this.lastError = error;
+    if (!this.everLive) {
+      this.retryFirstConnection(error);
+      return;
+    }
     const decision = decideRetry(error.code, { attempt: this.attempt, keyRetryAvailable: this.keyRetryAvailable, random: Math.random() }, this.policy);
     if (!decision.retry) {
       const reason =
@@ -294,9 +338,24 @@ export class Destination extends EventEmitter<DestinationEvents> {
     }, decision.delayMs);
   }
 
+  private retryFirstConnection(error: UplinkError): void {
+    const decision = decideRetry(error.code, { attempt: this.attempt, keyRetryAvailable: false, random: Math.random() }, this.policy);
+    if (!decision.retry || this.attempt + 1 >= FIRST_CONNECT_TRIES) {
+      this.fail(error);
+      return;
+    }
+    this.attempt++;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.currentState === 'connecting') this.connect('connecting');
+    }, FIRST_CONNECT_RETRY_MS);
+  }
+
   private fail(error: UplinkError): void {
-    this.log.error(error.message);
+    // Reported through the 'failed' state event (setState logs it too): fronts decide how to show it.
     this.lastError = error;
+    this.joinBuffer = [];
+    this.joinBufferBytes = 0;
     this.closeConnection();
     this.stopTicking();
     this.setState('failed', error);
@@ -348,6 +407,8 @@ export class Destination extends EventEmitter<DestinationEvents> {
     this.live = false;
     this.liveSince = undefined;
     this.detector = undefined;
+    this.joinBuffer = [];
+    this.joinBufferBytes = 0;
     this.stopTicking();
     this.setState('offline', undefined);
   }
@@ -368,7 +429,8 @@ export class Destination extends EventEmitter<DestinationEvents> {
 
   private tick(): void {
     const now = performance.now();
-    const publisher = this.live ? this.publisher : undefined;
+    // Not while stopping: stop() gives the last flush its own time limit.
+    const publisher = this.live && this.currentState === 'live' ? this.publisher : undefined;
     if (publisher && this.detector) {
       const dead = this.detector.check({ nowMs: now, flushedBytes: publisher.bytesFlushed, pendingBytes: publisher.queueDepth().bytes });
       if (dead) this.onConnectionLost(deadConnectionError(this.target, dead, this.deadAfterMs));
