@@ -18,6 +18,7 @@ interface StreamOptions extends DestinationOptions {
   encoder: string;
   duration?: string;
   record?: string;
+  dynamicBitrate?: boolean;
   json?: boolean;
 }
 
@@ -34,6 +35,7 @@ export function registerStream(program: Command, setExitCode: (code: number) => 
     .option('--encoder <name>', 'H.264 encoder (see `uplink encoders`)', 'libx264')
     .option('--duration <seconds>', 'stop after this long (default: until Ctrl-C)')
     .option('--record <file>', 'also record the program to this file (.mkv survives a crash)')
+    .option('--dynamic-bitrate', 'lower the bitrate while every destination is congested, and raise it back after')
     .option('--json', 'print a JSON summary at the end')
     .addHelpText('after', '\nCtrl-C stops cleanly: FFmpeg ends, every destination unpublishes.\nExample: uplink stream --video test --audio tone --to rtmp://127.0.0.1/live/KEY --duration 30')
     .action(async (options: StreamOptions, command: Command) => {
@@ -78,6 +80,7 @@ async function stream(options: StreamOptions, command: Command): Promise<number>
     settings,
     inputs,
     encodeOptions: { ffmpegVersion: ffmpeg.version, durationSec: duration },
+    dynamicBitrate: options.dynamicBitrate,
   });
   const status = new StatusLine();
   const failed = new Map<string, string>();
@@ -105,6 +108,7 @@ async function stream(options: StreamOptions, command: Command): Promise<number>
     say(`the encoder ${cause === 'crash' ? `crashed (${why ?? 'no reason given'}) and was restarted` : 'restarted with new settings'}`);
   });
   broadcast.on('error', (err) => say(err.message));
+  broadcast.on('bitrateChanged', (kbps, direction) => say(`${direction === 'down' ? 'congested: lowered' : 'recovered: raised'} the video bitrate to ${kbps} kbit/s`));
   let lastStats: BroadcastStats | undefined;
   broadcast.on('stats', (stats) => {
     lastStats = stats;

@@ -104,7 +104,7 @@ export class ProgramEncoder extends EventEmitter<ProgramEncoderEvents> {
   }
 
   private spawn(): void {
-    const args = buildEncodeArgs(this.settings, this.inputs, {}, this.options.encodeOptions);
+    const args = buildEncodeArgs(this.settings, this.inputs, {}, this.encodeOptionsNow());
     const ffmpeg = new FfmpegProcess({ ffmpegPath: this.options.ffmpegPath, args });
     this.process = ffmpeg;
     this.rebasePending = this.lastTimestamp >= 0;
@@ -123,6 +123,13 @@ export class ProgramEncoder extends EventEmitter<ProgramEncoderEvents> {
     });
     ffmpeg.on('stats', (progress) => this.emit('stats', progress));
     ffmpeg.once('exit', (exit) => this.onExit(ffmpeg, exit));
+  }
+
+  /** A program duration counts program time: after a restart the new FFmpeg gets what is left. */
+  private encodeOptionsNow(): EncodeOptions | undefined {
+    const options = this.options.encodeOptions;
+    if (options?.durationSec === undefined || this.lastTimestamp < 0) return options;
+    return { ...options, durationSec: Math.max(0.1, options.durationSec - this.lastTimestamp / 1000) };
   }
 
   private emitTag(tag: FlvTag): void {

@@ -12,6 +12,7 @@ import { Logger } from '../log.js';
 import type { PublisherOptions } from '../rtmp/publisher.js';
 import type { RtmpTarget } from '../rtmp/url.js';
 import type { EncodingSettings } from '../settings/encoding.js';
+import { BitrateAdvisor } from './congestion.js';
 import { Destination, type DestinationState, type DestinationStats } from './destination.js';
 import { Recorder, type RecordingFormat, type RecordingResult } from './recording.js';
 
@@ -21,6 +22,11 @@ export interface BroadcastOptions {
   inputs: readonly FfmpegInput[];
   encodeOptions?: EncodeOptions;
   publisher?: PublisherOptions;
+  /**
+   * Lower the encoder bitrate while every destination stays congested, and raise it back step by step
+   * once they are healthy (each change restarts the encoder; the connections stay up).
+   */
+  dynamicBitrate?: boolean;
 }
 
 export interface EncoderStats {
@@ -48,6 +54,8 @@ interface BroadcastEvents {
   stats: [BroadcastStats];
   destinationState: [id: string, state: DestinationState, error: UplinkError | undefined];
   encoderRestarted: [cause: RestartCause, why: string | undefined];
+  /** Dynamic bitrate changed the encoder's bitrate. */
+  bitrateChanged: [kbps: number, direction: 'down' | 'up'];
   /** The first video keyframe left the encoder. */
   firstKeyframe: [];
   ended: [FfmpegExit];
@@ -71,9 +79,13 @@ export class Broadcast extends EventEmitter<BroadcastEvents> {
   private sawKeyframe = false;
   private statsTimer: NodeJS.Timeout | undefined;
   private cpuBaseline = { at: 0, uplink: 0, ffmpeg: null as number | null };
+  /** Dynamic bitrate; never recommends above the bitrate the streamer set. */
+  private advisor: BitrateAdvisor | undefined;
+  private readonly droppedSoFar = new Map<string, number>();
 
   constructor(private readonly options: BroadcastOptions) {
     super();
+    if (options.dynamicBitrate) this.advisor = new BitrateAdvisor({ bitrateKbps: options.settings.videoBitrateKbps });
     this.encoder = new ProgramEncoder({
       ffmpegPath: options.ffmpegPath,
       settings: options.settings,
@@ -131,6 +143,7 @@ export class Broadcast extends EventEmitter<BroadcastEvents> {
   /** New encoding settings while live: FFmpeg restarts, every connection stays up. */
   async updateSettings(settings: EncodingSettings): Promise<void> {
     await this.encoder.restart(settings);
+    if (this.advisor) this.advisor = new BitrateAdvisor({ bitrateKbps: settings.videoBitrateKbps });
   }
 
   async startRecording(file: string, format?: RecordingFormat): Promise<void> {
@@ -192,10 +205,35 @@ export class Broadcast extends EventEmitter<BroadcastEvents> {
 
   private async emitStats(): Promise<void> {
     try {
-      this.emit('stats', await this.stats());
+      const stats = await this.stats();
+      this.emit('stats', stats);
+      this.adviseBitrate(stats);
     } catch (err) {
       this.log.debug(`stats: ${errorMessage(err)}`);
     }
+  }
+
+  /**
+   * The least congested live destination speaks for all: lowering the one encode for everybody is only
+   * right when every destination is congested (or there is one).
+   */
+  private adviseBitrate(stats: BroadcastStats): void {
+    if (!this.advisor) return;
+    const live = stats.destinations.filter((d) => d.state === 'live');
+    if (live.length === 0) return;
+    const samples = live.map((d) => {
+      const dropped = d.dropsByReason.congestion - (this.droppedSoFar.get(d.id) ?? 0);
+      this.droppedSoFar.set(d.id, d.dropsByReason.congestion);
+      return { queueMs: d.queueMs, droppedFrames: dropped };
+    });
+    const best = samples.reduce((a, b) => (b.queueMs + b.droppedFrames * 1000 < a.queueMs + a.droppedFrames * 1000 ? b : a));
+    const kbps = this.advisor.sample({ nowMs: performance.now(), ...best });
+    if (kbps === undefined) return;
+    const current = this.encoder.currentSettings;
+    const direction = kbps < current.videoBitrateKbps ? 'down' : 'up';
+    this.log.info(`dynamic bitrate: ${current.videoBitrateKbps} -> ${kbps} kbit/s`);
+    this.emit('bitrateChanged', kbps, direction);
+    void this.encoder.restart({ ...current, videoBitrateKbps: kbps }).catch((err: unknown) => this.log.warn(`bitrate change failed: ${errorMessage(err)}`));
   }
 
   private onTag(tag: FlvTag): void {

@@ -67,9 +67,11 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
   private queue: Array<MediaMessage | undefined> = [];
   private head = 0;
   private queuedBytes = 0;
-  /** Messages handed to the socket but maybe still in its buffer: [end offset in session.bytesOut, timestamp]. */
+  /** Messages handed to the socket but not yet confirmed delivered: [end offset in session.bytesOut, timestamp]. */
   private inSocket: Array<[number, number]> = [];
   private inSocketHead = 0;
+  /** Bytes of this connection the server said it received, once it acknowledges at all. */
+  private acknowledged: number | undefined;
   private newestTimestamp = 0;
   private readonly lastTimestamp = new Map<number, number>();
   private needsDrain = false;
@@ -98,7 +100,10 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
     }
     this.state = 'live';
     this.session.on('drain', () => this.pump());
-    this.session.on('acknowledgement', (sequenceNumber) => this.emit('acknowledgement', sequenceNumber));
+    this.session.on('acknowledgement', (sequenceNumber) => {
+      this.onAcknowledgement(sequenceNumber);
+      this.emit('acknowledgement', sequenceNumber);
+    });
     this.session.on('close', (err) => {
       if (err && this.state !== 'failed') this.failWith(err);
     });
@@ -137,13 +142,21 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
     return this.send(flvTagToMessage(tag, arrivedAt));
   }
 
+  /**
+   * What has not reached the server yet. Where the server acknowledges, bytes sent but not yet
+   * acknowledged count too: kernel buffers can hold seconds of media on a slow link, where the socket
+   * alone would look empty.
+   */
   queueDepth(): QueueDepth {
     const session = this.session;
     const socketBytes = session?.writableLength ?? 0;
+    let unacknowledged = 0;
     let oldest: number | undefined;
     if (session) {
       const flushed = session.bytesOut - socketBytes;
-      while (this.inSocketHead < this.inSocket.length && this.inSocket[this.inSocketHead]![0] <= flushed) this.inSocketHead++;
+      const delivered = this.acknowledged === undefined ? flushed : Math.min(flushed, this.acknowledged);
+      unacknowledged = flushed - delivered;
+      while (this.inSocketHead < this.inSocket.length && this.inSocket[this.inSocketHead]![0] <= delivered) this.inSocketHead++;
       if (this.inSocketHead > 1024 && this.inSocketHead * 2 > this.inSocket.length) {
         this.inSocket = this.inSocket.slice(this.inSocketHead);
         this.inSocketHead = 0;
@@ -152,10 +165,17 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
     }
     oldest ??= this.queue[this.head]?.timestamp;
     return {
-      bytes: this.queuedBytes + socketBytes,
+      bytes: this.queuedBytes + socketBytes + unacknowledged,
       ms: oldest === undefined ? 0 : Math.max(0, this.newestTimestamp - oldest),
       messages: this.queue.length - this.head,
     };
+  }
+
+  /** Acknowledgements carry 32 bits: unwrap to the count nearest what we sent. */
+  private onAcknowledgement(sequenceNumber: number): void {
+    const sent = this.session?.bytesOut ?? 0;
+    const wraps = Math.round((sent - sequenceNumber) / 2 ** 32);
+    this.acknowledged = sequenceNumber + wraps * 2 ** 32;
   }
 
   /**

@@ -29,6 +29,8 @@ const CSID = {
 
 export class RtmpSessionError extends UplinkError {}
 
+export const ACK_WINDOW_BYTES = 64 * 1024;
+
 export interface PublishSessionOptions {
   /** Budget for each step: TCP/TLS connect, handshake, connect, publish. */
   timeoutMs?: number;
@@ -187,8 +189,9 @@ export class RtmpPublishSession extends EventEmitter<SessionEvents> {
     if (connectStatus.code !== undefined && connectStatus.code !== 'NetConnection.Connect.Success') {
       throw this.connectRejected(connectStatus.description ?? connectStatus.code);
     }
-    // Ask the server to acknowledge what it receives: a later issue uses that to find dead connections.
-    this.write(controlMessage(MessageType.WindowAckSize, encodeWindowAckSize(2_500_000)));
+    // Ask the server to acknowledge every 64 KB (a fraction of a second of media): what it confirms
+    // tells queue depth and dead connections apart from what merely sits in kernel buffers.
+    this.write(controlMessage(MessageType.WindowAckSize, encodeWindowAckSize(ACK_WINDOW_BYTES)));
 
     // Several servers never answer these two: send them, wait for nothing.
     this.command(CSID.command, 0, 'releaseStream', null, this.target.streamKey);
