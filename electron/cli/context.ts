@@ -3,6 +3,8 @@ import { UplinkError } from '../engine/errors.js';
 import { type FfmpegInfo, locateFfmpeg } from '../engine/ffmpeg/locate.js';
 import { cacheDir } from '../engine/paths.js';
 import { type RtmpTarget, parseRtmpUrl } from '../engine/rtmp/url.js';
+import { type ServicePreset, getService, isServiceId } from '../engine/services/presets.js';
+import { targetForService } from '../engine/services/target.js';
 
 /** What every sub-command may need from the global options. */
 export interface CliContext {
@@ -30,7 +32,7 @@ export interface DestinationOptions {
 /** --to URL and --key KEY, both repeatable, as `stream` and `publish` take them. */
 export function addDestinationOptions(command: Command): Command {
   return command
-    .option('--to <url>', 'destination rtmp[s]://host[:port]/app/KEY (repeat for several)', collect)
+    .option('--to <url>', 'destination: rtmp[s]://host[:port]/app/KEY, or twitch, youtube, facebook or kick with --key (repeatable)', collect)
     .option('--key <key>', 'stream key of the --to server URL of the same rank (repeatable)', collect);
 }
 
@@ -38,11 +40,32 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-/** Each --to URL carries its key, or, when --key is given, each --to is a server URL and gets the --key of the same rank. */
-export function targetsFromOptions(urls: readonly string[] = [], keys: readonly string[] = []): RtmpTarget[] {
-  if (keys.length === 0) return urls.map((url) => parseRtmpUrl(url));
-  if (keys.length !== urls.length) {
+export interface DestinationSpec {
+  target: RtmpTarget;
+  /** The service named by --to (twitch, youtube, facebook, kick), whose limits the settings are checked against. */
+  service?: ServicePreset;
+}
+
+/**
+ * Each --to is a URL that carries its key, a server URL, or a service name (twitch, youtube, facebook,
+ * kick: its default ingest). When --key is given, each --to gets the --key of the same rank.
+ */
+export function destinationsFromOptions(urls: readonly string[] = [], keys: readonly string[] = []): DestinationSpec[] {
+  if (keys.length > 0 && keys.length !== urls.length) {
     throw new UplinkError('INVALID_ARGUMENT', `give one --key per --to (${urls.length} --to, ${keys.length} --key), or put each key in its URL`);
   }
-  return urls.map((url, i) => parseRtmpUrl(url, keys[i]));
+  return urls.map((url, i) => {
+    const key = keys[i];
+    const name = url.trim().toLowerCase();
+    if (isServiceId(name) && name !== 'custom') {
+      const service = getService(name);
+      if (key === undefined) throw new UplinkError('MISSING_STREAM_KEY', `--to ${name} needs its stream key: add --key KEY (find it at ${service.streamKeyHint})`);
+      return { target: targetForService(service, { streamKey: key }), service };
+    }
+    return { target: key === undefined ? parseRtmpUrl(url) : parseRtmpUrl(url, key) };
+  });
+}
+
+export function targetsFromOptions(urls: readonly string[] = [], keys: readonly string[] = []): RtmpTarget[] {
+  return destinationsFromOptions(urls, keys).map((destination) => destination.target);
 }

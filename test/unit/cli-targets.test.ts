@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { targetsFromOptions } from '../../electron/cli/context.js';
+import { destinationsFromOptions, targetsFromOptions } from '../../electron/cli/context.js';
 
 describe('pairing --to and --key', () => {
   it('reads keys from the URLs when no --key is given', () => {
@@ -20,5 +20,17 @@ describe('pairing --to and --key', () => {
 
   it('refuses a count mismatch', () => {
     expect(() => targetsFromOptions(['rtmp://a/live', 'rtmp://b/live'], ['key-1111'])).toThrow(/one --key per --to/);
+  });
+
+  it('takes a service name for its default ingest, with the --key of the same rank', () => {
+    const [twitch, youtube] = destinationsFromOptions(['twitch', 'youtube'], ['live_123_abc', 'abcd-efgh']);
+    expect(twitch?.service?.id).toBe('twitch');
+    expect(twitch?.target).toMatchObject({ protocol: 'rtmps', streamKey: 'live_123_abc' });
+    expect(youtube?.target).toMatchObject({ protocol: 'rtmps', app: 'live2', streamKey: 'abcd-efgh' });
+    expect(destinationsFromOptions(['rtmp://a/live/key-aaaa'])[0]?.service).toBeUndefined();
+  });
+
+  it('asks for the key of a service named without one', () => {
+    expect(() => destinationsFromOptions(['kick'])).toThrow(/--to kick needs its stream key: add --key KEY/);
   });
 });

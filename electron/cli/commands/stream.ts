@@ -6,7 +6,8 @@ import { UplinkError } from '../../engine/errors.js';
 import type { FfmpegExit } from '../../engine/ffmpeg/process.js';
 import { Broadcast, type BroadcastStats } from '../../engine/outputs/broadcast.js';
 import { type EncodingSettings, validateEncoding } from '../../engine/settings/encoding.js';
-import { type DestinationOptions, addDestinationOptions, cliContext, printJson, targetsFromOptions } from '../context.js';
+import { checkEncodingForService } from '../../engine/services/check.js';
+import { type DestinationOptions, addDestinationOptions, cliContext, destinationsFromOptions, printJson } from '../context.js';
 import { StatusLine, formatBitrate } from '../status-line.js';
 
 interface StreamOptions extends DestinationOptions {
@@ -63,7 +64,11 @@ async function stream(options: StreamOptions, command: Command): Promise<number>
   const duration = options.duration === undefined ? undefined : Number(options.duration);
   if (duration !== undefined && !(duration > 0)) throw new UplinkError('INVALID_ARGUMENT', '--duration must be a number of seconds above 0');
   const settings = settingsFromOptions(options);
-  const targets = targetsFromOptions(options.to, options.key);
+  const destinations = destinationsFromOptions(options.to, options.key);
+  const targets = destinations.map((d) => d.target);
+  for (const { service } of destinations) {
+    for (const warning of service ? checkEncodingForService(settings, service) : []) process.stderr.write(`uplink: warning: ${warning.message}\n`);
+  }
   const ffmpeg = await cliContext(command).ffmpeg();
 
   // Listing devices costs a second or more: only when a source is not one of the built-in ones.
