@@ -7,6 +7,7 @@ import { packageRoot } from '../engine/paths.js';
 import { registerDevices } from './commands/devices.js';
 import { registerEncoders } from './commands/encoders.js';
 import { registerPublish } from './commands/publish.js';
+import { registerRemux } from './commands/remux.js';
 import { registerStream } from './commands/stream.js';
 
 /**
@@ -35,6 +36,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerPublish(program, setExitCode);
   registerDevices(program, setExitCode);
   registerEncoders(program, setExitCode);
+  registerRemux(program, setExitCode);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -229,6 +229,10 @@ describe('Recorder with the real FFmpeg', () => {
 
     const missing = join(dir, 'missing.mkv');
     await expect(remuxToMp4({ ffmpegPath, input: missing })).rejects.toThrow(`cannot remux ${missing}: No such file or directory.`);
+    // A second remux would land on the first MP4: refused, and the first one is untouched.
+    const before = readHead(mp4, 64 * 1024);
+    await expect(remuxToMp4({ ffmpegPath, input: file })).rejects.toThrow(`${mp4} already exists`);
+    expect(readHead(mp4, 64 * 1024).equals(before)).toBe(true);
   });
 });
 

@@ -35,7 +35,7 @@ export function registerStream(program: Command, setExitCode: (code: number) => 
     .option('--bitrate <kbps>', 'video bitrate in kbit/s (constant bitrate)', '2500')
     .option('--encoder <name>', 'H.264 encoder (see `uplink encoders`)', 'libx264')
     .option('--duration <seconds>', 'stop after this long (default: until Ctrl-C)')
-    .option('--record <file>', 'also record the program to this file (.mkv survives a crash)')
+    .option('--record <file>', 'also record the program to this file (.mkv, or .mp4 as fragmented MP4; both survive a crash)')
     .option('--dynamic-bitrate', 'lower the bitrate while every destination is congested, and raise it back after')
     .option('--json', 'print a JSON summary at the end')
     .addHelpText('after', '\nCtrl-C stops cleanly: FFmpeg ends, every destination unpublishes.\nExample: uplink stream --video test --audio tone --to rtmp://127.0.0.1/live/KEY --duration 30')
@@ -154,7 +154,11 @@ async function stream(options: StreamOptions, command: Command): Promise<number>
     code = 1;
   }
   if (options.json) printJson({ ok: code === 0, ...lastStats });
-  else if (everLive.size > 0 || options.record) say(`streamed ${lastStats.mediaSec.toFixed(1)} s to ${everLive.size}/${targets.length} destination(s)${options.record ? `, recorded to ${options.record}` : ''}`);
+  else {
+    const media = `${lastStats.mediaSec.toFixed(1)} s`;
+    if (everLive.size > 0) say(`streamed ${media} to ${everLive.size}/${targets.length} destination(s)${options.record ? `, recorded to ${options.record}` : ''}`);
+    else if (options.record) say(`recorded ${media} to ${options.record}`);
+  }
   return code;
 }
 

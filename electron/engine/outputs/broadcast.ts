@@ -148,7 +148,7 @@ export class Broadcast extends EventEmitter<BroadcastEvents> {
 
   async startRecording(file: string, format?: RecordingFormat): Promise<void> {
     if (this.recorder) throw new UplinkError('ALREADY_RECORDING', `already recording to ${this.recorder.file}: stop that recording first`);
-    const recorder = new Recorder({ ffmpegPath: this.options.ffmpegPath, file, format, headers: this.headers });
+    const recorder = new Recorder({ ffmpegPath: this.options.ffmpegPath, file, format: format ?? formatForFile(file), headers: this.headers });
     recorder.on('error', (err) => {
       this.log.warn(`recording failed: ${err.message}`);
       if (this.recorder === recorder) this.recorder = undefined;
@@ -248,6 +248,11 @@ export class Broadcast extends EventEmitter<BroadcastEvents> {
     for (const { destination } of this.destinations.values()) destination.push(tag);
     this.recorder?.push(tag);
   }
+}
+
+/** .mp4 records fragmented MP4; anything else Matroska. Both stay playable when Uplink crashes. */
+export function formatForFile(file: string): RecordingFormat {
+  return file.toLowerCase().endsWith('.mp4') ? 'fmp4' : 'mkv';
 }
 
 function cpuSeconds(): number {

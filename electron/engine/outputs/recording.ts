@@ -12,7 +12,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, existsSync } from 'node:fs';
 import { open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
@@ -489,8 +489,12 @@ export async function remuxToMp4(options: { ffmpegPath: string; input: string; o
   if (output === input) {
     throw new UplinkError('REMUX_FAILED', `cannot remux ${input} onto itself: choose another output file.`);
   }
+  // Never over an existing file: it may be an earlier recording.
+  if (existsSync(output)) {
+    throw new UplinkError('REMUX_EXISTS', `${output} already exists: choose another output file, or move that one away first.`);
+  }
   const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error', '-i', asFileUrl(input)];
-  args.push('-map', '0:v?', '-map', '0:a?', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', '-y', asFileUrl(output));
+  args.push('-map', '0:v?', '-map', '0:a?', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', '-n', asFileUrl(output));
   const { code, signal, stderr, spawnError } = await runToEnd(options.ffmpegPath, args);
   if (spawnError) {
     throw new UplinkError(
