@@ -76,6 +76,10 @@ export class Broadcast extends EventEmitter<BroadcastEvents> {
   private startedAt = 0;
   private lastTimestamp = 0;
   private restarts = 0;
+
+  get encoderRestarts(): number {
+    return this.restarts;
+  }
   private sawKeyframe = false;
   private statsTimer: NodeJS.Timeout | undefined;
   private cpuBaseline = { at: 0, uplink: 0, ffmpeg: null as number | null };
@@ -140,9 +144,9 @@ export class Broadcast extends EventEmitter<BroadcastEvents> {
     this.statsTimer.unref();
   }
 
-  /** New encoding settings while live: FFmpeg restarts, every connection stays up. */
-  async updateSettings(settings: EncodingSettings): Promise<void> {
-    await this.encoder.restart(settings);
+  /** New encoding settings (and sources) while live: FFmpeg restarts, every connection stays up. */
+  async updateSettings(settings: EncodingSettings, inputs?: readonly FfmpegInput[]): Promise<void> {
+    await this.encoder.restart(settings, inputs);
     if (this.advisor) this.advisor = new BitrateAdvisor({ bitrateKbps: settings.videoBitrateKbps });
   }
 

@@ -1,0 +1,135 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EVERY_COMMAND_LISTED, STUDIO_COMMANDS, type Notice, type StudioState } from '../../electron/contract.js';
+import { MessageType } from '../../electron/engine/rtmp/messages.js';
+import { Studio } from '../../electron/engine/studio.js';
+import { tmpDir } from '../helpers/fixtures.js';
+import { packetsOf, probeFile } from '../helpers/probe.js';
+import { ScriptedRtmpServer } from '../helpers/scripted-server.js';
+import { startNginxRtmp } from '../helpers/servers.js';
+
+const SMALL = { width: 320, height: 180, fps: 15, videoBitrateKbps: 300, preset: 'ultrafast' };
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function newStudio(): { studio: Studio; states: StudioState[]; notices: Notice[]; events: string[] } {
+  const studio = new Studio({ encoding: SMALL, cacheDir: tmpDir('studio-cache') });
+  cleanups.push(() => studio.dispose());
+  const states: StudioState[] = [];
+  const notices: Notice[] = [];
+  const events: string[] = [];
+  studio.on('onState', (s) => {
+    states.push(s);
+    events.push(JSON.stringify(s));
+  });
+  studio.on('onNotice', (n) => {
+    notices.push(n);
+    events.push(JSON.stringify(n));
+  });
+  studio.on('onStats', (s) => events.push(JSON.stringify(s)));
+  return { studio, states, notices, events };
+}
+
+async function scripted(): Promise<{ server: ScriptedRtmpServer; url: string }> {
+  const server = new ScriptedRtmpServer();
+  const port = await server.listen();
+  cleanups.push(() => server.close());
+  return { server, url: `rtmp://127.0.0.1:${port}/live` };
+}
+
+const until = async (check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+const frames = (server: ScriptedRtmpServer): number => server.connections[0]?.received.filter((m) => m.typeId === MessageType.Video && m.payload[1] === 1).length ?? 0;
+
+describe('the studio (the contract every front drives)', () => {
+  it('lists every command the contract names', () => {
+    expect(EVERY_COMMAND_LISTED).toBe(true);
+    const studio = new Studio();
+    for (const name of STUDIO_COMMANDS) expect(typeof studio[name]).toBe('function');
+  });
+
+  it('goes live to its destinations, changes encoding while live, starts and stops one destination alone, and stops', async () => {
+    const a = await scripted();
+    const b = await scripted();
+    const { studio, states, events } = newStudio();
+    const first = await studio.addDestination({ name: 'Server A', service: 'custom', serverUrl: a.url, streamKey: 'studio-secret-key-a' });
+    const second = await studio.addDestination({ name: 'Server B', service: 'custom', serverUrl: b.url, streamKey: 'studio-secret-key-b', enabled: false });
+    expect(first).toMatchObject({ hasKey: true, state: 'offline', enabled: true });
+
+    await studio.goLive();
+    await until(async () => (await studio.getState()).destinations.find((d) => d.id === first.id)?.state === 'live');
+    expect((await studio.getState()).phase).toBe('live');
+    await until(() => frames(a.server) > 15);
+
+    // Encoding changed while live: the connection stays up, the encoder restarts.
+    await studio.setEncoding({ videoBitrateKbps: 200 });
+    const before = frames(a.server);
+    await until(() => frames(a.server) > before + 15);
+    expect(a.server.connections).toHaveLength(1);
+    expect((await studio.getState()).encoding.videoBitrateKbps).toBe(200);
+
+    // A second destination started on its own joins; the first stays live.
+    await studio.setDestinationEnabled(second.id, true);
+    await until(() => frames(b.server) > 10);
+    await studio.setDestinationEnabled(first.id, false);
+    const stoppedAt = frames(a.server);
+    const bBefore = frames(b.server);
+    await until(() => frames(b.server) > bBefore + 10);
+    expect(frames(a.server)).toBe(stoppedAt);
+    expect(a.server.connections[0]!.commands.map((c) => c.name)).toContain('deleteStream');
+
+    await studio.stopStream();
+    const state = await studio.getState();
+    expect(state.phase).toBe('idle');
+    expect(state.encoder.running).toBe(false);
+    expect(states.map((s) => s.phase)).toEqual(expect.arrayContaining(['starting', 'live', 'stopping', 'idle']));
+    // Keys went in; they never come out, in any state, notice or stats event.
+    expect(events.join('\n')).not.toContain('studio-secret-key');
+  });
+
+  it('fails one destination with the reason (refused key) while the other stays live', async () => {
+    const nginx = await startNginxRtmp({ allowedKeys: ['studio-good-key'] });
+    cleanups.push(() => nginx.stop());
+    const { studio, notices } = newStudio();
+    const good = await studio.addDestination({ name: 'Good', service: 'custom', serverUrl: nginx.url('live', 'x').replace(/\/x$/, ''), streamKey: 'studio-good-key' });
+    const bad = await studio.addDestination({ name: 'Bad', service: 'custom', serverUrl: nginx.url('live', 'x').replace(/\/x$/, ''), streamKey: 'studio-bad-key' });
+    const nokey = await studio.addDestination({ name: 'No key', service: 'custom', serverUrl: nginx.url('live', 'x').replace(/\/x$/, '') });
+    await studio.goLive();
+    await until(async () => {
+      const d = (await studio.getState()).destinations;
+      return d.find((x) => x.id === good.id)?.state === 'live' && d.find((x) => x.id === bad.id)?.state === 'failed';
+    });
+    const state = await studio.getState();
+    expect(state.destinations.find((d) => d.id === bad.id)?.error).toMatch(/refused the stream key/);
+    expect(state.destinations.find((d) => d.id === nokey.id)).toMatchObject({ state: 'failed', hasKey: false });
+    expect(notices.some((n) => n.level === 'error' && n.message.startsWith('Bad:'))).toBe(true);
+    await studio.stopStream();
+  });
+
+  it('records alone, without going live', async () => {
+    const { studio } = newStudio();
+    const file = join(tmpDir('studio'), `alone-${process.pid}-${Date.now()}.mkv`);
+    await studio.startRecording(file);
+    expect((await studio.getState()).recording).toEqual({ active: true, file });
+    await new Promise((r) => setTimeout(r, 3000));
+    await studio.stopRecording();
+    expect((await studio.getState()).encoder.running).toBe(false);
+    const probe = await probeFile(file);
+    expect(packetsOf(probe, 'video').length).toBeGreaterThan(15);
+  });
+
+  it('refuses to go live with nowhere to go, in one sentence', async () => {
+    const { studio } = newStudio();
+    await expect(studio.goLive()).rejects.toThrow('there is nowhere to stream: add a destination (or enable one) first');
+    await expect(studio.setEncoding({ fps: 0 })).rejects.toThrow(/fps must be/);
+    await expect(studio.addDestination({ name: 'x', service: 'myspace' as 'custom' })).rejects.toThrow(/unknown service/);
+  });
+});
