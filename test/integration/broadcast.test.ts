@@ -10,6 +10,7 @@ import { packetsOf, probeFile } from '../helpers/probe.js';
 import { ScriptedRtmpServer, type ScriptedConnection } from '../helpers/scripted-server.js';
 import { startNginxRtmp } from '../helpers/servers.js';
 import { startThrottleProxy } from '../helpers/throttle-proxy.js';
+import { until } from '../helpers/wait.js';
 
 const settings = validateEncoding({ width: 320, height: 180, fps: 15, videoBitrateKbps: 300, preset: 'ultrafast' });
 const opts = { width: 320, height: 180, fps: 15, sampleRate: 48000, clock: false };
@@ -33,13 +34,6 @@ function broadcastOf(extra: Partial<ConstructorParameters<typeof Broadcast>[0]> 
   return broadcast;
 }
 
-const until = async (check: () => boolean, ms = 15_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 /** Video pictures (not sequence headers) a scripted server received, with their timestamps. */
 const videoFrames = (c: ScriptedConnection | undefined) => (c?.received ?? []).filter((m) => m.typeId === MessageType.Video && m.payload[1] === 1);

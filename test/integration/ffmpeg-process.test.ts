@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -9,6 +8,7 @@ import { FfmpegProcess, type FfmpegExit } from '../../electron/engine/ffmpeg/pro
 import type { FfmpegProgress } from '../../electron/engine/ffmpeg/stderr.js';
 import { registerSecret, setLogSink, type LogLevel } from '../../electron/engine/log.js';
 import { validateEncoding } from '../../electron/engine/settings/encoding.js';
+import { isRunning } from '../helpers/wait.js';
 
 // Tiny and real-time (-re): these tests run FFmpeg for seconds, not for throughput.
 const settings = validateEncoding({ width: 160, height: 90, fps: 15, videoBitrateKbps: 200, preset: 'ultrafast', audioBitrateKbps: 64 });
@@ -47,15 +47,6 @@ function collectStats(proc: FfmpegProcess, count: number): Promise<FfmpegProgres
   });
 }
 
-/** Running means: /proc has it and it is not a zombie waiting for a reaper. */
-function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^\d+ \(.*\) Z /.test(stat);
-  } catch {
-    return false;
-  }
-}
 
 beforeAll(async () => {
   ffmpeg = await locateFfmpeg();

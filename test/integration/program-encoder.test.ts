@@ -3,6 +3,7 @@ import { inputForSource } from '../../electron/engine/capture/sources.js';
 import { ProgramEncoder } from '../../electron/engine/ffmpeg/program-encoder.js';
 import type { FlvTag } from '../../electron/engine/flv/reader.js';
 import { validateEncoding } from '../../electron/engine/settings/encoding.js';
+import { until } from '../helpers/wait.js';
 
 const settings = validateEncoding({ width: 320, height: 180, fps: 15, videoBitrateKbps: 300, preset: 'ultrafast' });
 const opts = { width: 320, height: 180, fps: 15, sampleRate: 48000, clock: false };
@@ -14,13 +15,6 @@ function collect(encoder: ProgramEncoder): FlvTag[] {
   return tags;
 }
 
-const until = async (check: () => boolean, ms = 10_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 const videoFrames = (tags: FlvTag[]): FlvTag[] => tags.filter((t) => t.kind === 'video' && !t.video?.sequenceHeader);
 

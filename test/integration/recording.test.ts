@@ -11,6 +11,7 @@ import { Recorder, remuxToMp4, type RecordingFormat, type RecordingResult } from
 import { makeFlvFixture, tmpDir } from '../helpers/fixtures.js';
 import { packetsOf, probeFile, type ProbeResult } from '../helpers/probe.js';
 import type { RecorderChildConfig } from '../helpers/recorder-child.js';
+import { isRunning } from '../helpers/wait.js';
 
 let ffmpegPath: string;
 let fixture: string;
@@ -61,14 +62,6 @@ function newRecorder(format: RecordingFormat = 'mkv', extra: { maxQueueBytes?: n
   return recorder;
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^\d+ \(.*\) Z /.test(stat);
-  } catch {
-    return false;
-  }
-}
 
 function codecs(probe: ProbeResult): string[] {
   return probe.streams.map((stream) => `${stream.codecType}:${stream.codecName}`).sort();

@@ -7,6 +7,7 @@ import { RtmpPublisher } from '../../electron/engine/rtmp/publisher.js';
 import { RtmpPublishSession } from '../../electron/engine/rtmp/session.js';
 import { parseRtmpUrl } from '../../electron/engine/rtmp/url.js';
 import { type CommandHandler, type ScriptedConnection, ScriptedRtmpServer } from '../helpers/scripted-server.js';
+import { until } from '../helpers/wait.js';
 
 let server: ScriptedRtmpServer | undefined;
 afterEach(async () => {
@@ -32,13 +33,6 @@ async function failure(url: string, timeoutMs = 3000): Promise<UplinkError> {
   return error as UplinkError;
 }
 
-const waitUntil = async (check: () => boolean, ms = 3000): Promise<void> => {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 describe('the publish conversation', () => {
   it('announces its chunk size before connect, sends the commands in order, and unpublishes', async () => {
@@ -47,7 +41,7 @@ describe('the publish conversation', () => {
     session.sendMedia(MessageType.Video, 0, Buffer.alloc(10_000, 1));
     await session.close();
     const connection = server!.connections[0]!;
-    await waitUntil(() => connection.commands.some((c) => c.name === 'deleteStream'));
+    await until(() => connection.commands.some((c) => c.name === 'deleteStream'));
     const first = connection.received[0]!;
     expect(decodeControlMessage(first.typeId, first.payload)).toEqual({ type: 'SetChunkSize', size: 4096 });
     expect(connection.commands.map((c) => c.name)).toEqual(['connect', 'releaseStream', 'FCPublish', 'createStream', 'publish', 'FCUnpublish', 'deleteStream']);
@@ -82,8 +76,8 @@ describe('the publish conversation', () => {
     connection.send({ chunkStreamId: 2, typeId: MessageType.UserControl, streamId: 0, payload: encodeUserControl({ type: 'PingRequest', timestamp: 123456 }) });
     // Enough bytes from the server to pass the 1000-byte window.
     for (let i = 0; i < 5; i++) connection.sendCommand(0, 'onBWDone', 0, null, 'x'.repeat(300));
-    await waitUntil(() => connection.received.some((m) => m.typeId === MessageType.Acknowledgement));
-    await waitUntil(() => connection.received.some((m) => m.typeId === MessageType.UserControl));
+    await until(() => connection.received.some((m) => m.typeId === MessageType.Acknowledgement));
+    await until(() => connection.received.some((m) => m.typeId === MessageType.UserControl));
     const pong = connection.received.find((m) => m.typeId === MessageType.UserControl)!;
     expect(decodeControlMessage(pong.typeId, pong.payload)).toEqual({ type: 'UserControl', event: { type: 'PingResponse', timestamp: 123456 } });
     const ack = connection.received.find((m) => m.typeId === MessageType.Acknowledgement)!;

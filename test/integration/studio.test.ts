@@ -7,6 +7,7 @@ import { tmpDir } from '../helpers/fixtures.js';
 import { packetsOf, probeFile } from '../helpers/probe.js';
 import { ScriptedRtmpServer } from '../helpers/scripted-server.js';
 import { startNginxRtmp } from '../helpers/servers.js';
+import { until } from '../helpers/wait.js';
 
 const SMALL = { width: 320, height: 180, fps: 15, videoBitrateKbps: 300, preset: 'ultrafast' };
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -39,13 +40,6 @@ async function scripted(): Promise<{ server: ScriptedRtmpServer; url: string }> 
   return { server, url: `rtmp://127.0.0.1:${port}/live` };
 }
 
-const until = async (check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 const frames = (server: ScriptedRtmpServer): number => server.connections[0]?.received.filter((m) => m.typeId === MessageType.Video && m.payload[1] === 1).length ?? 0;
 

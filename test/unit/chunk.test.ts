@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ChunkStreamError, ChunkStreamReader, ChunkStreamWriter, type RtmpMessage } from '../../electron/engine/rtmp/chunk.js';
 import { MessageType, controlMessage, encodeAbort, encodeSetChunkSize } from '../../electron/engine/rtmp/messages.js';
 import { UplinkError } from '../../electron/engine/errors.js';
+import { thrown } from '../helpers/wait.js';
 
 /** Hex with spaces, for golden bytes laid out as the spec draws them. */
 function hex(text: string): Buffer {
@@ -23,14 +24,6 @@ function readAll(data: Buffer, reader = new ChunkStreamReader()): RtmpMessage[] 
   return reader.push(data);
 }
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected an error');
-}
 
 describe('ChunkStreamWriter golden bytes', () => {
   it('writes a type-0 header: 24-bit timestamp, 24-bit length, type id, little-endian stream id', () => {

@@ -7,6 +7,7 @@ import {
   createC2,
   parseS0S1S2,
 } from '../../electron/engine/rtmp/handshake.js';
+import { thrown } from '../helpers/wait.js';
 
 function filler(n: number, seed: number): Buffer {
   const out = Buffer.alloc(n);
@@ -14,14 +15,6 @@ function filler(n: number, seed: number): Buffer {
   return out;
 }
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected an error');
-}
 
 /** S0 + S1 + S2 as a well-behaved server sends them: S2 echoes C1 with its own read time. */
 function serverReply(c1: Buffer, version = 3): Buffer {

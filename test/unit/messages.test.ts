@@ -16,19 +16,12 @@ import {
   splitAggregate,
   type UserControlEvent,
 } from '../../electron/engine/rtmp/messages.js';
+import { thrown } from '../helpers/wait.js';
 
 function hex(text: string): Buffer {
   return Buffer.from(text.replace(/\s+/g, ''), 'hex');
 }
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected an error');
-}
 
 describe('message type ids and chunk stream ids', () => {
   it('match the spec numbers', () => {

@@ -363,13 +363,7 @@ export class Destination extends EventEmitter<DestinationEvents> {
 
   /** Gives up the current connection at once; its queue goes with it, so memory never piles up. */
   private closeConnection(): void {
-    this.generation++;
-    this.connecting?.abort();
-    this.connecting = undefined;
-    if (this.retryTimer !== undefined) {
-      clearTimeout(this.retryTimer);
-      this.retryTimer = undefined;
-    }
+    this.cancelAttempts();
     const publisher = this.publisher;
     if (publisher) {
       this.bytesOfClosedConnections += publisher.mediaBytesSent;
@@ -381,9 +375,8 @@ export class Destination extends EventEmitter<DestinationEvents> {
     this.detector = undefined;
   }
 
-  private async doStop(): Promise<void> {
-    if (this.currentState === 'offline') return;
-    const publisher = this.live ? this.publisher : undefined;
+  /** Stops any connection attempt under way or waiting, and makes late events of the current one stale. */
+  private cancelAttempts(): void {
     this.generation++;
     this.connecting?.abort();
     this.connecting = undefined;
@@ -391,6 +384,12 @@ export class Destination extends EventEmitter<DestinationEvents> {
       clearTimeout(this.retryTimer);
       this.retryTimer = undefined;
     }
+  }
+
+  private async doStop(): Promise<void> {
+    if (this.currentState === 'offline') return;
+    const publisher = this.live ? this.publisher : undefined;
+    this.cancelAttempts();
     this.setState('stopping', undefined);
     if (publisher) {
       try {
