@@ -39,8 +39,15 @@ describe('uplink stream', () => {
     const result = await runUplink(['stream', '--video', 'test', '--audio', 'tone', ...SMALL, '--duration', '6', '--to', nginx.url('live', 'stream-key-a'), '--to', nms.url('live', 'stream-key-nms'), '--record', record, '--json']);
     expect(result.stderr).not.toContain('stream-key');
     expect(result.code, result.stderr).toBe(0);
-    const summary = JSON.parse(result.stdout) as { ok: boolean; destinations: Array<{ state: string; framesSent: number; framesDropped: number }> };
+    const summary = JSON.parse(result.stdout) as {
+      ok: boolean;
+      destinations: Array<{ state: string; framesSent: number; framesDropped: number }>;
+      cpu: { average: { uplinkPercent: number; ffmpegPercent: number | null } };
+    };
     expect(summary.ok).toBe(true);
+    // The CPU of both processes over the run (Linux tells FFmpeg's through /proc).
+    expect(summary.cpu.average.uplinkPercent).toBeGreaterThan(0);
+    expect(summary.cpu.average.ffmpegPercent).toBeGreaterThan(0);
     expect(summary.destinations).toHaveLength(2);
     for (const d of summary.destinations) expect(d.framesDropped).toBe(0);
     expectLiveProgram(await probeFile(await nginx.recording('stream-key-a')), 6);

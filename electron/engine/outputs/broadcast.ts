@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { readFile } from 'node:fs/promises';
 import { UplinkError, errorMessage } from '../errors.js';
 import type { EncodeOptions, FfmpegInput } from '../ffmpeg/argv.js';
 import { ProgramEncoder, type RestartCause } from '../ffmpeg/program-encoder.js';
@@ -13,6 +12,7 @@ import type { PublisherOptions } from '../rtmp/publisher.js';
 import type { RtmpTarget } from '../rtmp/url.js';
 import type { EncodingSettings } from '../settings/encoding.js';
 import { BitrateAdvisor } from './congestion.js';
+import { type CpuFigures, CpuMeter } from './cpu-meter.js';
 import { Destination, type DestinationState, type DestinationStats } from './destination.js';
 import { Recorder, type RecordingFormat, type RecordingResult } from './recording.js';
 
@@ -47,7 +47,7 @@ export interface BroadcastStats {
   encoder: EncoderStats;
   destinations: Array<{ id: string; target: string } & DestinationStats>;
   recording: { file: string; bytes: number } | null;
-  cpu: { uplinkPercent: number; ffmpegPercent: number | null };
+  cpu: CpuFigures;
 }
 
 interface BroadcastEvents {
@@ -82,7 +82,7 @@ export class Broadcast extends EventEmitter<BroadcastEvents> {
   }
   private sawKeyframe = false;
   private statsTimer: NodeJS.Timeout | undefined;
-  private cpuBaseline = { at: 0, uplink: 0, ffmpeg: null as number | null };
+  private cpu: CpuMeter | undefined;
   /** Dynamic bitrate; never recommends above the bitrate the streamer set. */
   private advisor: BitrateAdvisor | undefined;
   private readonly droppedSoFar = new Map<string, number>();
@@ -138,7 +138,7 @@ export class Broadcast extends EventEmitter<BroadcastEvents> {
   /** Starts the encoder; destinations added before get the program from its first keyframe. */
   start(): void {
     this.startedAt = performance.now();
-    this.cpuBaseline = { at: this.startedAt, uplink: cpuSeconds(), ffmpeg: null };
+    this.cpu = new CpuMeter();
     this.encoder.start();
     this.statsTimer = setInterval(() => void this.emitStats(), 1000);
     this.statsTimer.unref();
@@ -181,14 +181,8 @@ export class Broadcast extends EventEmitter<BroadcastEvents> {
   async stats(): Promise<BroadcastStats> {
     const progress: FfmpegProgress | null = this.encoder.lastStats;
     const now = performance.now();
-    const uplink = cpuSeconds();
-    const ffmpeg = await processCpuSeconds(this.encoder.pid);
-    const elapsed = (now - this.cpuBaseline.at) / 1000;
-    const cpu = {
-      uplinkPercent: elapsed > 0 ? (100 * (uplink - this.cpuBaseline.uplink)) / elapsed : 0,
-      ffmpegPercent: ffmpeg !== null && this.cpuBaseline.ffmpeg !== null && elapsed > 0 ? (100 * (ffmpeg - this.cpuBaseline.ffmpeg)) / elapsed : null,
-    };
-    this.cpuBaseline = { at: now, uplink, ffmpeg };
+    this.cpu ??= new CpuMeter();
+    const cpu = await this.cpu.sample(this.encoder.pid);
     return {
       uptimeSec: this.startedAt ? (now - this.startedAt) / 1000 : 0,
       mediaSec: this.lastTimestamp / 1000,
@@ -257,22 +251,4 @@ export class Broadcast extends EventEmitter<BroadcastEvents> {
 /** .mp4 records fragmented MP4; anything else Matroska. Both stay playable when Uplink crashes. */
 export function formatForFile(file: string): RecordingFormat {
   return file.toLowerCase().endsWith('.mp4') ? 'fmp4' : 'mkv';
-}
-
-function cpuSeconds(): number {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) / 1e6;
-}
-
-/** CPU seconds of another process, where the OS tells (Linux /proc); null elsewhere. */
-async function processCpuSeconds(pid: number | undefined): Promise<number | null> {
-  if (pid === undefined || process.platform !== 'linux') return null;
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 a second on Linux).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
-  }
 }
