@@ -73,11 +73,23 @@ describe('decideRetry', () => {
     expect(decideRetry('TIMEOUT', { attempt: 1e6, keyRetryAvailable: false, random: 0.5 }, unlimited)).toMatchObject({ retry: true, delayMs: 15_000 });
   });
 
-  it('tries about four and a half minutes in all with the defaults', () => {
-    let total = 0;
-    for (let attempt = 1; attempt <= DEFAULT_RECONNECT_POLICY.maxAttempts; attempt++) total += nextDelay(attempt, 0.5);
-    expect(total / 1000).toBeGreaterThan(240);
-    expect(total / 1000).toBeLessThan(300);
+  it('keeps trying for ten minutes with the defaults, however many tries that takes', () => {
+    const tenMinutes = DEFAULT_RECONNECT_POLICY.giveUpAfterMs;
+    expect(tenMinutes).toBe(600_000);
+    expect(decideRetry('TIMEOUT', { attempt: 500, failingForMs: tenMinutes - 1, keyRetryAvailable: false, random: 0.5 })).toMatchObject({ retry: true });
+    expect(decideRetry('TIMEOUT', { attempt: 3, failingForMs: tenMinutes, keyRetryAvailable: false, random: 0.5 })).toEqual({ retry: false, reason: 'gave-up' });
+  });
+
+  it('looks again within a second while a restarting server refuses connections', () => {
+    for (const random of [0, 0.5, 0.999]) {
+      for (const attempt of [1, 5, 20]) {
+        const decision = decideRetry('CONNECTION_REFUSED', { attempt: attempt - 1, keyRetryAvailable: false, random });
+        expect(decision).toMatchObject({ retry: true });
+        expect((decision as { delayMs: number }).delayMs).toBeLessThanOrEqual(700);
+      }
+    }
+    // Other failures still back off.
+    expect(decideRetry('TIMEOUT', { attempt: 19, keyRetryAvailable: false, random: 0.5 })).toMatchObject({ delayMs: 15_000 });
   });
 });
 

@@ -93,6 +93,8 @@ export class Destination extends EventEmitter<DestinationEvents> {
   private stopping: Promise<void> | undefined;
 
   private attempt = 0;
+  /** When the current run of failed attempts began (performance.now()). */
+  private failingSince: number | undefined;
   private keyRetryAvailable = false;
   private lastTimestamp = 0;
   private seenVideo = false;
@@ -265,6 +267,7 @@ export class Destination extends EventEmitter<DestinationEvents> {
     this.live = true;
     this.everLive = true;
     this.attempt = 0;
+    this.failingSince = undefined;
     this.keyRetryAvailable = false;
     this.liveSince = performance.now();
     this.detector = new DeadConnectionDetector(this.deadAfterMs, this.liveSince);
@@ -320,11 +323,13 @@ export class Destination extends EventEmitter<DestinationEvents> {
       this.retryFirstConnection(error);
       return;
     }
-    const decision = decideRetry(error.code, { attempt: this.attempt, keyRetryAvailable: this.keyRetryAvailable, random: Math.random() }, this.policy);
+    this.failingSince ??= performance.now();
+    const failingForMs = performance.now() - this.failingSince;
+    const decision = decideRetry(error.code, { attempt: this.attempt, failingForMs, keyRetryAvailable: this.keyRetryAvailable, random: Math.random() }, this.policy);
     if (!decision.retry) {
       const reason =
         decision.reason === 'gave-up'
-          ? new UplinkError(error.code, `${error.message} (gave up after ${this.attempt} ${this.attempt === 1 ? 'retry' : 'retries'})`, { cause: error })
+          ? new UplinkError(error.code, `${error.message} (gave up after ${Math.round(failingForMs / 1000)} s and ${this.attempt} ${this.attempt === 1 ? 'retry' : 'retries'})`, { cause: error })
           : error;
       this.fail(reason);
       return;

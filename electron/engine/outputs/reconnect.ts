@@ -15,6 +15,14 @@ export interface ReconnectPolicy {
   jitter: number;
   /** Tries after a failure before the destination is failed; `Infinity` never gives up. */
   maxAttempts: number;
+  /** How long a destination keeps trying after it dropped, whatever the number of tries. */
+  giveUpAfterMs: number;
+  /**
+   * The longest wait after a refused connection: the host answers but the service does not, as while an
+   * ingest restarts. Looking again this often makes media flow within a second of its return, and a
+   * refused connection costs the server nothing.
+   */
+  refusedDelayMs: number;
   /** Delay before the one retry of a key refused right after a drop: time for the server to let the old session go. */
   keyRefusedRetryDelayMs: number;
 }
@@ -24,8 +32,10 @@ export const DEFAULT_RECONNECT_POLICY: Readonly<ReconnectPolicy> = Object.freeze
   multiplier: 1.5,
   maxDelayMs: 15_000,
   jitter: 0.2,
-  // OBS's default number of retries; with the delays above that is about 4.5 minutes of trying.
-  maxAttempts: 25,
+  // Counted in time, not tries: refused connections are retried often. OBS gives up after 25 tries.
+  maxAttempts: Infinity,
+  giveUpAfterMs: 10 * 60_000,
+  refusedDelayMs: 700,
   keyRefusedRetryDelayMs: 2_000,
 });
 
@@ -38,6 +48,8 @@ export function reconnectPolicy(overrides: Partial<ReconnectPolicy> = {}): Recon
     maxDelayMs: Math.max(0, merged.initialDelayMs, merged.maxDelayMs),
     jitter: Math.min(1, Math.max(0, merged.jitter)),
     maxAttempts: Number.isNaN(merged.maxAttempts) ? DEFAULT_RECONNECT_POLICY.maxAttempts : Math.max(0, merged.maxAttempts),
+    giveUpAfterMs: Math.max(0, merged.giveUpAfterMs),
+    refusedDelayMs: Math.max(0, merged.refusedDelayMs),
     keyRefusedRetryDelayMs: Math.max(0, merged.keyRefusedRetryDelayMs),
   };
 }
@@ -67,6 +79,8 @@ export function isRetryable(code: string): boolean {
 export interface RetryContext {
   /** Retries already made since the destination was last live (0 before the first retry). */
   attempt: number;
+  /** How long the destination has been trying since it dropped; 0 when unknown. */
+  failingForMs?: number;
   /**
    * True while the one retry of a refused key is still available: the destination was live and has
    * just dropped. Servers (nginx-rtmp among them) refuse a key while the old session still lingers.
@@ -83,13 +97,15 @@ export type RetryDecision =
 /** Whether to try again after a failed attempt or a dropped connection, and after how long. */
 export function decideRetry(code: string, context: RetryContext, policy: ReconnectPolicy = DEFAULT_RECONNECT_POLICY): RetryDecision {
   const attempt = context.attempt + 1;
-  if (attempt > policy.maxAttempts) return { retry: false, reason: 'gave-up' };
+  if (attempt > policy.maxAttempts || (context.failingForMs ?? 0) >= policy.giveUpAfterMs) return { retry: false, reason: 'gave-up' };
   if (code === 'KEY_REFUSED' && context.keyRetryAvailable) {
     const delayMs = Math.max(policy.keyRefusedRetryDelayMs, nextDelay(attempt, context.random, policy));
     return { retry: true, delayMs, attempt, usesKeyRetry: true };
   }
   if (!isRetryable(code)) return { retry: false, reason: 'not-retryable' };
-  return { retry: true, delayMs: nextDelay(attempt, context.random, policy), attempt, usesKeyRetry: false };
+  let delayMs = nextDelay(attempt, context.random, policy);
+  if (code === 'CONNECTION_REFUSED') delayMs = Math.min(delayMs, Math.round(policy.refusedDelayMs * (1 - policy.jitter * context.random)));
+  return { retry: true, delayMs, attempt, usesKeyRetry: false };
 }
 
 // -----------------------------------------------------------------------------------------------------

@@ -123,7 +123,9 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
     this.pump();
     if ((this.state as PublisherState) === 'failed') return false;
     const depth = this.queueDepth();
-    if (depth.bytes > this.maxQueueBytes || depth.ms > this.maxQueueMs) {
+    // Memory is what we hold (queue and socket buffer); lateness counts what the server has not confirmed.
+    const held = this.heldBytes();
+    if (held > this.maxQueueBytes || depth.ms > this.maxQueueMs) {
       this.failWith(
         new UplinkError(
           'TOO_SLOW',
@@ -132,9 +134,14 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
       );
       return false;
     }
-    const belowHighWater = depth.bytes < this.highWaterBytes;
+    const belowHighWater = held < this.highWaterBytes;
     if (!belowHighWater) this.needsDrain = true;
     return belowHighWater;
+  }
+
+  /** Bytes in our queue and the socket's buffer: the memory this destination holds. */
+  private heldBytes(): number {
+    return this.queuedBytes + (this.session?.writableLength ?? 0);
   }
 
   /** Queues an FLV tag; onMetaData becomes `@setDataFrame` as ingest servers expect. */
@@ -273,7 +280,7 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
-    if (this.needsDrain && this.queuedBytes + session.writableLength < this.highWaterBytes / 2) {
+    if (this.needsDrain && this.heldBytes() < this.highWaterBytes / 2) {
       this.needsDrain = false;
       this.emit('drain');
     }
