@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UplinkError } from '../engine/errors.js';
-import { type FfmpegInfo, locateFfmpeg } from '../engine/ffmpeg/locate.js';
+import type { FfmpegInfo } from '../engine/ffmpeg/locate.js';
 import { cacheDir } from '../engine/paths.js';
 import { type RtmpTarget, parseRtmpUrl } from '../engine/rtmp/url.js';
 import { type ServicePreset, getService, isServiceId } from '../engine/services/presets.js';
@@ -15,7 +15,8 @@ export function cliContext(command: Command): CliContext {
   const { ffmpeg: explicitPath } = command.optsWithGlobals<{ ffmpeg?: string }>();
   let located: Promise<FfmpegInfo> | undefined;
   return {
-    ffmpeg: () => (located ??= locateFfmpeg({ explicitPath, cacheDir: cacheDir() })),
+    // Loaded on demand: `publish` never needs FFmpeg.
+    ffmpeg: () => (located ??= import('../engine/ffmpeg/locate.js').then(({ locateFfmpeg }) => locateFfmpeg({ explicitPath, cacheDir: cacheDir() }))),
   };
 }
 

@@ -4,11 +4,20 @@ import { Command, CommanderError } from 'commander';
 import { UplinkError, errorMessage } from '../engine/errors.js';
 import { type LogLevel, redact, setLogSink } from '../engine/log.js';
 import { packageRoot } from '../engine/paths.js';
-import { registerDevices } from './commands/devices.js';
-import { registerEncoders } from './commands/encoders.js';
-import { registerPublish } from './commands/publish.js';
-import { registerRemux } from './commands/remux.js';
-import { registerStream } from './commands/stream.js';
+
+type Register = (program: Command, setExitCode: (code: number) => void) => void;
+
+/**
+ * Each command's module is loaded only when it runs (all of them for help): start-up is part of the
+ * time to go live and of the CPU a file push costs, and `publish` needs none of capture or encoding.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  stream: async () => (await import('./commands/stream.js')).registerStream,
+  publish: async () => (await import('./commands/publish.js')).registerPublish,
+  devices: async () => (await import('./commands/devices.js')).registerDevices,
+  encoders: async () => (await import('./commands/encoders.js')).registerEncoders,
+  remux: async () => (await import('./commands/remux.js')).registerRemux,
+};
 
 /**
  * The `uplink` command line. Each sub-command lives in `commands/` and registers itself on the program;
@@ -32,11 +41,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   const setExitCode = (code: number): void => {
     exitCode = code;
   };
-  registerStream(program, setExitCode);
-  registerPublish(program, setExitCode);
-  registerDevices(program, setExitCode);
-  registerEncoders(program, setExitCode);
-  registerRemux(program, setExitCode);
+  const named = argv.find((arg) => !arg.startsWith('-'));
+  const wanted = named !== undefined && named in COMMANDS ? [named] : Object.keys(COMMANDS);
+  for (const name of wanted) (await COMMANDS[name]!())(program, setExitCode);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

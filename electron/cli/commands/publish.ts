@@ -9,6 +9,9 @@ import type { RtmpTarget } from '../../engine/rtmp/url.js';
 import { type DestinationOptions, addDestinationOptions, targetsFromOptions } from '../context.js';
 import { StatusLine, formatBitrate } from '../status-line.js';
 
+/** A file is pushed as fast as allowed, with no congestion policy to feed: rare acknowledgements will do. */
+const FILE_ACK_WINDOW_BYTES = 2_500_000;
+
 interface PublishOptions extends DestinationOptions {
   fast?: boolean;
   timeout: string;
@@ -45,7 +48,7 @@ async function publishFile(file: string, options: PublishOptions): Promise<numbe
 
   const status = new StatusLine();
   const failures = new Map<RtmpTarget, UplinkError>();
-  const fanOut = new FanOut(targets, { timeoutMs });
+  const fanOut = new FanOut(targets, { timeoutMs, ackWindowBytes: FILE_ACK_WINDOW_BYTES });
   fanOut.on('destinationFailed', (target, err) => {
     if (failures.has(target)) return;
     failures.set(target, err);

@@ -39,6 +39,12 @@ export interface PublishSessionOptions {
   ca?: TransportOptions['ca'];
   signal?: AbortSignal;
   flashVer?: string;
+  /**
+   * How often the server should acknowledge what it received. Small (the default, a fraction of a
+   * second of media) where congestion is measured by it; large for a file pushed as fast as possible,
+   * where thousands of acknowledgements would only cost CPU.
+   */
+  ackWindowBytes?: number;
 }
 
 export type SessionPhase = 'connecting' | 'handshake' | 'connect' | 'publish' | 'live' | 'closing' | 'closed';
@@ -189,9 +195,9 @@ export class RtmpPublishSession extends EventEmitter<SessionEvents> {
     if (connectStatus.code !== undefined && connectStatus.code !== 'NetConnection.Connect.Success') {
       throw this.connectRejected(connectStatus.description ?? connectStatus.code);
     }
-    // Ask the server to acknowledge every 64 KB (a fraction of a second of media): what it confirms
-    // tells queue depth and dead connections apart from what merely sits in kernel buffers.
-    this.write(controlMessage(MessageType.WindowAckSize, encodeWindowAckSize(ACK_WINDOW_BYTES)));
+    // Ask the server to acknowledge often: what it confirms tells queue depth and dead connections
+    // apart from what merely sits in kernel buffers.
+    this.write(controlMessage(MessageType.WindowAckSize, encodeWindowAckSize(options.ackWindowBytes ?? ACK_WINDOW_BYTES)));
 
     // Several servers never answer these two: send them, wait for nothing.
     this.command(CSID.command, 0, 'releaseStream', null, this.target.streamKey);
