@@ -1,11 +1,12 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeClockOverlay } from '../../electron/engine/capture/clock.js';
 import { discoverDevicesWithWarnings } from '../../electron/engine/capture/discover.js';
 import { inputForSource, type FfmpegInput, type InputOptions } from '../../electron/engine/capture/sources.js';
+import { type PulseServer, type XDisplay, installed, spawnBounded, startPulse, startXvfb, stopProcess } from '../helpers/capture-env.js';
 import { tmpDir } from '../helpers/fixtures.js';
 
 /**
@@ -17,28 +18,6 @@ import { tmpDir } from '../helpers/fixtures.js';
 const run = promisify(execFile);
 const FFMPEG = 'ffmpeg';
 const OPTS: InputOptions = { width: 320, height: 240, fps: 30, sampleRate: 48000 };
-/** Upper bound on the life of every helper process, so none outlives a crashed test run. */
-const LIFETIME_S = '240';
-
-function installed(name: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, name)));
-}
-
-/** Starts a helper under `timeout`, which forwards our SIGTERM to it and kills it when its time is up. */
-function spawnBounded(command: string, args: string[], env: NodeJS.ProcessEnv, extraFd = false): ChildProcess {
-  return spawn('timeout', ['-k', '5', LIFETIME_S, command, ...args], {
-    env,
-    stdio: extraFd ? ['ignore', 'ignore', 'pipe', 'pipe'] : ['ignore', 'ignore', 'pipe'],
-  });
-}
-
-async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  await exited;
-}
-
 /** Records `seconds` of one input, as the engine would open it, into `file`. */
 async function capture(input: FfmpegInput, file: string, env: NodeJS.ProcessEnv, seconds = 1): Promise<void> {
   rmSync(file, { force: true });
@@ -85,37 +64,16 @@ describe('the test pattern', () => {
 });
 
 describe.skipIf(!installed('pulseaudio') || !installed('pactl') || !installed('timeout'))('PulseAudio capture', () => {
-  const dir = tmpDir('capture-pulse');
-  const socket = join(dir, 'native');
-  // The test's own server: HOME and XDG_RUNTIME_DIR keep its state out of the user's, PULSE_SERVER sends
-  // every client (pactl, FFmpeg) to it.
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: dir, XDG_RUNTIME_DIR: dir, PULSE_SERVER: `unix:${socket}` };
-  delete env.DISPLAY;
-  let server: ChildProcess | undefined;
-  let serverLog = '';
+  let pulse: PulseServer;
+  let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
-    rmSync(socket, { force: true });
-    server = spawnBounded(
-      'pulseaudio',
-      [
-        '-n', '--daemonize=no', '--exit-idle-time=30', '--use-pid-file=no', '--disable-shm=yes', '--log-target=stderr',
-        `--load=module-native-protocol-unix socket=${socket} auth-anonymous=1`,
-        '--load=module-null-sink sink_name=uplink_test',
-      ],
-      env,
-    );
-    server.stderr?.on('data', (chunk: Buffer) => (serverLog += chunk.toString()));
-    for (let attempt = 0; ; attempt++) {
-      const ready = await run('pactl', ['info'], { env, timeout: 5000 }).then(() => true, () => false);
-      if (ready) break;
-      if (server.exitCode !== null || attempt >= 100) throw new Error(`PulseAudio did not start:\n${serverLog}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    pulse = await startPulse();
+    env = pulse.env;
   });
 
   afterAll(async () => {
-    await stop(server);
+    await pulse?.stop();
   });
 
   it('lists the null sink monitor as a desktop-audio source and records what the sink plays', async () => {
@@ -147,34 +105,22 @@ describe.skipIf(!installed('pulseaudio') || !installed('pactl') || !installed('t
       const maxVolume = Number(/max_volume: (-?[\d.]+|-inf) dB/.exec(stderr)?.[1]);
       expect(maxVolume).toBeGreaterThan(-40);
     } finally {
-      await stop(player);
+      await stopProcess(player);
     }
   });
 });
 
 describe.skipIf(!installed('Xvfb') || !installed('timeout'))('X11 screen capture', () => {
-  let xvfb: ChildProcess | undefined;
+  let x: XDisplay;
   let display = '';
 
   beforeAll(async () => {
-    // -displayfd: Xvfb takes the first free display itself and writes its number once it accepts clients.
-    xvfb = spawnBounded('Xvfb', ['-displayfd', '3', '-screen', '0', '640x480x24', '-nolisten', 'tcp'], process.env, true);
-    const fd3 = xvfb.stdio[3] as NodeJS.ReadableStream | null | undefined;
-    if (!fd3) throw new Error('Xvfb has no display pipe');
-    let log = '';
-    xvfb.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    display = await new Promise<string>((resolve, reject) => {
-      let text = '';
-      fd3.on('data', (chunk: Buffer) => {
-        text += chunk.toString();
-        if (text.includes('\n')) resolve(`:${text.trim()}`);
-      });
-      xvfb?.once('exit', () => reject(new Error(`Xvfb exited:\n${log}`)));
-    });
+    x = await startXvfb();
+    display = x.display;
   });
 
   afterAll(async () => {
-    await stop(xvfb);
+    await x?.stop();
   });
 
   it('finds the display from $DISPLAY with its size and grabs 640x480 video from it', async () => {

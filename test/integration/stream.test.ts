@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installed, startPulse, startXvfb } from '../helpers/capture-env.js';
 import { tmpDir } from '../helpers/fixtures.js';
 import { type ProbeResult, keyframeIntervalsSec, packetsOf, probeFile } from '../helpers/probe.js';
 import { UPLINK_BIN, runUplink } from '../helpers/publish.js';
@@ -28,7 +29,7 @@ describe('uplink stream', () => {
   let nginx: RtmpTestServer;
   let nms: RtmpTestServer;
   beforeAll(async () => {
-    [nginx, nms] = await Promise.all([startNginxRtmp({ allowedKeys: ['stream-key-a', 'stream-key-b', 'stream-key-c', 'stream-key-int'] }), startNodeMediaServer()]);
+    [nginx, nms] = await Promise.all([startNginxRtmp({ allowedKeys: ['stream-key-a', 'stream-key-b', 'stream-key-c', 'stream-key-int', 'stream-key-devices'] }), startNodeMediaServer()]);
   });
   afterAll(async () => {
     await Promise.all([nginx?.stop(), nms?.stop()]);
@@ -106,4 +107,32 @@ describe('uplink stream', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/NVENC|encoder/i);
   });
+
+  it.skipIf(!installed('pulseaudio') || !installed('pactl') || !installed('Xvfb'))(
+    'goes live from a real screen (x11grab) and real desktop audio (PulseAudio), picked by the ids `uplink devices` lists',
+    async () => {
+      const [pulse, x] = await Promise.all([startPulse('stream-pulse'), startXvfb('800x600')]);
+      try {
+        const env = { ...pulse.env, DISPLAY: x.display };
+        const listed = await runUplink(['devices', '--json'], env);
+        const { devices } = JSON.parse(listed.stdout) as { devices: Array<{ id: string; kind: string }> };
+        const screen = devices.find((d) => d.kind === 'screen')!.id;
+        const desktopAudio = devices.find((d) => d.id === `pulse:${pulse.sink}.monitor`)!.id;
+        const result = await runUplink(['stream', '--video', screen, '--audio', desktopAudio, ...SMALL, '--duration', '4', '--to', nginx.url('live', 'stream-key-devices')], env);
+        expect(result.code, result.stderr).toBe(0);
+        const received = await probeFile(await nginx.recording('stream-key-devices'));
+        // The 800x600 screen is fitted into the 640x360 canvas; audio comes from the sink's monitor.
+        expect(received.streams.find((s) => s.codecType === 'video')).toMatchObject({ codecName: 'h264', width: 640, height: 360 });
+        expect(received.streams.find((s) => s.codecType === 'audio')).toMatchObject({ codecName: 'aac', sampleRate: 48000 });
+        expect(packetsOf(received, 'video').length).toBeGreaterThan(60);
+        expect(packetsOf(received, 'audio').length).toBeGreaterThan(100);
+        // Two live devices, each on its own clock, start together: wall-clock timestamps line them up.
+        const offset = Math.abs(packetsOf(received, 'video')[0]!.ptsMs - packetsOf(received, 'audio')[0]!.ptsMs);
+        console.log(`screen + desktop audio: A/V start offset ${offset.toFixed(0)} ms (target < 100 ms)`);
+        expect(offset).toBeLessThan(100);
+      } finally {
+        await Promise.all([pulse.stop(), x.stop()]);
+      }
+    },
+  );
 });
