@@ -53,7 +53,7 @@ describe('buildEncodeArgs (golden)', () => {
       '-map', '1:a',
       '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-bf', '2',
       '-b:v', '2500k', '-maxrate', '2500k', '-bufsize', '2500k',
-      '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-x264-params', 'nal-hrd=cbr',
+      '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-x264-params', 'nal-hrd=cbr:sync-lookahead=0',
       '-pix_fmt', 'yuv420p', '-r', '30',
       '-c:a', 'aac', '-b:a', '160k', '-ar', '48000', '-ac', '2',
       '-f', 'flv', '-flvflags', 'no_duration_filesize', 'pipe:1',
