@@ -25,3 +25,8 @@ export class ParseError extends UplinkError {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** `err` as an UplinkError: itself when it is one, else wrapped with `code` and its message. */
+export function asUplinkError(err: unknown, code: string): UplinkError {
+  return err instanceof UplinkError ? err : new UplinkError(code, errorMessage(err), { cause: err });
+}

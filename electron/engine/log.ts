@@ -44,11 +44,7 @@ export function setLogSink(next: LogSink, level: LogLevel = minLevel): void {
   minLevel = level;
 }
 
-export function setLogLevel(level: LogLevel): void {
-  minLevel = level;
-}
-
-export function isLogLevelEnabled(level: LogLevel): boolean {
+function isLogLevelEnabled(level: LogLevel): boolean {
   return LEVELS[level] >= LEVELS[minLevel];
 }
 

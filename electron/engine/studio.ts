@@ -10,7 +10,7 @@ import type {
   StudioState,
 } from '../contract.js';
 import { discoverDevices } from './capture/discover.js';
-import { inputForSource, parseSourceArg } from './capture/sources.js';
+import { inputForSource, inputOptionsFor, isBuiltInSource, parseSourceArg } from './capture/sources.js';
 import type { CaptureDevice } from './capture/types.js';
 import { UplinkError, errorMessage } from './errors.js';
 import type { FfmpegInput } from './ffmpeg/argv.js';
@@ -240,9 +240,8 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
 
   private async resolveInputs(video: string, audio: string, encoding: EncodingSettings): Promise<FfmpegInput[]> {
     const ffmpeg = await this.ffmpeg();
-    const builtIn = /^(test|test-pattern|testsrc|tone(:.*)?|silence|color:.*)$/i;
-    if (!(builtIn.test(video) && builtIn.test(audio))) this.devices ??= await discoverDevices({ ffmpegPath: ffmpeg.path });
-    const options = { width: encoding.width, height: encoding.height, fps: encoding.fps, sampleRate: encoding.audioSampleRate, clock: ffmpeg.features.drawtext };
+    if (!(isBuiltInSource(video) && isBuiltInSource(audio))) this.devices ??= await discoverDevices({ ffmpegPath: ffmpeg.path });
+    const options = inputOptionsFor(encoding, ffmpeg.features.drawtext);
     return [inputForSource(parseSourceArg(video, this.devices ?? []), options), inputForSource(parseSourceArg(audio, this.devices ?? []), options)];
   }
 

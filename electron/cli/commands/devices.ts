@@ -21,7 +21,7 @@ export function registerDevices(program: Command, setExitCode: (code: number) =>
 
 const HEADINGS: Record<CaptureDevice['kind'], string> = { video: 'Cameras and capture cards', audio: 'Audio inputs', screen: 'Screens' };
 
-export function formatDevices(devices: readonly CaptureDevice[]): string {
+function formatDevices(devices: readonly CaptureDevice[]): string {
   const lines: string[] = [];
   for (const kind of ['video', 'audio', 'screen'] as const) {
     const ofKind = devices.filter((d) => d.kind === kind);

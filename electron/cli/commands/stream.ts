@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { discoverDevices } from '../../engine/capture/discover.js';
-import { type SourceSpec, inputForSource, parseSourceArg } from '../../engine/capture/sources.js';
+import { type SourceSpec, inputForSource, inputOptionsFor, isBuiltInSource, parseSourceArg } from '../../engine/capture/sources.js';
 import type { CaptureDevice } from '../../engine/capture/types.js';
 import { UplinkError } from '../../engine/errors.js';
 import type { FfmpegExit } from '../../engine/ffmpeg/process.js';
@@ -45,7 +45,7 @@ export function registerStream(program: Command, setExitCode: (code: number) => 
 }
 
 /** Reads the encoding flags into one validated settings object; a bad value names its flag. */
-export function settingsFromOptions(options: Pick<StreamOptions, 'size' | 'fps' | 'bitrate' | 'encoder'>): EncodingSettings {
+function settingsFromOptions(options: Pick<StreamOptions, 'size' | 'fps' | 'bitrate' | 'encoder'>): EncodingSettings {
   const size = /^(\d+)x(\d+)$/i.exec(options.size.trim());
   if (!size) throw new UplinkError('INVALID_SETTING', `--size must look like 1280x720 (got "${options.size}")`);
   return validateEncoding({
@@ -56,8 +56,6 @@ export function settingsFromOptions(options: Pick<StreamOptions, 'size' | 'fps' 
     encoder: options.encoder as EncodingSettings['encoder'],
   });
 }
-
-const BUILT_IN = /^(test|test-pattern|testsrc|tone(:.*)?|silence|color:.*)$/i;
 
 async function stream(options: StreamOptions, command: Command): Promise<number> {
   if (!options.to?.length && !options.record) throw new UplinkError('INVALID_ARGUMENT', 'say where to go: --to URL (repeatable) and/or --record FILE');
@@ -72,12 +70,12 @@ async function stream(options: StreamOptions, command: Command): Promise<number>
   const ffmpeg = await cliContext(command).ffmpeg();
 
   // Listing devices costs a second or more: only when a source is not one of the built-in ones.
-  const needsDevices = ![options.video, options.audio].every((src) => BUILT_IN.test(src.trim()));
+  const needsDevices = ![options.video, options.audio].every(isBuiltInSource);
   const devices: CaptureDevice[] = needsDevices ? await discoverDevices({ ffmpegPath: ffmpeg.path }) : [];
   const video = parseSourceArg(options.video, devices);
   const audio = parseSourceArg(options.audio, devices);
   checkKinds(video, audio);
-  const inputOptions = { width: settings.width, height: settings.height, fps: settings.fps, sampleRate: settings.audioSampleRate, clock: ffmpeg.features.drawtext };
+  const inputOptions = inputOptionsFor(settings, ffmpeg.features.drawtext);
   const inputs = [inputForSource(video, inputOptions), inputForSource(audio, inputOptions)];
 
   const broadcast = new Broadcast({

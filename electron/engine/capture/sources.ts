@@ -194,6 +194,21 @@ function checkColor(color: string): string {
   return color;
 }
 
+/** Sources made by FFmpeg itself, as `parseSourceArg` takes them: no device listing is needed for these. */
+const BUILT_IN_SOURCE = /^(test|test-pattern|testsrc|tone(:.*)?|silence|color:.*)$/i;
+
+export function isBuiltInSource(arg: string): boolean {
+  return BUILT_IN_SOURCE.test(arg.trim());
+}
+
+/** The input options for a program encoded with `settings`. */
+export function inputOptionsFor(
+  settings: { width: number; height: number; fps: number; audioSampleRate: number },
+  clock: boolean,
+): InputOptions {
+  return { width: settings.width, height: settings.height, fps: settings.fps, sampleRate: settings.audioSampleRate, clock };
+}
+
 const DEVICE_APIS = ['dshow', 'avfoundation', 'v4l2', 'pulse', 'alsa', 'x11grab', 'gdigrab'];
 
 /**

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { UplinkError, errorMessage } from '../errors.js';
+import { UplinkError, asUplinkError, errorMessage } from '../errors.js';
 import type { StreamHeaderCache } from '../flv/headers.js';
 import type { FlvTag, FlvTagKind } from '../flv/reader.js';
 import { Logger } from '../log.js';
@@ -257,7 +257,7 @@ export class Destination extends EventEmitter<DestinationEvents> {
         else publisher.abort();
       },
       (error: unknown) => {
-        if (generation === this.generation && this.isRunning()) this.onAttemptFailed(asUplinkError(error));
+        if (generation === this.generation && this.isRunning()) this.onAttemptFailed(asUplinkError(error, 'CONNECTION_FAILED'));
       },
     );
   }
@@ -472,8 +472,4 @@ function deadConnectionError(target: RtmpTarget, reason: DeadReason, deadAfterMs
       ? `took no data for ${Math.round(deadAfterMs / 1000)} s`
       : 'stopped acknowledging what it received';
   return new UplinkError('CONNECTION_STALLED', `${target.display} ${what}: the connection is dead`);
-}
-
-function asUplinkError(error: unknown): UplinkError {
-  return error instanceof UplinkError ? error : new UplinkError('CONNECTION_FAILED', errorMessage(error));
 }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { UplinkError, errorMessage } from '../errors.js';
+import { type UplinkError, asUplinkError } from '../errors.js';
 import type { FlvTag } from '../flv/reader.js';
 import { type PublisherOptions, RtmpPublisher, flvTagToMessage } from '../rtmp/publisher.js';
 import type { RtmpTarget } from '../rtmp/url.js';
@@ -37,7 +37,7 @@ export class FanOut extends EventEmitter<FanOutEvents> {
   async start(): Promise<boolean> {
     const results = await Promise.allSettled(this.publishers.map((p) => p.start()));
     results.forEach((result, i) => {
-      if (result.status === 'rejected') this.emit('destinationFailed', this.publishers[i]!.target, asUplinkError(result.reason));
+      if (result.status === 'rejected') this.emit('destinationFailed', this.publishers[i]!.target, asUplinkError(result.reason, 'FAILED'));
     });
     return this.live().length > 0;
   }
@@ -89,8 +89,4 @@ function drainedOrFailed(publisher: RtmpPublisher): Promise<void> {
     publisher.on('drain', done);
     publisher.on('error', done);
   });
-}
-
-function asUplinkError(err: unknown): UplinkError {
-  return err instanceof UplinkError ? err : new UplinkError('FAILED', errorMessage(err));
 }

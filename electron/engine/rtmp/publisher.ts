@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { UplinkError } from '../errors.js';
+import { UplinkError, asUplinkError } from '../errors.js';
 import type { FlvTag } from '../flv/reader.js';
 import { encodeAmf0 } from './amf0.js';
 import { MessageType } from './messages.js';
@@ -95,7 +95,7 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
       this.session = await RtmpPublishSession.publish(this.target, this.options);
     } catch (err) {
       this.state = 'failed';
-      this.error = err instanceof UplinkError ? err : new UplinkError('CONNECTION_FAILED', String(err));
+      this.error = asUplinkError(err, 'CONNECTION_FAILED');
       throw this.error;
     }
     this.state = 'live';
@@ -248,7 +248,7 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
       await session.close(timeoutMs);
       this.state = 'offline';
     } catch (err) {
-      this.failWith(err instanceof UplinkError ? err : new UplinkError('CONNECTION_FAILED', String(err)));
+      this.failWith(asUplinkError(err, 'CONNECTION_FAILED'));
       throw this.error;
     }
   }

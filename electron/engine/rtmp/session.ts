@@ -161,12 +161,9 @@ export class RtmpPublishSession extends EventEmitter<SessionEvents> {
   }
 
   /** Tears the connection down at once (no unpublish). */
-  destroy(error?: UplinkError): void {
-    if (error) this.fail(error);
-    else {
-      this.phase = 'closing';
-      this.socket.destroy();
-    }
+  destroy(): void {
+    this.phase = 'closing';
+    this.socket.destroy();
   }
 
   private async start(timeoutMs: number, options: PublishSessionOptions): Promise<void> {
