@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UplinkError } from '../engine/errors.js';
+import { redact } from '../engine/log.js';
 import type { FfmpegInfo } from '../engine/ffmpeg/locate.js';
 import { cacheDir } from '../engine/paths.js';
 import { type RtmpTarget, parseRtmpUrl } from '../engine/rtmp/url.js';
@@ -20,9 +21,17 @@ export function cliContext(command: Command): CliContext {
   };
 }
 
-/** Prints one JSON document to stdout, for scripts (`--json`). */
+/** Prints one JSON document to stdout, for scripts (`--json`), every string in it redacted. */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${jsonForPeople(value)}\n`);
+}
+
+/**
+ * JSON with every string value redacted where it stands: redacting the finished text would miss a key
+ * whose characters JSON escapes (a quote, a backslash). Errors carry their message (see UplinkError.toJSON).
+ */
+export function jsonForPeople(value: unknown): string {
+  return JSON.stringify(value, (_name, item: unknown) => (typeof item === 'string' ? redact(item) : item), 2);
 }
 
 export interface DestinationOptions {

@@ -4,23 +4,26 @@
  * `redact`, so a key can only leak if it is never registered.
  */
 const secrets = new Set<string>();
+/** Longest first: a key that contains another must be hidden whole, not around the shorter one. */
+let secretsLongestFirst: string[] = [];
 
 /** Keys shorter than this are not registered: redacting "a" or "live" would mangle every line. */
 const MIN_SECRET_LENGTH = 4;
 
 export function registerSecret(secret: string): void {
-  if (secret.length < MIN_SECRET_LENGTH) return;
+  if (secret.length < MIN_SECRET_LENGTH || secrets.has(secret)) return;
   secrets.add(secret);
   // The key often travels URL-encoded (in a tcUrl or a query string) as well as raw.
   const encoded = encodeURIComponent(secret);
   if (encoded !== secret) secrets.add(encoded);
+  secretsLongestFirst = [...secrets].sort((a, b) => b.length - a.length);
 }
 
 export const REDACTED = '<redacted>';
 
 export function redact(text: string): string {
   let out = text;
-  for (const secret of secrets) {
+  for (const secret of secretsLongestFirst) {
     if (out.includes(secret)) out = out.split(secret).join(REDACTED);
   }
   return out;
