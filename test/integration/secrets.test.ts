@@ -1,5 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UplinkError } from '../../electron/engine/errors.js';
+import { decodeAmf0 } from '../../electron/engine/rtmp/amf0.js';
 import { RtmpPublishSession } from '../../electron/engine/rtmp/session.js';
 import { parseRtmpUrl } from '../../electron/engine/rtmp/url.js';
 import { makeFlvFixture } from '../helpers/fixtures.js';
@@ -32,6 +33,20 @@ const echoKeyInOnStatus: CommandHandler = (command, connection) => {
   return 'handled';
 };
 
+/** Refuses connect with an _error that quotes the tcUrl, credentials in its query string included. */
+const echoTcUrlInError: CommandHandler = (command, connection) => {
+  if (command.name !== 'connect') return 'default';
+  // The command object is the value the handler's args leave out: read it from the message itself.
+  const [, , commandObject] = decodeAmf0(connection.received.at(-1)!.payload);
+  const { tcUrl } = commandObject as { tcUrl: string };
+  connection.sendCommand(0, '_error', command.transactionId, null, {
+    level: 'error',
+    code: 'NetConnection.Connect.Rejected',
+    description: `authentication failed for ${tcUrl}`,
+  });
+  return 'handled';
+};
+
 async function publishFailure(url: string): Promise<UplinkError> {
   const error = await RtmpPublishSession.publish(parseRtmpUrl(url), { timeoutMs: 10_000 }).then(
     (session) => {
@@ -60,6 +75,14 @@ describe('server text that echoes a secret', () => {
     expectNoLeak(JSON.stringify(error));
     expect(JSON.parse(JSON.stringify(error))).toMatchObject({ code: error.code, message: error.message });
     expectNoLeak(String(error.stack));
+  });
+
+  it('is redacted when a server quotes credentials of the URL query in an _error', async () => {
+    const port = await serve(echoTcUrlInError);
+    const error = await publishFailure(`rtmp://127.0.0.1:${port}/live?user=alice&pass=${QUERY_PASSWORD}/some-stream-key`);
+    expect(error.code).toBe('CONNECT_REJECTED');
+    expect(error.message).toContain('authentication failed for');
+    expectNoLeak(error.message);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { destinationsFromOptions, targetsFromOptions } from '../../electron/cli/context.js';
+import { redact } from '../../electron/engine/log.js';
 
 describe('pairing --to and --key', () => {
   it('reads keys from the URLs when no --key is given', () => {
@@ -32,5 +33,13 @@ describe('pairing --to and --key', () => {
 
   it('asks for the key of a service named without one', () => {
     expect(() => destinationsFromOptions(['kick'])).toThrow(/--to kick needs its stream key: add --key KEY/);
+  });
+
+  it('with a key in the URL and a --key, publishes with --key and never prints the key of the URL', () => {
+    // Both are the streamer's secrets: which one is right, only the server can say.
+    const [target] = targetsFromOptions(['rtmp://a/live/live_111_keyInTheUrl'], ['live_222_keyOption']);
+    expect(target?.streamKey).toBe('live_222_keyOption');
+    expect(target?.display).toBe('rtmp://a/live/<redacted>/<redacted>');
+    expect(redact(`publishing to app ${target?.app ?? ''}`)).toBe('publishing to app live/<redacted>');
   });
 });

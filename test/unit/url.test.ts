@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { redact } from '../../electron/engine/log.js';
-import { parseRtmpUrl } from '../../electron/engine/rtmp/url.js';
+import { hostAndPort, parseRtmpUrl } from '../../electron/engine/rtmp/url.js';
 
 describe('parseRtmpUrl', () => {
   it('splits app and key, with the default port', () => {
@@ -34,6 +34,48 @@ describe('parseRtmpUrl', () => {
     expect(t).toMatchObject({ host: '::1', port: 1936, app: 'live', streamKey: 'streamkey' });
     expect(t.tcUrl).toBe('rtmp://[::1]:1936/live');
     expect(parseRtmpUrl('rtmp://[2001:db8::1]/live/streamkey').port).toBe(1935);
+  });
+
+  it('prints IPv6 hosts in brackets, in the display and in host:port', () => {
+    const t = parseRtmpUrl('rtmp://[::1]:1936/live/streamkey-ipv6');
+    expect(t.display).toBe('rtmp://[::1]:1936/live/<redacted>');
+    expect(hostAndPort(t)).toBe('[::1]:1936');
+    expect(hostAndPort(parseRtmpUrl('rtmp://127.0.0.1/live/streamkey-ipv4'))).toBe('127.0.0.1:1935');
+  });
+
+  it('keeps credentials in the query string of the app secret, and the key after them', () => {
+    const t = parseRtmpUrl('rtmp://host/app?user=alice&pass=s3cret-pass/THE-KEY-123');
+    expect(t).toMatchObject({ app: 'app?user=alice&pass=s3cret-pass', streamKey: 'THE-KEY-123' });
+    expect(t.tcUrl).toBe('rtmp://host/app?user=alice&pass=s3cret-pass');
+    expect(t.display).toBe('rtmp://host/app?user=<redacted>&pass=<redacted>/<redacted>');
+    expect(redact(`connect ${t.tcUrl}`)).toBe('connect rtmp://host/app?user=alice&pass=<redacted>');
+  });
+
+  it.each(['token', 'key', 'password', 'secret', 'auth', 'sign', 'wsSecret', 'txSecret', 'auth_key'])('treats ?%s= as a secret', (name) => {
+    const value = `value-of-${name}-987`;
+    const t = parseRtmpUrl(`rtmp://host/live?vhost=main&${name}=${value}`, 'apart-key-1');
+    expect(t.display).toBe(`rtmp://host/live?vhost=main&${name}=<redacted>/<redacted>`);
+    expect(redact(`x ${value} x`)).toBe('x <redacted> x');
+  });
+
+  it('keeps a query-string credential secret in its decoded form too', () => {
+    parseRtmpUrl('rtmp://host/live?token=a%2Fb%3Dc-encoded/the-key-12');
+    expect(redact('token a/b=c-encoded')).toBe('token <redacted>');
+  });
+
+  it('with --key given apart, keeps a key pasted at the end of the server URL secret', () => {
+    const t = parseRtmpUrl('rtmp://host/live/live_111_pastedKeyToo', 'live_222_theOtherKey');
+    expect(t).toMatchObject({ app: 'live/live_111_pastedKeyToo', streamKey: 'live_222_theOtherKey' });
+    expect(t.display).toBe('rtmp://host/live/<redacted>/<redacted>');
+    expect(redact('app live/live_111_pastedKeyToo')).toBe('app live/<redacted>');
+    // A short instance name is an instance: it stays readable.
+    expect(parseRtmpUrl('rtmp://host/app/_definst_', 'some-key-333').display).toBe('rtmp://host/app/_definst_/<redacted>');
+  });
+
+  it('hides the longer of two keys whole when one contains the other', () => {
+    parseRtmpUrl('rtmp://h/app/nested-key');
+    parseRtmpUrl('rtmp://h/app/nested-key-and-more');
+    expect(redact('nested-key-and-more')).toBe('<redacted>');
   });
 
   it('registers the key so that logs redact it, raw and URL-encoded', () => {

@@ -1,5 +1,5 @@
 import { UplinkError } from '../errors.js';
-import { REDACTED, registerSecret } from '../log.js';
+import { REDACTED, redact, registerSecret } from '../log.js';
 
 /** Where to publish: everything the RTMP client needs, parsed once from what the streamer typed. */
 export interface RtmpTarget {
@@ -49,22 +49,22 @@ export function parseRtmpUrl(url: string, streamKey?: string): RtmpTarget {
   if (streamKey !== undefined && streamKey !== '') {
     app = path.replace(/\/+$/, '');
     key = streamKey.trim();
+    registerPastedKey(app);
   } else {
-    const queryAt = path.indexOf('?');
-    const beforeQuery = queryAt === -1 ? path : path.slice(0, queryAt);
-    const lastSlash = beforeQuery.replace(/\/+$/, '').lastIndexOf('/');
-    if (lastSlash === -1) {
+    const split = splitAppAndKey(path);
+    if (!split) {
       // The lone segment may be a key typed without its app: never echo it.
       throw new InvalidUrlError(
         `the URL for ${protocol}://${hostForUrl} needs an application and a stream key (${protocol}://${hostForUrl}/app/KEY), or give the key apart`,
       );
     }
-    app = path.slice(0, lastSlash);
-    key = path.slice(lastSlash + 1);
+    ({ app, key } = split);
   }
   if (key !== '') registerSecret(key);
+  const credentials = queryCredentials(app);
+  for (const { value, secret } of credentials) if (secret) registerSecret(value);
   if (app === '') throw new InvalidUrlError(`${protocol}://${hostForUrl}/ has no application name (as in ${protocol}://${hostForUrl}/live/KEY)`);
-  if (key === '') throw new InvalidUrlError(`${protocol}://${hostForUrl}/${app} has no stream key: add it to the URL or give it apart`);
+  if (key === '') throw new InvalidUrlError(`${protocol}://${hostForUrl}/${redact(app)} has no stream key: add it to the URL or give it apart`);
 
   const origin = `${protocol}://${hostForUrl}${port === DEFAULT_PORTS[protocol] ? '' : `:${port}`}`;
   return {
@@ -74,8 +74,107 @@ export function parseRtmpUrl(url: string, streamKey?: string): RtmpTarget {
     app,
     tcUrl: `${origin}/${app}`,
     streamKey: key,
-    display: `${origin}/${app}/${REDACTED}`,
+    display: `${origin}/${redact(hideCredentials(app, credentials))}/${REDACTED}`,
   };
+}
+
+/** `host:port` for messages, an IPv6 address in brackets (`[::1]:1935`) so the port reads apart. */
+export function hostAndPort(target: Pick<RtmpTarget, 'host' | 'port'>): string {
+  return `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
+}
+
+/**
+ * `app[/instance]/KEY`: the key is the last segment. A query string before the first slash after the
+ * app belongs to the app (`live?user=u&pass=p/KEY`, servers that authenticate the connection); a query
+ * string after the key belongs to the key (Facebook's `rtmp/KEY?s_bl=...`) and is kept verbatim.
+ */
+function splitAppAndKey(path: string): { app: string; key: string } | undefined {
+  const queryAt = path.indexOf('?');
+  const beforeQuery = queryAt === -1 ? path : path.slice(0, queryAt);
+  const lastSlash = beforeQuery.replace(/\/+$/, '').lastIndexOf('/');
+  if (lastSlash !== -1) return { app: path.slice(0, lastSlash), key: path.slice(lastSlash + 1) };
+  if (queryAt === -1) return undefined;
+  const slashAfterQuery = path.replace(/\/+$/, '').lastIndexOf('/');
+  if (slashAfterQuery === -1) return undefined;
+  return { app: path.slice(0, slashAfterQuery), key: path.slice(slashAfterQuery + 1) };
+}
+
+/**
+ * Shorter than any key a service hands out, longer than the instance names servers use (`_definst_`
+ * aside): below this a segment is taken for an instance, not a pasted key.
+ */
+const PASTED_KEY_MIN_LENGTH = 10;
+
+/**
+ * With the key given apart, the whole path is the app, so `rtmp://host/live/KEY --key OTHER` publishes
+ * to app `live/KEY` and would print KEY in every line. An app instance is rare and short, a key pasted
+ * with the URL is common and long: a long last segment of a multi-segment app is kept secret.
+ */
+function registerPastedKey(app: string): void {
+  const beforeQuery = app.split('?')[0] ?? '';
+  const lastSlash = beforeQuery.lastIndexOf('/');
+  if (lastSlash === -1) return;
+  const segment = beforeQuery.slice(lastSlash + 1);
+  if (segment.length >= PASTED_KEY_MIN_LENGTH) registerSecret(segment);
+}
+
+interface QueryCredential {
+  name: string;
+  value: string;
+  /** A password-like value, kept secret everywhere; a user name is only hidden in `display`. */
+  secret: boolean;
+}
+
+/** Query parameters that authenticate: `pass`, `password`, `pwd`, `token`, `key`, `secret`, `auth`, `sign`, ... */
+const SECRET_PARAMETER = /pass|pwd|token|key|secret|auth|sign|sig$|hash|cred|session|ticket|jwt/i;
+/**
+ * User names are hidden in `display` but not registered as secrets: a short common one ("live",
+ * "admin") would then be cut out of every log line.
+ */
+const USER_PARAMETER = /^(user|username|usr|login|account|uid)$/i;
+
+function queryCredentials(app: string): QueryCredential[] {
+  const queryAt = app.indexOf('?');
+  if (queryAt === -1) return [];
+  const credentials: QueryCredential[] = [];
+  for (const pair of app.slice(queryAt + 1).split('&')) {
+    const equals = pair.indexOf('=');
+    if (equals <= 0) continue;
+    const name = pair.slice(0, equals);
+    const value = pair.slice(equals + 1);
+    if (value === '') continue;
+    const secret = SECRET_PARAMETER.test(name);
+    if (secret || USER_PARAMETER.test(name)) {
+      credentials.push({ name, value, secret });
+      // Written percent-encoded in the URL, the value may travel decoded too.
+      const decoded = safeDecode(value);
+      if (secret && decoded !== value) credentials.push({ name, value: decoded, secret });
+    }
+  }
+  return credentials;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+}
+
+function hideCredentials(app: string, credentials: readonly QueryCredential[]): string {
+  const queryAt = app.indexOf('?');
+  if (queryAt === -1 || credentials.length === 0) return app;
+  const names = new Set(credentials.map((credential) => credential.name));
+  const query = app
+    .slice(queryAt + 1)
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      return equals > 0 && names.has(pair.slice(0, equals)) && equals < pair.length - 1 ? `${pair.slice(0, equals)}=${REDACTED}` : pair;
+    })
+    .join('&');
+  return `${app.slice(0, queryAt)}?${query}`;
 }
 
 function parseAuthority(authority: string, protocol: 'rtmp' | 'rtmps'): { host: string; port: number; hostForUrl: string } {
