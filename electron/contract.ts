@@ -1,19 +1,164 @@
 /**
- * The contract every front drives the engine through: the desktop app (over IPC, via the preload), the
- * `uplink` command line (in-process) and the web remote (over WebSocket). Commands are async methods;
- * state comes as whole snapshots, so a front that (re)connects needs one `getState()` and then the
- * `onState` events. Nothing here ever carries a stream key back out: keys go in, `hasKey` comes back.
+ * The contract every front drives the engine through: the desktop app (over a MessagePort, via the
+ * preload), the `uplink` command line (in-process), the web remote (over WebSocket) and obs-websocket.
+ * Commands are async methods, checked against one schema each (`contract-schema.ts`) and run one at a
+ * time in the order they arrive, whatever front sent them. State comes as whole snapshots with a
+ * revision that grows by one at each change, so a front that (re)connects needs one `getState()` and then
+ * the `onState` events, and can drop a snapshot older than the one it has. Nothing here ever carries a
+ * stream key back out: keys go in, `hasKey` comes back.
  *
- * The renderer imports types only from this file.
+ * Every type a front sees is defined here or in `contract-schema.ts`, which import nothing from the
+ * engine and no Node types: the renderer type-checks against these two files alone.
  */
-import type { CaptureDevice } from './engine/capture/types.js';
-import type { EncoderStatus } from './engine/ffmpeg/encoders.js';
-import type { BroadcastStats } from './engine/outputs/broadcast.js';
-import type { DestinationState } from './engine/outputs/destination.js';
-import type { ServiceId, ServicePreset } from './engine/services/presets.js';
-import type { EncodingSettings } from './engine/settings/encoding.js';
+import type { CommandArgs, DestinationInput, EncodingPatch, EncodingSettings, H264EncoderName, ServiceId } from './contract-schema.js';
 
-export type { BroadcastStats, CaptureDevice, DestinationState, EncoderStatus, EncodingSettings, ServiceId, ServicePreset };
+export type { DestinationInput, EncodingPatch, EncodingSettings, H264EncoderName, H264Profile, ServiceId } from './contract-schema.js';
+
+// ---------------------------------------------------------------------------------------------------
+// Data
+
+export type DeviceKind = 'video' | 'audio' | 'screen';
+export type CaptureApi = 'dshow' | 'avfoundation' | 'v4l2' | 'pulse' | 'alsa' | 'x11grab' | 'gdigrab';
+
+export interface VideoFormat {
+  /** Raw pixel format in FFmpeg's name (yuyv422, nv12, ...); absent for compressed formats. */
+  pixelFormat?: string;
+  /** Compressed format in FFmpeg's codec name (mjpeg, h264, ...); absent for raw formats. */
+  codec?: string;
+  width: number;
+  height: number;
+  /**
+   * The frame-rate range the device reports for this format, ascending: its two ends, or one value when
+   * they are equal. DirectShow takes any rate inside; AVFoundation only the upper end.
+   * Absent when the listing does not say (V4L2, screens).
+   */
+  fps?: number[];
+}
+
+export interface CaptureDevice {
+  /**
+   * Stable id usable on the command line, `<api>:<what FFmpeg is given>`, e.g.
+   * 'dshow:video=@device_pnp_...', 'v4l2:/dev/video0', 'avfoundation:video:1', 'pulse:alsa_input.usb-...'.
+   */
+  id: string;
+  /** Human name, as the OS shows it. Two devices may share one. */
+  name: string;
+  kind: DeviceKind;
+  api: CaptureApi;
+  /** DirectShow's unique "Alternative name"; unlike `name` it tells two identical webcams apart. */
+  alternativeName?: string;
+  /** Sizes, frame rates and pixel formats, where the listing tells them. */
+  formats?: VideoFormat[];
+  /** An audio source that records what a sink plays (PulseAudio "Monitor of ..."): desktop audio, not a mic. */
+  monitor?: boolean;
+}
+
+export interface EncoderStatus {
+  name: H264EncoderName;
+  label: string;
+  hardware: boolean;
+  /** The build includes it (`ffmpeg -encoders`). */
+  listed: boolean;
+  /** A one-frame trial encode succeeded. */
+  working: boolean;
+  /** Why it does not work, in one line. */
+  error?: string;
+}
+
+export interface ServiceServer {
+  id: string;
+  name: string;
+  /** Server URL without the key: `rtmp[s]://host[:port]/app`. */
+  url: string;
+}
+
+export interface ServiceLimits {
+  /** The keyframe interval the service expects, in seconds. */
+  keyframeIntervalSec?: number;
+  maxVideoKbps?: number;
+  maxAudioKbps?: number;
+  audioSampleRates?: number[];
+  /** H.264 profiles the service accepts. */
+  profiles?: string[];
+  /** The largest picture, landscape; portrait pictures are checked with the sides swapped. */
+  maxWidth?: number;
+  maxHeight?: number;
+  maxFps?: number;
+}
+
+export interface ServicePreset {
+  id: ServiceId;
+  name: string;
+  servers: ServiceServer[];
+  /** Id of the server used when none is chosen; '' for custom, which has none. */
+  defaultServer: string;
+  /** The service refuses plain rtmp://: a custom URL must be rtmps:// too. */
+  rtmpsOnly: boolean;
+  /** Where the streamer finds the key, and what it looks like. */
+  streamKeyHint: string;
+  limits: ServiceLimits;
+}
+
+export type DestinationState = 'offline' | 'connecting' | 'live' | 'reconnecting' | 'stopping' | 'failed';
+export type DropReason = 'congestion' | 'reconnecting' | 'waiting-for-keyframe';
+
+export interface DestinationStats {
+  state: DestinationState;
+  /** Media bits handed to the connection over the last second. */
+  bitrateKbps: number;
+  /** Video frames (pictures, not headers) queued for a server since start. */
+  framesSent: number;
+  /**
+   * Video frames this destination did not send: dropped for congestion, while reconnecting, or while
+   * waiting for a keyframe. Frames still queued when a connection died are lost with it and not counted.
+   */
+  framesDropped: number;
+  /** framesDropped out of all video frames pushed, in percent. */
+  dropPercent: number;
+  /** Dropped video frames by reason. */
+  dropsByReason: Record<DropReason, number>;
+  /** Media time and bytes waiting for this destination's connection. */
+  queueMs: number;
+  queueBytes: number;
+  /** Times a live connection was lost (or replaced on command) and a new one sought. */
+  reconnects: number;
+  /** Seconds the current connection has been live; 0 when not live. */
+  uptimeSec: number;
+  lastError?: string;
+}
+
+export interface CpuFigures {
+  /** Over the last interval, in percent of one core. */
+  uplinkPercent: number;
+  /** null where the OS does not tell (outside Linux) or FFmpeg is not running. */
+  ffmpegPercent: number | null;
+  /** Over the whole run, FFmpeg processes replaced by restarts included. */
+  average: { uplinkPercent: number; ffmpegPercent: number | null };
+}
+
+export interface EncoderStats {
+  running: boolean;
+  fps: number | null;
+  /** Media time made per wall-clock second: below 1 the machine cannot keep up. */
+  speed: number | null;
+  /** Frames FFmpeg dropped or duplicated to hold the frame rate: the sign of an overloaded machine. */
+  droppedFrames: number;
+  duplicatedFrames: number;
+  bitrateKbps: number | null;
+  restarts: number;
+}
+
+/** Once a second while the program runs (streaming, recording or both). */
+export interface ProgramStats {
+  uptimeSec: number;
+  /** Media time made so far, in seconds. */
+  mediaSec: number;
+  encoder: EncoderStats;
+  /** `target` is the server URL with the key redacted. */
+  destinations: Array<{ id: string; target: string } & DestinationStats>;
+  recording: { file: string; bytes: number } | null;
+  cpu: CpuFigures;
+}
 
 /** A destination as the fronts see it: everything but the key. */
 export interface DestinationView {
@@ -22,7 +167,7 @@ export interface DestinationView {
   service: ServiceId;
   /** One of the service's servers; the service's default when absent. */
   serverId?: string;
-  /** Custom server URL (required for 'custom'), without the key. */
+  /** Custom server URL (required for 'custom'), never with the key: a key typed at its end is moved to the key store. */
   serverUrl?: string;
   enabled: boolean;
   hasKey: boolean;
@@ -33,19 +178,11 @@ export interface DestinationView {
   warnings: string[];
 }
 
-export interface DestinationInput {
-  name: string;
-  service: ServiceId;
-  serverId?: string;
-  serverUrl?: string;
-  /** Stored as a secret; never returned. */
-  streamKey?: string;
-  enabled?: boolean;
-}
-
 export type StudioPhase = 'idle' | 'starting' | 'live' | 'stopping';
 
 export interface StudioState {
+  /** Grows by one with every change; a snapshot with a lower revision than one already seen is stale. */
+  revision: number;
   phase: StudioPhase;
   /** Sources as the CLI takes them: `test`, `tone`, `silence`, `color:NAME`, a device id or a media file. */
   video: string;
@@ -60,25 +197,63 @@ export interface StudioState {
 export interface Notice {
   level: 'info' | 'warning' | 'error';
   message: string;
+  /** What happened, for a front to offer the right action (`KEY_REFUSED`, `ENCODER_SLOW`, ...). */
+  code?: string;
+  /** The destination the notice is about, when there is one. */
+  destinationId?: string;
   /** Milliseconds since the epoch. */
   at: number;
 }
+
+/** Why the program stopped when nobody asked it to, or `stopped` when a front did. */
+export interface ProgramEnded {
+  reason: 'stopped' | 'duration' | 'failed';
+  /** For `failed`: the sentence, and its code. */
+  message?: string;
+  code?: string;
+  /** Media time made, in seconds. */
+  mediaSec: number;
+  /** The recording made, if any. */
+  recording?: { file: string; bytes: number; durationSec: number };
+  /** The last figures, taken once every output had finished. */
+  stats: ProgramStats;
+}
+
+/**
+ * How a failed command reaches a front: the sentence to show, a stable code to act on, and for a bad
+ * input the field it is about (`videoBitrateKbps`, `serverUrl`), so a form can show it there.
+ */
+export interface CommandError {
+  code: string;
+  message: string;
+  field?: string;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Commands and events
 
 export interface StudioCommands {
   getState(): Promise<StudioState>;
   /** Changes the sources; while live the encoder restarts and every connection stays up. */
   setSources(sources: { video?: string; audio?: string }): Promise<void>;
-  /** Changes encoding settings (validated); while live the encoder restarts and every connection stays up. */
-  setEncoding(patch: Partial<EncodingSettings>): Promise<EncodingSettings>;
+  /**
+   * Changes encoding settings; fields left out keep their values, except those that belong to the old
+   * encoder or profile (a preset, B-frames with baseline), which follow the new one. While live the
+   * encoder restarts and every connection stays up.
+   */
+  setEncoding(patch: EncodingPatch): Promise<EncodingSettings>;
   setDynamicBitrate(enabled: boolean): Promise<void>;
   addDestination(input: DestinationInput): Promise<DestinationView>;
+  /** A change of server or key reconnects a live destination; a new name or `enabled` alone does not. */
   updateDestination(id: string, patch: Partial<DestinationInput>): Promise<DestinationView>;
   removeDestination(id: string): Promise<void>;
   /** Starts or stops one destination, live or not, while the others go on. */
   setDestinationEnabled(id: string, enabled: boolean): Promise<void>;
   reconnectDestination(id: string): Promise<void>;
+  /** Resolves once the encoder makes pictures and every enabled destination is connecting; rejects (and goes back to idle) when the encoder cannot work. */
   goLive(): Promise<void>;
   stopStream(): Promise<void>;
+  /** Checks that `file` can be written (new, in an existing folder) before anything starts. */
   startRecording(file: string): Promise<void>;
   stopRecording(): Promise<void>;
   listDevices(): Promise<CaptureDevice[]>;
@@ -88,8 +263,9 @@ export interface StudioCommands {
 
 export interface StudioEvents {
   onState: StudioState;
-  onStats: BroadcastStats;
+  onStats: ProgramStats;
   onNotice: Notice;
+  onProgramEnded: ProgramEnded;
 }
 
 /** The command names, for the proxies (preload, WebSocket) that expose exactly these and nothing else. */
@@ -112,8 +288,13 @@ export const STUDIO_COMMANDS = [
   'listServices',
 ] as const satisfies ReadonlyArray<keyof StudioCommands>;
 
-export const STUDIO_EVENTS = ['onState', 'onStats', 'onNotice'] as const satisfies ReadonlyArray<keyof StudioEvents>;
+export const STUDIO_EVENTS = ['onState', 'onStats', 'onNotice', 'onProgramEnded'] as const satisfies ReadonlyArray<keyof StudioEvents>;
 
 // Every command is listed: a command added to the interface but not to the list fails to compile here.
 type Unlisted = Exclude<keyof StudioCommands, (typeof STUDIO_COMMANDS)[number]>;
 export const EVERY_COMMAND_LISTED: [Unlisted] extends [never] ? true : Unlisted = true;
+
+// Every command has a schema for its arguments (contract-schema.ts), and what the schema lets through is
+// what the method takes: a command whose schema and signature disagree fails to compile here.
+type ArgsChecked = { [K in keyof StudioCommands]: CommandArgs<K> extends Parameters<StudioCommands[K]> ? true : K }[keyof StudioCommands];
+export const EVERY_COMMAND_CHECKED: [ArgsChecked] extends [true] ? true : ArgsChecked = true;

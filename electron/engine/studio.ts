@@ -1,9 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { type CommandArgs, type CommandName, type InputProblem, checkCommandArgs } from '../contract-schema.js';
 import type {
+  CaptureDevice,
   DestinationInput,
+  DestinationState,
   DestinationView,
+  EncoderStatus,
+  EncodingPatch,
+  EncodingSettings,
   Notice,
+  ProgramEnded,
+  ServicePreset,
   StudioCommands,
   StudioEvents,
   StudioPhase,
@@ -11,22 +19,22 @@ import type {
 } from '../contract.js';
 import { discoverDevices } from './capture/discover.js';
 import { inputForSource, inputOptionsFor, isBuiltInSource, parseSourceArg } from './capture/sources.js';
-import type { CaptureDevice } from './capture/types.js';
 import { UplinkError, errorMessage } from './errors.js';
 import type { FfmpegInput } from './ffmpeg/argv.js';
-import { type EncoderStatus, probeEncoders } from './ffmpeg/encoders.js';
+import { probeEncoders } from './ffmpeg/encoders.js';
 import { type FfmpegInfo, locateFfmpeg } from './ffmpeg/locate.js';
-import { Logger, registerSecret } from './log.js';
+import type { FfmpegExit } from './ffmpeg/process.js';
+import { InvalidInputError } from './input-error.js';
+import { Logger, redact, registerSecret } from './log.js';
 import { Broadcast } from './outputs/broadcast.js';
-import type { DestinationState } from './outputs/destination.js';
 import { cacheDir as defaultCacheDir } from './paths.js';
 import type { PublisherOptions } from './rtmp/publisher.js';
-import type { RtmpTarget } from './rtmp/url.js';
+import { type RtmpTarget, parseRtmpUrl } from './rtmp/url.js';
 import { type SecretStore, MemorySecretStore } from './secrets.js';
 import { checkEncodingForService } from './services/check.js';
-import { type ServicePreset, getService, isServiceId, listServices } from './services/presets.js';
+import { getService, listServices } from './services/presets.js';
 import { targetForService } from './services/target.js';
-import { DEFAULT_ENCODING, type EncodingSettings, validateEncoding } from './settings/encoding.js';
+import { DEFAULT_ENCODING, applyEncodingPatch, validateEncoding } from './settings/encoding.js';
 
 export interface StudioOptions {
   secrets?: SecretStore;
@@ -36,8 +44,11 @@ export interface StudioOptions {
   video?: string;
   audio?: string;
   encoding?: Partial<EncodingSettings>;
+  dynamicBitrate?: boolean;
   /** Connection options for every destination (timeouts, extra CA). */
   publisher?: PublisherOptions;
+  /** End the program after this much media time (the command line's --duration). */
+  durationSec?: number;
 }
 
 interface DestinationRecord {
@@ -49,26 +60,33 @@ interface DestinationRecord {
 type StudioEventArgs = { [K in keyof StudioEvents]: [StudioEvents[K]] };
 
 /**
- * The engine's facade: the one implementation of the contract in `contract.ts`. It owns the studio's
- * configuration (sources, encoding, destinations with their keys in a SecretStore), runs the broadcast,
- * and tells every front what happens as whole state snapshots, stats once a second, and notices.
+ * The engine's facade: the one implementation of the contract in `contract.ts`, whatever front drives
+ * it. Every command is checked against its schema and then run one at a time, in the order commands
+ * arrive, so that two fronts (the app and a Stream Deck, say) can never interleave half-done changes:
+ * each command sees the state the one before it left. It owns the studio's configuration (sources,
+ * encoding, destinations with their keys in a SecretStore), runs the program, and tells every front
+ * what happens as whole state snapshots with a revision, stats once a second, and notices.
  */
 export class Studio extends EventEmitter<StudioEventArgs> implements StudioCommands {
+  private revision = 0;
   private phase: StudioPhase = 'idle';
   private video: string;
   private audio: string;
   private encoding: EncodingSettings;
-  private dynamicBitrate = false;
+  private dynamicBitrate: boolean;
   private readonly destinations = new Map<string, DestinationRecord>();
   /** Which destinations have a key, kept here so that snapshots need no await on the secret store. */
   private readonly keysKnown = new Set<string>();
   private readonly secrets: SecretStore;
   private readonly log = new Logger('studio');
+  /** The program: running while streaming, recording, or both. */
   private broadcast: Broadcast | undefined;
   private streaming = false;
   private recordingFile: string | undefined;
   private ffmpegInfo: Promise<FfmpegInfo> | undefined;
   private devices: CaptureDevice[] | undefined;
+  /** The tail of the command queue. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: StudioOptions = {}) {
     super();
@@ -76,166 +94,211 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
     this.video = options.video ?? 'test';
     this.audio = options.audio ?? 'tone';
     this.encoding = validateEncoding({ ...DEFAULT_ENCODING, ...options.encoding });
-  }
-
-  async getState(): Promise<StudioState> {
-    return this.snapshot();
-  }
-
-  async setSources(sources: { video?: string; audio?: string }): Promise<void> {
-    const video = sources.video ?? this.video;
-    const audio = sources.audio ?? this.audio;
-    const inputs = await this.resolveInputs(video, audio, this.encoding);
-    if (this.broadcast) await this.broadcast.updateSettings(this.encoding, inputs);
-    this.video = video;
-    this.audio = audio;
-    this.emitState();
-  }
-
-  async setEncoding(patch: Partial<EncodingSettings>): Promise<EncodingSettings> {
-    const next = validateEncoding({ ...this.encoding, ...patch });
-    if (this.broadcast) await this.broadcast.updateSettings(next, await this.resolveInputs(this.video, this.audio, next));
-    this.encoding = next;
-    this.emitState();
-    return next;
-  }
-
-  async setDynamicBitrate(enabled: boolean): Promise<void> {
-    // Applies from the next broadcast: the advisor is set up with the encoder.
-    this.dynamicBitrate = enabled;
-    this.emitState();
-  }
-
-  async addDestination(input: DestinationInput): Promise<DestinationView> {
-    const id = randomUUID();
-    const record: DestinationRecord = { view: { id, ...destinationFields(input), enabled: input.enabled ?? true }, state: 'offline' };
-    if (input.streamKey) await this.storeKey(id, input.streamKey);
-    this.destinations.set(id, record);
-    if (this.streaming && record.view.enabled) await this.startDestination(id);
-    this.emitState();
-    return this.viewOf(id);
-  }
-
-  async updateDestination(id: string, patch: Partial<DestinationInput>): Promise<DestinationView> {
-    const record = this.record(id);
-    const wasRunning = this.broadcast?.destinations.has(id) === true;
-    if (wasRunning) await this.broadcast?.removeDestination(id);
-    record.view = { ...record.view, ...destinationFields({ ...record.view, ...patch }), enabled: patch.enabled ?? record.view.enabled };
-    if (patch.streamKey) await this.storeKey(id, patch.streamKey);
-    if (this.streaming && record.view.enabled) await this.startDestination(id);
-    this.emitState();
-    return this.viewOf(id);
-  }
-
-  async removeDestination(id: string): Promise<void> {
-    this.record(id);
-    await this.broadcast?.removeDestination(id);
-    this.destinations.delete(id);
-    this.keysKnown.delete(id);
-    await this.secrets.delete(keyRef(id));
-    this.emitState();
-  }
-
-  async setDestinationEnabled(id: string, enabled: boolean): Promise<void> {
-    const record = this.record(id);
-    record.view.enabled = enabled;
-    if (!enabled) {
-      await this.broadcast?.removeDestination(id);
-      record.state = 'offline';
-      record.error = undefined;
-    } else if (this.streaming && !this.broadcast?.destinations.has(id)) {
-      await this.startDestination(id);
-    }
-    this.emitState();
-  }
-
-  async reconnectDestination(id: string): Promise<void> {
-    this.record(id);
-    const running = this.broadcast?.destinations.get(id);
-    if (!running) throw new UplinkError('NOT_LIVE', 'this destination is not live: go live or enable it first');
-    running.destination.reconnectNow();
-  }
-
-  async goLive(): Promise<void> {
-    if (this.phase !== 'idle') throw new UplinkError('ALREADY_LIVE', 'already live: stop the stream first');
-    const enabled = [...this.destinations.values()].filter((d) => d.view.enabled);
-    if (enabled.length === 0) throw new UplinkError('NO_DESTINATION', 'there is nowhere to stream: add a destination (or enable one) first');
-    this.setPhase('starting');
-    try {
-      await this.ensureProgram();
-      this.streaming = true;
-      for (const record of enabled) await this.startDestination(record.view.id);
-      this.setPhase('live');
-    } catch (err) {
-      this.streaming = false;
-      if (!this.recordingFile) await this.stopProgram();
-      this.setPhase('idle');
-      throw err;
-    }
-  }
-
-  async stopStream(): Promise<void> {
-    if (!this.streaming) return;
-    this.setPhase('stopping');
-    this.streaming = false;
-    const broadcast = this.broadcast;
-    if (broadcast) await Promise.all([...broadcast.destinations.keys()].map((id) => broadcast.removeDestination(id)));
-    for (const record of this.destinations.values()) record.state = 'offline';
-    if (!this.recordingFile) await this.stopProgram();
-    this.setPhase('idle');
-  }
-
-  /** Records the program, while streaming or alone. */
-  async startRecording(file: string): Promise<void> {
-    if (this.recordingFile) throw new UplinkError('ALREADY_RECORDING', `already recording to ${this.recordingFile}: stop that recording first`);
-    await this.ensureProgram();
-    try {
-      await this.broadcast!.startRecording(file);
-    } catch (err) {
-      if (!this.streaming) await this.stopProgram();
-      throw err;
-    }
-    this.recordingFile = file;
-    this.emitState();
-  }
-
-  async stopRecording(): Promise<void> {
-    if (!this.recordingFile) return;
-    this.recordingFile = undefined;
-    const result = await this.broadcast?.stopRecording();
-    if (result) this.notice('info', `recorded ${result.durationSec.toFixed(1)} s to ${result.file}`);
-    if (!this.streaming) await this.stopProgram();
-    this.emitState();
-  }
-
-  async listDevices(): Promise<CaptureDevice[]> {
-    const ffmpeg = await this.ffmpeg();
-    this.devices = await discoverDevices({ ffmpegPath: ffmpeg.path });
-    return this.devices;
-  }
-
-  async listEncoders(refresh = false): Promise<EncoderStatus[]> {
-    const ffmpeg = await this.ffmpeg();
-    return probeEncoders({ ffmpegPath: ffmpeg.path, cacheDir: this.options.cacheDir ?? defaultCacheDir(), listedEncoders: ffmpeg.features.encoders, refresh });
-  }
-
-  async listServices(): Promise<ServicePreset[]> {
-    return listServices();
-  }
-
-  /** Stops everything: for app shutdown. */
-  async dispose(): Promise<void> {
-    await this.stopRecording().catch(() => undefined);
-    await this.stopStream();
-    await this.stopProgram();
+    this.dynamicBitrate = options.dynamicBitrate ?? false;
   }
 
   // ---------------------------------------------------------------------------------------------------
+  // Commands
+
+  getState(...args: []): Promise<StudioState> {
+    return this.read('getState', args, async () => this.snapshot());
+  }
+
+  setSources(...args: [{ video?: string; audio?: string }]): Promise<void> {
+    return this.command('setSources', args, async (sources) => {
+      const video = sources.video ?? this.video;
+      const audio = sources.audio ?? this.audio;
+      const inputs = await this.resolveInputs(video, audio, this.encoding);
+      if (this.broadcast) await this.broadcast.updateSettings(this.encoding, inputs);
+      this.video = video;
+      this.audio = audio;
+      this.emitState();
+    });
+  }
+
+  setEncoding(...args: [EncodingPatch]): Promise<EncodingSettings> {
+    return this.command('setEncoding', args, async (patch) => {
+      const next = applyEncodingPatch(this.encoding, patch);
+      if (this.broadcast) await this.broadcast.updateSettings(next, await this.resolveInputs(this.video, this.audio, next));
+      this.encoding = next;
+      this.emitState();
+      return next;
+    });
+  }
+
+  setDynamicBitrate(...args: [boolean]): Promise<void> {
+    return this.command('setDynamicBitrate', args, async (enabled) => {
+      // Applies from the next program: dynamic bitrate is set up with the encoder.
+      this.dynamicBitrate = enabled;
+      this.emitState();
+    });
+  }
+
+  addDestination(...args: [DestinationInput]): Promise<DestinationView> {
+    return this.command('addDestination', args, async (input) => {
+      const id = randomUUID();
+      const { serverUrl, streamKey } = splitKey(input);
+      const record: DestinationRecord = { view: { id, ...destinationFields({ ...input, serverUrl }), enabled: input.enabled ?? true }, state: 'offline' };
+      const key = input.streamKey ?? streamKey;
+      if (key) await this.storeKey(id, key);
+      this.destinations.set(id, record);
+      if (this.streaming && record.view.enabled) await this.startDestination(id);
+      this.emitState();
+      return this.viewOf(id);
+    });
+  }
+
+  updateDestination(...args: [string, Partial<DestinationInput>]): Promise<DestinationView> {
+    return this.command('updateDestination', args, async (id, patch) => {
+      const record = this.record(id);
+      const { serverUrl, streamKey } = splitKey(patch);
+      const fields = destinationFields({ ...record.view, ...patch, ...(patch.serverUrl === undefined ? {} : { serverUrl }) });
+      const key = patch.streamKey ?? streamKey;
+      // Only where the stream goes matters to a live connection: a new name must not cut it.
+      const moved =
+        key !== undefined || fields.service !== record.view.service || fields.serverId !== record.view.serverId || fields.serverUrl !== record.view.serverUrl;
+      record.view = { ...record.view, ...fields };
+      if (key !== undefined) await this.storeKey(id, key);
+      if (patch.enabled !== undefined && patch.enabled !== record.view.enabled) {
+        await this.applyEnabled(id, patch.enabled);
+      } else if (moved && this.broadcast?.destinations.has(id)) {
+        await this.broadcast.removeDestination(id);
+        await this.startDestination(id);
+      }
+      this.emitState();
+      return this.viewOf(id);
+    });
+  }
+
+  removeDestination(...args: [string]): Promise<void> {
+    return this.command('removeDestination', args, async (id) => {
+      this.record(id);
+      await this.broadcast?.removeDestination(id);
+      this.destinations.delete(id);
+      this.keysKnown.delete(id);
+      await this.secrets.delete(keyRef(id));
+      this.emitState();
+    });
+  }
+
+  setDestinationEnabled(...args: [string, boolean]): Promise<void> {
+    return this.command('setDestinationEnabled', args, async (id, enabled) => {
+      this.record(id);
+      await this.applyEnabled(id, enabled);
+      this.emitState();
+    });
+  }
+
+  reconnectDestination(...args: [string]): Promise<void> {
+    return this.command('reconnectDestination', args, async (id) => {
+      this.record(id);
+      const running = this.broadcast?.destinations.get(id);
+      if (!running) throw new UplinkError('NOT_LIVE', 'this destination is not live: go live or enable it first');
+      running.destination.reconnectNow();
+    });
+  }
+
+  goLive(...args: []): Promise<void> {
+    return this.command('goLive', args, async () => {
+      if (this.phase !== 'idle') throw new UplinkError('ALREADY_LIVE', 'already live: stop the stream first');
+      const enabled = [...this.destinations.values()].filter((d) => d.view.enabled);
+      if (enabled.length === 0) throw new UplinkError('NO_DESTINATION', 'there is nowhere to stream: add a destination (or enable one) first');
+      this.setPhase('starting');
+      this.streaming = true;
+      try {
+        // The destinations connect while the encoder starts; each joins the program at a keyframe.
+        await this.withProgram(async () => {
+          for (const record of enabled) await this.startDestination(record.view.id);
+        });
+        this.setPhase('live');
+      } catch (err) {
+        this.streaming = false;
+        this.setPhase('idle');
+        throw err;
+      }
+    });
+  }
+
+  stopStream(...args: []): Promise<void> {
+    return this.command('stopStream', args, () => this.stopStreaming());
+  }
+
+  startRecording(...args: [string]): Promise<void> {
+    return this.command('startRecording', args, async (file) => {
+      if (this.recordingFile) throw new UplinkError('ALREADY_RECORDING', `already recording to ${this.recordingFile}: stop that recording first`);
+      // The file is created first: a path that cannot be written fails before anything starts.
+      await this.withProgram((broadcast) => broadcast.startRecording(file));
+      this.recordingFile = file;
+      this.emitState();
+    });
+  }
+
+  stopRecording(...args: []): Promise<void> {
+    return this.command('stopRecording', args, () => this.stopRecordingNow());
+  }
+
+  listDevices(...args: []): Promise<CaptureDevice[]> {
+    return this.read('listDevices', args, async () => {
+      const ffmpeg = await this.ffmpeg();
+      this.devices = await discoverDevices({ ffmpegPath: ffmpeg.path });
+      return this.devices;
+    });
+  }
+
+  listEncoders(...args: [boolean?]): Promise<EncoderStatus[]> {
+    return this.read('listEncoders', args, async (refresh) => {
+      const ffmpeg = await this.ffmpeg();
+      return probeEncoders({ ffmpegPath: ffmpeg.path, cacheDir: this.cacheDir(), listedEncoders: ffmpeg.features.encoders, refresh: refresh ?? false });
+    });
+  }
+
+  listServices(...args: []): Promise<ServicePreset[]> {
+    return this.read('listServices', args, async () => listServices());
+  }
+
+  /** Stops everything, after the commands already queued: for app shutdown. */
+  dispose(): Promise<void> {
+    return this.enqueue(async () => {
+      await this.stopRecordingNow();
+      await this.stopStreaming();
+      await this.endProgram({ reason: 'stopped' });
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // The queue
+
+  /** Checks a command's arguments, then runs it after every command before it has finished. */
+  private command<K extends CommandName, R>(name: K, args: readonly unknown[], run: (...args: CommandArgs<K>) => Promise<R>): Promise<R> {
+    const checked = checkCommandArgs(name, args);
+    if (!checked.ok) return Promise.reject(inputError(checked.problem));
+    return this.enqueue(() => run(...checked.args));
+  }
+
+  /** A command that only reads: checked, but not queued behind slow changes (a device listing takes a second). */
+  private read<K extends CommandName, R>(name: K, args: readonly unknown[], run: (...args: CommandArgs<K>) => Promise<R>): Promise<R> {
+    const checked = checkCommandArgs(name, args);
+    if (!checked.ok) return Promise.reject(inputError(checked.problem));
+    return run(...checked.args);
+  }
+
+  private enqueue<R>(run: () => Promise<R>): Promise<R> {
+    const result = this.queue.then(run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // The program
 
   private ffmpeg(): Promise<FfmpegInfo> {
-    this.ffmpegInfo ??= locateFfmpeg({ explicitPath: this.options.ffmpegPath, cacheDir: this.options.cacheDir ?? defaultCacheDir() });
+    this.ffmpegInfo ??= locateFfmpeg({ explicitPath: this.options.ffmpegPath, cacheDir: this.cacheDir() });
     this.ffmpegInfo.catch(() => (this.ffmpegInfo = undefined));
     return this.ffmpegInfo;
+  }
+
+  private cacheDir(): string {
+    return this.options.cacheDir ?? defaultCacheDir();
   }
 
   private async resolveInputs(video: string, audio: string, encoding: EncodingSettings): Promise<FfmpegInput[]> {
@@ -245,52 +308,131 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
     return [inputForSource(parseSourceArg(video, this.devices ?? []), options), inputForSource(parseSourceArg(audio, this.devices ?? []), options)];
   }
 
-  /** Starts the encoder if it is not running: streaming and recording share it. */
-  private async ensureProgram(): Promise<Broadcast> {
-    if (this.broadcast) return this.broadcast;
+  /**
+   * Runs `prepare` on the program, starting it first when it is not running: then `prepare` comes
+   * before the encoder (outputs attached from its first frame) and the encoder must prove it works (its
+   * first keyframe) before this resolves. When either fails, a program started here is stopped again.
+   */
+  private async withProgram(prepare: (broadcast: Broadcast) => Promise<void>): Promise<void> {
+    if (this.broadcast) return prepare(this.broadcast);
+    const broadcast = await this.newBroadcast();
+    this.broadcast = broadcast;
+    try {
+      await prepare(broadcast);
+      await broadcast.start();
+    } catch (err) {
+      if (this.broadcast === broadcast) this.broadcast = undefined;
+      await broadcast.stop();
+      this.resetDestinationStates();
+      this.emitState();
+      throw err;
+    }
+    this.emitState();
+  }
+
+  private async newBroadcast(): Promise<Broadcast> {
     const ffmpeg = await this.ffmpeg();
     const broadcast = new Broadcast({
       ffmpegPath: ffmpeg.path,
       settings: this.encoding,
       inputs: await this.resolveInputs(this.video, this.audio, this.encoding),
-      encodeOptions: { ffmpegVersion: ffmpeg.version },
+      encodeOptions: { ffmpegVersion: ffmpeg.version, durationSec: this.options.durationSec },
       publisher: this.options.publisher,
       dynamicBitrate: this.dynamicBitrate,
     });
     broadcast.on('destinationState', (id, state, error) => {
       const record = this.destinations.get(id);
-      if (!record) return;
+      if (!record || this.broadcast !== broadcast) return;
       record.state = state;
-      if (error) record.error = error.message;
+      if (error) record.error = redact(error.message);
       else if (state === 'live') record.error = undefined;
-      if (state === 'failed' && error) this.notice('error', `${record.view.name}: ${error.message}`);
+      if (state === 'failed' && error) this.notice('error', `${record.view.name}: ${error.message}`, { code: error.code, destinationId: id });
       this.emitState();
     });
     broadcast.on('stats', (stats) => this.emit('onStats', stats));
     broadcast.on('encoderRestarted', (cause, why) => {
-      if (cause === 'crash') this.notice('warning', `the encoder crashed (${why ?? 'no reason given'}) and was restarted`);
+      if (cause === 'crash') this.notice('warning', `the encoder crashed (${why ?? 'no reason given'}) and was restarted`, { code: 'ENCODER_RESTARTED' });
       this.emitState();
     });
     broadcast.on('bitrateChanged', (kbps, direction) =>
-      this.notice('warning', `${direction === 'down' ? 'congested: lowered' : 'recovered: raised'} the video bitrate to ${kbps} kbit/s`),
+      this.notice('warning', `${direction === 'down' ? 'congested: lowered' : 'recovered: raised'} the video bitrate to ${kbps} kbit/s`, { code: 'BITRATE_CHANGED' }),
     );
-    broadcast.on('error', (err) => this.notice('error', err.message));
-    broadcast.on('ended', (exit) => {
-      if (this.broadcast !== broadcast || exit.reason === 'stopped') return;
-      this.notice('error', exit.detail ? `${exit.message} (${exit.detail})` : exit.message);
-      void this.dispose();
+    broadcast.on('error', (err) => {
+      if (err.code.startsWith('RECORDING_') && this.recordingFile) {
+        this.recordingFile = undefined;
+        this.emitState();
+      }
+      this.notice('error', err.message, { code: err.code });
     });
-    this.broadcast = broadcast;
-    broadcast.start();
+    broadcast.on('ended', (exit) => {
+      // Ended by itself (its duration reached, or a failure a restart cannot fix): tear down in turn.
+      if (exit.reason === 'stopped') return;
+      void this.enqueue(async () => {
+        if (this.broadcast !== broadcast) return;
+        const failed = exit.reason !== 'ended';
+        if (failed) this.notice('error', exit.detail ? `${exit.message} (${exit.detail})` : exit.message, { code: 'ENCODER_FAILED' });
+        await this.endProgram(failed ? { reason: 'failed', message: redact(exit.message), code: exitCode(exit) } : { reason: 'duration' });
+      });
+    });
     return broadcast;
   }
 
-  private async stopProgram(): Promise<void> {
+  /** Stops the program and everything on it, and tells the fronts how it ended. */
+  private async endProgram(how: Pick<ProgramEnded, 'reason' | 'message' | 'code'>): Promise<void> {
     const broadcast = this.broadcast;
+    if (!broadcast) return;
     this.broadcast = undefined;
+    this.streaming = false;
     this.recordingFile = undefined;
-    await broadcast?.stop();
+    const recording = await broadcast.stop();
+    const stats = await broadcast.stats();
+    this.resetDestinationStates();
+    this.phase = 'idle';
     this.emitState();
+    const ended: ProgramEnded = { ...how, mediaSec: broadcast.mediaSec, stats };
+    if (recording) {
+      ended.recording = { file: recording.file, bytes: recording.bytes, durationSec: recording.durationSec };
+      this.notice('info', `recorded ${recording.durationSec.toFixed(1)} s to ${recording.file}`, { code: 'RECORDING_SAVED' });
+    }
+    this.emit('onProgramEnded', ended);
+  }
+
+  private async stopStreaming(): Promise<void> {
+    if (!this.streaming) return;
+    this.setPhase('stopping');
+    this.streaming = false;
+    const broadcast = this.broadcast;
+    if (broadcast) await Promise.all([...broadcast.destinations.keys()].map((id) => broadcast.removeDestination(id)));
+    this.resetDestinationStates();
+    if (!this.recordingFile) await this.endProgram({ reason: 'stopped' });
+    this.setPhase('idle');
+  }
+
+  private async stopRecordingNow(): Promise<void> {
+    if (!this.recordingFile) return;
+    if (!this.streaming) {
+      await this.endProgram({ reason: 'stopped' });
+      return;
+    }
+    this.recordingFile = undefined;
+    const result = await this.broadcast?.stopRecording();
+    if (result) this.notice('info', `recorded ${result.durationSec.toFixed(1)} s to ${result.file}`, { code: 'RECORDING_SAVED' });
+    this.emitState();
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Destinations
+
+  private async applyEnabled(id: string, enabled: boolean): Promise<void> {
+    const record = this.record(id);
+    record.view.enabled = enabled;
+    if (!enabled) {
+      await this.broadcast?.removeDestination(id);
+      record.state = 'offline';
+      record.error = undefined;
+    } else if (this.streaming && !this.broadcast?.destinations.has(id)) {
+      await this.startDestination(id);
+    }
   }
 
   private async startDestination(id: string): Promise<void> {
@@ -299,8 +441,14 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
       this.broadcast?.addDestination(await this.targetFor(record), id);
     } catch (err) {
       record.state = 'failed';
-      record.error = errorMessage(err);
-      this.notice('error', `${record.view.name}: ${record.error}`);
+      record.error = redact(errorMessage(err));
+      this.notice('error', `${record.view.name}: ${record.error}`, { code: err instanceof UplinkError ? err.code : 'FAILED', destinationId: id });
+    }
+  }
+
+  private resetDestinationStates(): void {
+    for (const record of this.destinations.values()) {
+      if (record.state !== 'failed') record.state = 'offline';
     }
   }
 
@@ -326,18 +474,22 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
     return this.snapshotDestinations().find((d) => d.id === id)!;
   }
 
+  // ---------------------------------------------------------------------------------------------------
+  // State and events
+
   private snapshotDestinations(): DestinationView[] {
     return [...this.destinations.values()].map((record) => ({
       ...record.view,
       hasKey: this.keysKnown.has(record.view.id),
       state: record.state,
       ...(record.error ? { error: record.error } : {}),
-      warnings: isServiceId(record.view.service) ? checkEncodingForService(this.encoding, getService(record.view.service)).map((w) => w.message) : [],
+      warnings: checkEncodingForService(this.encoding, getService(record.view.service)).map((w) => w.message),
     }));
   }
 
   private snapshot(): StudioState {
     return {
+      revision: this.revision,
       phase: this.phase,
       video: this.video,
       audio: this.audio,
@@ -355,21 +507,48 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
   }
 
   private emitState(): void {
+    this.revision++;
     this.emit('onState', this.snapshot());
   }
 
-  private notice(level: Notice['level'], message: string): void {
-    this.log[level === 'warning' ? 'warn' : level](message);
-    this.emit('onNotice', { level, message, at: Date.now() });
+  private notice(level: Notice['level'], message: string, about: { code?: string; destinationId?: string } = {}): void {
+    const text = redact(message);
+    this.log[level === 'warning' ? 'warn' : level](text);
+    this.emit('onNotice', { level, message: text, ...about, at: Date.now() });
   }
+}
+
+function inputError(problem: InputProblem): InvalidInputError {
+  return new InvalidInputError('INVALID_INPUT', problem.field, problem.message);
 }
 
 function keyRef(id: string): string {
   return `destination:${id}:stream-key`;
 }
 
+function exitCode(exit: FfmpegExit): string {
+  return `ENCODER_${exit.reason.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/** A destination's fields as kept: the service's name when it has none. */
 function destinationFields(input: Partial<DestinationInput> & Pick<DestinationInput, 'name' | 'service'>): Pick<DestinationView, 'name' | 'service' | 'serverId' | 'serverUrl'> {
-  if (!isServiceId(input.service)) throw new UplinkError('UNKNOWN_SERVICE', `unknown service "${String(input.service)}": use twitch, youtube, facebook, kick or custom`);
   const name = input.name.trim() || getService(input.service).name;
   return { name, service: input.service, serverId: input.serverId, serverUrl: input.serverUrl?.trim() || undefined };
+}
+
+/**
+ * A streamer who pastes `rtmp://host/app/KEY` as the server URL gets the key moved into the key store,
+ * so that it never travels in `serverUrl` to the fronts. Only a URL given without a key is split: with a
+ * key given apart, the whole path is the application.
+ */
+function splitKey(input: Partial<DestinationInput>): { serverUrl?: string; streamKey?: string } {
+  const serverUrl = input.serverUrl?.trim() || undefined;
+  if (!serverUrl || input.streamKey) return { serverUrl };
+  try {
+    const target = parseRtmpUrl(serverUrl);
+    return { serverUrl: target.tcUrl, streamKey: target.streamKey };
+  } catch {
+    // Not a full URL with its key: kept as typed, and going live says what is missing.
+    return { serverUrl };
+  }
 }

@@ -111,9 +111,11 @@ describe('the studio (the contract every front drives)', () => {
   it('records alone, without going live', async () => {
     const { studio } = newStudio();
     const file = join(tmpDir('studio'), `alone-${process.pid}-${Date.now()}.mkv`);
+    let mediaSec = 0;
+    studio.on('onStats', (stats) => (mediaSec = stats.mediaSec));
     await studio.startRecording(file);
     expect((await studio.getState()).recording).toEqual({ active: true, file });
-    await new Promise((r) => setTimeout(r, 3000));
+    await until(() => mediaSec >= 2);
     await studio.stopRecording();
     expect((await studio.getState()).encoder.running).toBe(false);
     const probe = await probeFile(file);
@@ -123,7 +125,88 @@ describe('the studio (the contract every front drives)', () => {
   it('refuses to go live with nowhere to go, in one sentence', async () => {
     const { studio } = newStudio();
     await expect(studio.goLive()).rejects.toThrow('there is nowhere to stream: add a destination (or enable one) first');
-    await expect(studio.setEncoding({ fps: 0 })).rejects.toThrow(/fps must be/);
-    await expect(studio.addDestination({ name: 'x', service: 'myspace' as 'custom' })).rejects.toThrow(/unknown service/);
+    await expect(studio.setEncoding({ fps: 0 })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'fps', message: 'fps must be a number between 1 and 240 (got 0)' });
+    await expect(studio.addDestination({ name: 'x', service: 'myspace' as 'custom' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      field: 'service',
+      message: "service must be one of twitch, youtube, facebook, kick, custom (got 'myspace')",
+    });
+  });
+
+  it('runs commands from several fronts one at a time, in order, and loses no update', async () => {
+    const a = await scripted();
+    const { studio, states } = newStudio();
+    await studio.addDestination({ name: 'A', service: 'custom', serverUrl: a.url, streamKey: 'studio-queue-key' });
+    await studio.goLive();
+    // Two fronts change different settings at once while live: each restart waits for the one before,
+    // and the second change starts from what the first left.
+    const [first, second] = await Promise.all([studio.setEncoding({ videoBitrateKbps: 400 }), studio.setEncoding({ fps: 10 })]);
+    expect(first).toMatchObject({ videoBitrateKbps: 400, fps: 15 });
+    expect(second).toMatchObject({ videoBitrateKbps: 400, fps: 10 });
+    expect((await studio.getState()).encoding).toMatchObject({ videoBitrateKbps: 400, fps: 10 });
+    // Every snapshot has the next revision: a front can tell a stale one.
+    const revisions = states.map((s) => s.revision);
+    expect(revisions).toEqual(revisions.map((_, i) => revisions[0]! + i));
+    expect((await studio.getState()).revision).toBe(revisions.at(-1));
+    await studio.stopStream();
+  });
+
+  it("changes encoder and profile from a front: the old encoder's preset and baseline's B-frames do not stick", async () => {
+    const { studio } = newStudio();
+    expect(await studio.setEncoding({ profile: 'baseline' })).toMatchObject({ profile: 'baseline', bFrames: 0 });
+    expect(await studio.setEncoding({ encoder: 'h264_nvenc' })).toMatchObject({ encoder: 'h264_nvenc', preset: 'p4' });
+    expect(await studio.setEncoding({ encoder: 'h264_videotoolbox' })).toMatchObject({ preset: null });
+    expect(await studio.setEncoding({ encoder: 'libx264', profile: 'high' })).toMatchObject({ preset: 'veryfast', bFrames: 2 });
+  });
+
+  it('renames a live destination without reconnecting it; a new key reconnects it', async () => {
+    const a = await scripted();
+    const { studio } = newStudio();
+    const dest = await studio.addDestination({ name: 'A', service: 'custom', serverUrl: a.url, streamKey: 'studio-rename-key' });
+    await studio.goLive();
+    await until(() => frames(a.server) > 5);
+    expect(await studio.updateDestination(dest.id, { name: 'Main channel' })).toMatchObject({ name: 'Main channel', state: 'live' });
+    const before = frames(a.server);
+    await until(() => frames(a.server) > before + 10);
+    expect(a.server.connections).toHaveLength(1);
+    await studio.updateDestination(dest.id, { streamKey: 'studio-rename-key-2' });
+    await until(() => a.server.connections.length === 2 && frames(a.server) > 0);
+    const publish = a.server.connections[1]!.commands.find((c) => c.name === 'publish');
+    expect(publish?.args[0]).toBe('studio-rename-key-2');
+    await studio.stopStream();
+  });
+
+  it('moves a key typed at the end of a server URL into the key store', async () => {
+    const a = await scripted();
+    const { studio, events } = newStudio();
+    const dest = await studio.addDestination({ name: 'Pasted', service: 'custom', serverUrl: `${a.url}/studio-pasted-key` });
+    expect(dest).toMatchObject({ serverUrl: a.url, hasKey: true });
+    await studio.goLive();
+    await until(() => a.server.connections[0]?.commands.some((c) => c.name === 'publish') === true);
+    expect(a.server.connections[0]!.commands.find((c) => c.name === 'publish')?.args[0]).toBe('studio-pasted-key');
+    await studio.stopStream();
+    expect(events.join('\n')).not.toContain('studio-pasted-key');
+    expect(JSON.stringify(await studio.getState())).not.toContain('studio-pasted-key');
+  });
+
+  it('names the field of a bad input, whatever the command', async () => {
+    const { studio } = newStudio();
+    const dest = await studio.addDestination({ name: 'A', service: 'custom', serverUrl: 'rtmp://127.0.0.1/live' });
+    await expect(studio.updateDestination(dest.id, { serverUrl: 5 as unknown as string })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: '1.serverUrl' });
+    await expect(studio.setSources({ video: '' })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'video' });
+    await expect(studio.setEncoding({ fsp: 60 } as never)).rejects.toThrow("Unknown encoding setting 'fsp'");
+    await expect(studio.setDestinationEnabled(dest.id, 'yes' as unknown as boolean)).rejects.toMatchObject({ field: '1' });
+    await expect((studio.goLive as (...args: unknown[]) => Promise<void>)('now')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  it('refuses to go live when the encoder cannot work, and stays idle', async () => {
+    const a = await scripted();
+    const { studio } = newStudio();
+    await studio.addDestination({ name: 'A', service: 'custom', serverUrl: a.url, streamKey: 'studio-bad-encoder-key' });
+    await studio.setSources({ video: 'color:notacolour' });
+    await expect(studio.goLive()).rejects.toThrow(/FFmpeg|colou?r/i);
+    const state = await studio.getState();
+    expect(state).toMatchObject({ phase: 'idle', encoder: { running: false } });
+    expect(state.destinations[0]!.state).toBe('offline');
   });
 });

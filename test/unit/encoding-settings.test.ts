@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { UplinkError } from '../../electron/engine/errors.js';
+import { thrown } from '../helpers/wait.js';
+import { InvalidInputError } from '../../electron/engine/input-error.js';
 import {
   DEFAULT_ENCODING,
+  applyEncodingPatch,
   gopFrames,
   validateEncoding,
   type EncodingSettingsInput,
@@ -109,5 +112,30 @@ describe('gopFrames', () => {
     expect(gopFrames({ fps: 30, keyframeIntervalSec: 2 })).toBe(60);
     expect(gopFrames({ fps: 29.97, keyframeIntervalSec: 2 })).toBe(60);
     expect(gopFrames({ fps: 60, keyframeIntervalSec: 1 })).toBe(60);
+  });
+});
+
+describe('applyEncodingPatch: a change from a front', () => {
+  const current = validateEncoding({ encoder: 'libx264', preset: 'fast', profile: 'high', bFrames: 3 });
+
+  it("gives a new encoder its own default preset: x264's preset means nothing to NVENC", () => {
+    expect(applyEncodingPatch(current, { encoder: 'h264_nvenc' })).toMatchObject({ encoder: 'h264_nvenc', preset: 'p4', bFrames: 3 });
+    expect(applyEncodingPatch(current, { encoder: 'h264_videotoolbox' }).preset).toBeNull();
+    expect(applyEncodingPatch(current, { encoder: 'h264_nvenc', preset: 'p7' }).preset).toBe('p7');
+    // The same encoder keeps the preset the streamer chose.
+    expect(applyEncodingPatch(current, { encoder: 'libx264', videoBitrateKbps: 4000 }).preset).toBe('fast');
+  });
+
+  it('turns B-frames off for baseline and brings the default back when leaving it', () => {
+    const baseline = applyEncodingPatch(current, { profile: 'baseline' });
+    expect(baseline).toMatchObject({ profile: 'baseline', bFrames: 0 });
+    expect(applyEncodingPatch(baseline, { profile: 'main' }).bFrames).toBe(DEFAULT_ENCODING.bFrames);
+    expect(() => applyEncodingPatch(current, { profile: 'baseline', bFrames: 2 })).toThrow('bFrames must be 0');
+  });
+
+  it('names the field, in the words of the front that asked', () => {
+    const err = thrown(() => applyEncodingPatch(current, { videoBitrateKbps: 50 }, (field) => (field === 'videoBitrateKbps' ? '--bitrate' : field)));
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect(err).toMatchObject({ field: 'videoBitrateKbps', message: '--bitrate must be a whole number between 100 and 100000 (got 50)' });
   });
 });

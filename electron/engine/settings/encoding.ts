@@ -3,20 +3,21 @@
  * comes from settings files, the CLI and the web remote, so `validateEncoding` checks types at run time
  * too and names the offending setting and its allowed range in the error.
  */
-import { UplinkError } from '../errors.js';
+import {
+  ENCODING_LIMITS,
+  type EncodingPatch,
+  type EncodingSettings,
+  type FieldLabel,
+  H264_ENCODER_NAMES,
+  H264_PROFILES,
+  type H264EncoderName,
+  type H264Profile,
+  encodingPatchSchema,
+} from '../../contract-schema.js';
+import { InvalidInputError } from '../input-error.js';
 
-export const H264_ENCODER_NAMES = [
-  'libx264',
-  'h264_nvenc',
-  'h264_qsv',
-  'h264_amf',
-  'h264_videotoolbox',
-  'h264_vaapi',
-] as const;
-export type H264EncoderName = (typeof H264_ENCODER_NAMES)[number];
-
-export const H264_PROFILES = ['baseline', 'main', 'high'] as const;
-export type H264Profile = (typeof H264_PROFILES)[number];
+export { ENCODING_LIMITS, H264_ENCODER_NAMES, H264_PROFILES };
+export type { EncodingSettings, H264EncoderName, H264Profile };
 
 export interface H264EncoderInfo {
   label: string;
@@ -51,23 +52,7 @@ export const H264_ENCODERS: Readonly<Record<H264EncoderName, H264EncoderInfo>> =
   h264_vaapi: { label: 'VA-API (Linux)', hardware: true, presets: [], defaultPreset: null },
 };
 
-export interface EncodingSettings {
-  width: number;
-  height: number;
-  fps: number;
-  videoBitrateKbps: number;
-  keyframeIntervalSec: number;
-  encoder: H264EncoderName;
-  /** null for encoders without presets (VideoToolbox, VA-API). */
-  preset: string | null;
-  profile: H264Profile;
-  bFrames: number;
-  audioBitrateKbps: number;
-  audioSampleRate: 44100 | 48000;
-  audioChannels: 1 | 2;
-}
-
-export type EncodingSettingsInput = Partial<EncodingSettings>;
+export type EncodingSettingsInput = EncodingPatch;
 
 export const DEFAULT_ENCODING: Readonly<EncodingSettings> = {
   width: 1280,
@@ -84,122 +69,69 @@ export const DEFAULT_ENCODING: Readonly<EncodingSettings> = {
   audioChannels: 2,
 };
 
-/** Inclusive ranges. Sizes are even because 4:2:0 chroma needs even dimensions. */
-export const ENCODING_LIMITS = {
-  width: { min: 128, max: 7680 },
-  height: { min: 72, max: 4320 },
-  fps: { min: 1, max: 240 },
-  videoBitrateKbps: { min: 100, max: 100_000 },
-  keyframeIntervalSec: { min: 1, max: 20 },
-  bFrames: { min: 0, max: 4 },
-  audioBitrateKbps: { min: 32, max: 320 },
-} as const;
-
-const KEYS = Object.keys(DEFAULT_ENCODING) as (keyof EncodingSettings)[];
-
-function invalid(message: string): UplinkError {
-  return new UplinkError('INVALID_SETTING', message);
-}
-
-function show(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) {
-    return String(value);
-  }
-  return typeof value;
-}
-
-function numberIn(
-  name: string,
-  value: unknown,
-  range: { min: number; max: number },
-  options: { integer?: boolean; even?: boolean } = {},
-): number {
-  const kind = options.even ? 'an even whole number' : options.integer ? 'a whole number' : 'a number';
-  const rule = `${name} must be ${kind} between ${range.min} and ${range.max} (got ${show(value)})`;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(rule);
-  if (options.integer && !Number.isInteger(value)) throw invalid(rule);
-  if (options.even && (!Number.isInteger(value) || value % 2 !== 0)) throw invalid(rule);
-  if (value < range.min || value > range.max) throw invalid(rule);
-  return value;
-}
-
-function oneOf<T extends string | number>(name: string, value: unknown, allowed: readonly T[]): T {
-  if ((allowed as readonly unknown[]).includes(value)) return value as T;
-  throw invalid(`${name} must be one of ${allowed.join(', ')} (got ${show(value)})`);
+function invalid(field: string, message: string): InvalidInputError {
+  return new InvalidInputError('INVALID_SETTING', field, message);
 }
 
 /**
  * Fills defaults and checks every field. Unknown keys are rejected so that a typo ("fsp") is reported
  * instead of silently streaming at the default.
  */
-export function validateEncoding(input: EncodingSettingsInput = {}): EncodingSettings {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw invalid(`encoding settings must be an object (got ${show(input)})`);
+export function validateEncoding(input: EncodingSettingsInput = {}, label: FieldLabel = (field) => field): EncodingSettings {
+  const parsed = encodingPatchSchema(label).safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw invalid(issue.path.map(String).join('.'), issue.message);
   }
-  for (const key of Object.keys(input)) {
-    if (!(KEYS as string[]).includes(key)) {
-      throw invalid(`Unknown encoding setting '${key}': the known ones are ${KEYS.join(', ')}`);
-    }
-  }
-  const given = <K extends keyof EncodingSettings>(key: K): unknown =>
-    input[key] === undefined ? DEFAULT_ENCODING[key] : input[key];
+  const given = parsed.data;
+  const value = <K extends keyof EncodingSettings>(key: K): EncodingSettings[K] => (given[key] === undefined ? DEFAULT_ENCODING[key] : given[key]) as EncodingSettings[K];
 
-  const L = ENCODING_LIMITS;
-  const width = numberIn('width', given('width'), L.width, { even: true });
-  const height = numberIn('height', given('height'), L.height, { even: true });
-  const fps = numberIn('fps', given('fps'), L.fps);
-  const videoBitrateKbps = numberIn('videoBitrateKbps', given('videoBitrateKbps'), L.videoBitrateKbps, {
-    integer: true,
-  });
-  const keyframeIntervalSec = numberIn('keyframeIntervalSec', given('keyframeIntervalSec'), L.keyframeIntervalSec, {
-    integer: true,
-  });
-  const encoder = oneOf('encoder', given('encoder'), H264_ENCODER_NAMES);
+  const encoder = value('encoder');
   const info = H264_ENCODERS[encoder];
-
   let preset: string | null;
-  if (input.preset === undefined) {
+  if (given.preset === undefined) {
     preset = info.defaultPreset;
   } else if (info.presets.length === 0) {
-    if (input.preset !== null) {
-      throw invalid(`preset must be left unset for ${encoder}, which has no presets (got ${show(input.preset)})`);
-    }
+    if (given.preset !== null) throw invalid('preset', `${label('preset')} must be left unset for ${encoder}, which has no presets (got '${given.preset}')`);
     preset = null;
+  } else if (given.preset === null || !info.presets.includes(given.preset)) {
+    throw invalid('preset', `${label('preset')} for ${encoder} must be one of ${info.presets.join(', ')} (got ${given.preset === null ? 'null' : `'${given.preset}'`})`);
   } else {
-    preset = oneOf(`preset for ${encoder}`, input.preset, info.presets);
+    preset = given.preset;
   }
 
-  const profile = oneOf('profile', given('profile'), H264_PROFILES);
+  const profile = value('profile');
   // Baseline has no B-frames: default them off rather than making every baseline user set two fields.
-  const bFrames =
-    input.bFrames === undefined && profile === 'baseline'
-      ? 0
-      : numberIn('bFrames', given('bFrames'), L.bFrames, { integer: true });
-  if (profile === 'baseline' && bFrames !== 0) {
-    throw invalid(`bFrames must be 0 with the baseline profile (got ${bFrames})`);
-  }
-
-  const audioBitrateKbps = numberIn('audioBitrateKbps', given('audioBitrateKbps'), L.audioBitrateKbps, {
-    integer: true,
-  });
-  const audioSampleRate = oneOf('audioSampleRate', given('audioSampleRate'), [44100, 48000] as const);
-  const audioChannels = oneOf('audioChannels', given('audioChannels'), [1, 2] as const);
+  const bFrames = given.bFrames === undefined && profile === 'baseline' ? 0 : value('bFrames');
+  if (profile === 'baseline' && bFrames !== 0) throw invalid('bFrames', `${label('bFrames')} must be 0 with the baseline profile (got ${bFrames})`);
 
   return {
-    width,
-    height,
-    fps,
-    videoBitrateKbps,
-    keyframeIntervalSec,
+    width: value('width'),
+    height: value('height'),
+    fps: value('fps'),
+    videoBitrateKbps: value('videoBitrateKbps'),
+    keyframeIntervalSec: value('keyframeIntervalSec'),
     encoder,
     preset,
     profile,
     bFrames,
-    audioBitrateKbps,
-    audioSampleRate,
-    audioChannels,
+    audioBitrateKbps: value('audioBitrateKbps'),
+    audioSampleRate: value('audioSampleRate'),
+    audioChannels: value('audioChannels'),
   };
+}
+
+/**
+ * The settings after a change from a front. Fields left out keep their values, except those that only
+ * meant something for what the change replaced: a new encoder gets its own default preset unless one
+ * is given (x264's 'veryfast' means nothing to NVENC), and a change to baseline turns B-frames off unless
+ * they are given (baseline has none), as does leaving baseline bring back the default.
+ */
+export function applyEncodingPatch(current: EncodingSettings, patch: EncodingPatch, label?: FieldLabel): EncodingSettings {
+  const next: EncodingPatch = { ...current, ...patch };
+  if (patch.encoder !== undefined && patch.encoder !== current.encoder && patch.preset === undefined) delete next.preset;
+  if (patch.profile !== undefined && patch.profile !== current.profile && patch.bFrames === undefined) delete next.bFrames;
+  return validateEncoding(next, label);
 }
 
 /** Frames between keyframes; services ask for a keyframe every N seconds, the encoders count frames. */

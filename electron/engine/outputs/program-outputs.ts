@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { DestinationState } from '../../contract.js';
+import { UplinkError } from '../errors.js';
+import { StreamHeaderCache } from '../flv/headers.js';
+import type { FlvTag } from '../flv/reader.js';
+import { Logger } from '../log.js';
+import type { PublisherOptions } from '../rtmp/publisher.js';
+import type { RtmpTarget } from '../rtmp/url.js';
+import { classifyTag } from './congestion.js';
+import { Destination } from './destination.js';
+import { Recorder, type RecordingFormat, type RecordingResult } from './recording.js';
+
+export interface ProgramOutputsOptions {
+  ffmpegPath: string;
+  publisher?: PublisherOptions;
+}
+
+interface ProgramOutputsEvents {
+  destinationState: [id: string, state: DestinationState, error: UplinkError | undefined];
+  /** The recording failed by itself (disk full, too slow); the stream goes on. */
+  recordingFailed: [UplinkError];
+}
+
+/**
+ * Where the program's tags go: one Destination per server and the recording, each with its own bounded
+ * queue, so that nothing downstream can slow the encoder or another output. Outputs come and go while
+ * the program runs; each new one starts from the stream's current headers.
+ */
+export class ProgramOutputs extends EventEmitter<ProgramOutputsEvents> {
+  readonly headers = new StreamHeaderCache();
+  readonly destinations = new Map<string, { target: RtmpTarget; destination: Destination }>();
+  private recorder: Recorder | undefined;
+  private readonly log = new Logger('outputs');
+
+  constructor(private readonly options: ProgramOutputsOptions) {
+    super();
+  }
+
+  get recording(): Recorder | undefined {
+    return this.recorder;
+  }
+
+  /** Hands one tag to every output. Headers repeated unchanged (after an encoder restart) are not passed on. */
+  push(tag: FlvTag): void {
+    if (classifyTag(tag) === 'header' && !this.headers.update(tag)) return;
+    for (const { destination } of this.destinations.values()) destination.push(tag);
+    this.recorder?.push(tag);
+  }
+
+  /** Adds a destination; it connects at once and joins the program at the next keyframe. */
+  addDestination(target: RtmpTarget, id: string = randomUUID()): string {
+    const destination = new Destination(target, { headers: this.headers, publisher: this.options.publisher });
+    destination.on('state', (state, error) => this.emit('destinationState', id, state, error));
+    this.destinations.set(id, { target, destination });
+    destination.start();
+    return id;
+  }
+
+  async removeDestination(id: string): Promise<void> {
+    const entry = this.destinations.get(id);
+    if (!entry) return;
+    this.destinations.delete(id);
+    await entry.destination.stop();
+  }
+
+  /** Resolves once no destination is still making its first connection (each is live or has failed). */
+  waitForDestinations(): Promise<void> {
+    const settled = (): boolean => [...this.destinations.values()].every(({ destination }) => destination.state !== 'connecting');
+    return new Promise((resolve) => {
+      if (settled()) return resolve();
+      const check = (): void => {
+        if (!settled()) return;
+        this.removeListener('destinationState', check);
+        resolve();
+      };
+      this.on('destinationState', check);
+    });
+  }
+
+  /** Creates the file at once (a path that cannot be written fails here, before anything starts) and records from the next keyframe. */
+  async startRecording(file: string, format: RecordingFormat = formatForFile(file)): Promise<void> {
+    if (this.recorder) throw new UplinkError('ALREADY_RECORDING', `already recording to ${this.recorder.file}: stop that recording first`);
+    const recorder = new Recorder({ ffmpegPath: this.options.ffmpegPath, file, format, headers: this.headers });
+    recorder.on('error', (err) => {
+      this.log.warn(`recording failed: ${err.message}`);
+      if (this.recorder === recorder) this.recorder = undefined;
+      this.emit('recordingFailed', err);
+    });
+    await recorder.start();
+    this.recorder = recorder;
+  }
+
+  async stopRecording(): Promise<RecordingResult | undefined> {
+    const recorder = this.recorder;
+    this.recorder = undefined;
+    return recorder?.stop();
+  }
+
+  /** Unpublishes every destination and finishes the recording. */
+  async stop(): Promise<RecordingResult | undefined> {
+    const [, recording] = await Promise.all([
+      Promise.allSettled([...this.destinations.values()].map(({ destination }) => destination.stop())),
+      this.stopRecording().catch(() => undefined),
+    ]);
+    return recording;
+  }
+}
+
+/** .mp4 records fragmented MP4; anything else Matroska. Both stay playable when Uplink crashes. */
+export function formatForFile(file: string): RecordingFormat {
+  return file.toLowerCase().endsWith('.mp4') ? 'fmp4' : 'mkv';
+}
