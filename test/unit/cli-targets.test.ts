@@ -20,7 +20,7 @@ describe('pairing --to and --key', () => {
   });
 
   it('refuses a count mismatch', () => {
-    expect(() => targetsFromOptions(['rtmp://a/live', 'rtmp://b/live'], ['key-1111'])).toThrow(/one --key per --to/);
+    expect(() => targetsFromOptions(['rtmp://a/live', 'rtmp://b/live'], ['key-1111'])).toThrow(/one key \(--key, --key-file or --key-env\) per --to/);
   });
 
   it('takes a service name for its default ingest, with the --key of the same rank', () => {
@@ -32,7 +32,7 @@ describe('pairing --to and --key', () => {
   });
 
   it('asks for the key of a service named without one', () => {
-    expect(() => destinationsFromOptions(['kick'])).toThrow(/--to kick needs its stream key: add --key KEY/);
+    expect(() => destinationsFromOptions(['kick'])).toThrow(/--to kick needs its stream key: add --key-file FILE, --key-env NAME or --key KEY/);
   });
 
   it('with a key in the URL and a --key, publishes with --key and never prints the key of the URL', () => {

@@ -78,6 +78,16 @@ export function parseRtmpUrl(url: string, streamKey?: string): RtmpTarget {
   };
 }
 
+/**
+ * Whether `url` ends with a stream key (`rtmp://host/app/KEY`) rather than naming only the server
+ * (`rtmp://host/app`), by the rule parseRtmpUrl splits by. Says nothing of whether the URL is valid.
+ */
+export function carriesStreamKey(url: string): boolean {
+  const afterScheme = /^[a-z][a-z0-9+.-]*:\/\/[^/]*\/?(.*)$/is.exec(url.trim());
+  const split = afterScheme ? splitAppAndKey(afterScheme[1] ?? '') : undefined;
+  return split !== undefined && split.app !== '' && split.key !== '';
+}
+
 /** `host:port` for messages, an IPv6 address in brackets (`[::1]:1935`) so the port reads apart. */
 export function hostAndPort(target: Pick<RtmpTarget, 'host' | 'port'>): string {
   return `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
