@@ -147,8 +147,9 @@ export const SceneItemSchema = z.object({
   sourceId: Id,
   x: z.number(),
   y: z.number(),
-  width: z.number().positive(),
-  height: z.number().positive(),
+  /** 0 x 0 for an audio-only source: its item says the scene plays it. */
+  width: z.number().min(0),
+  height: z.number().min(0),
   crop: CropSchema,
   visible: z.boolean(),
   locked: z.boolean(),
