@@ -1,0 +1,19 @@
+/**
+ * The settings file of a profile. Its content (encoding, destinations, ...) belongs to the studio; this
+ * schema fixes only the envelope and keeps every field it does not know, so that saving never drops
+ * what a newer part of Uplink wrote.
+ */
+import { z } from 'zod';
+import type { VersionedFileKind } from './versioned-file.js';
+
+export const SETTINGS_VERSION = 1;
+
+export const SettingsSchema = z.looseObject({ version: z.literal(SETTINGS_VERSION) });
+export type ProfileSettings = z.infer<typeof SettingsSchema>;
+
+export const SETTINGS_FILE: VersionedFileKind<ProfileSettings> = {
+  label: 'settings',
+  version: SETTINGS_VERSION,
+  schema: SettingsSchema,
+  migrations: [],
+};
