@@ -18,7 +18,7 @@ export function cliContext(command: Command): CliContext {
   let located: Promise<FfmpegInfo> | undefined;
   return {
     // Loaded on demand: `publish` never needs FFmpeg.
-    ffmpeg: () => (located ??= import('../engine/ffmpeg/locate.js').then(({ locateFfmpeg }) => locateFfmpeg({ explicitPath, cacheDir: cacheDir() }))),
+    ffmpeg: () => (located ??= import('../engine/ffmpeg/locate.js').then(({ locateFfmpeg }) => locateFfmpeg({ explicitPath, chosenWith: '--ffmpeg', cacheDir: cacheDir() }))),
   };
 }
 

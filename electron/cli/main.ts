@@ -32,7 +32,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('uplink')
     .description('Uplink: live-stream to Twitch, YouTube, Facebook, Kick or any RTMP(S) server.')
     .version(await version(), '-V, --version')
-    .option('--ffmpeg <path>', 'the FFmpeg to use (else FFMPEG_PATH, ffmpeg-static, then ffmpeg on PATH)')
+    .option('--ffmpeg <path>', 'the FFmpeg to use, and no other (without it: FFMPEG_PATH, else ffmpeg-static, else ffmpeg on PATH)')
     .exitOverride()
     .showHelpAfterError('(run uplink --help for usage)')
     .configureOutput({ outputError: (text, write) => write(redact(text)) });

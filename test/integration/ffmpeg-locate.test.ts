@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { UplinkError } from '../../electron/engine/errors.js';
 import { findOnPath, locateFfmpeg, locateFfprobe } from '../../electron/engine/ffmpeg/locate.js';
 import { tmpDir } from '../helpers/fixtures.js';
+import { runUplink } from '../helpers/publish.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'ffmpeg');
 const SYSTEM_PATH = '/usr/bin:/bin';
@@ -78,20 +79,68 @@ describe('locateFfmpeg', () => {
     expect(fromEnv.features.statsPeriod).toBe(false);
   });
 
-  it('skips unusable candidates, says why, and uses the next one', async () => {
-    const old = replayFfmpeg(join(root, 'v42'), '4.2', '4.4');
-    const missing = join(root, 'nowhere', 'ffmpeg');
-    const info = await locateFfmpeg({ explicitPath: missing, env: { PATH: SYSTEM_PATH, FFMPEG_PATH: old }, loadBundledPath: noBundle });
+  it('skips unusable candidates it found by searching, says why, and uses the next one', async () => {
+    const old = replayFfmpeg(join(root, 'static-v42'), '4.2', '4.4');
+    const info = await locateFfmpeg({ env: { PATH: SYSTEM_PATH }, loadBundledPath: async () => old });
     expect(info.source).toBe('path');
-    expect(info.rejected).toEqual([
-      { path: missing, source: 'setting', reason: 'no program there' },
-      { path: old, source: 'env', reason: 'its version 4.2 is older than 4.4' },
-    ]);
+    expect(info.rejected).toEqual([{ path: old, source: 'ffmpeg-static', reason: 'its version 4.2 is older than 4.4' }]);
   });
 
-  it('rejects a program that is not FFmpeg', async () => {
-    const info = await locateFfmpeg({ explicitPath: '/bin/true', env: { PATH: SYSTEM_PATH }, loadBundledPath: noBundle });
-    expect(info.rejected[0]).toMatchObject({ path: '/bin/true', reason: expect.stringContaining('did not report an FFmpeg version') });
+  it('uses the FFmpeg the user chose before FFMPEG_PATH, whatever FFMPEG_PATH holds', async () => {
+    const v71 = replayFfmpeg(join(root, 'chosen-v71'), '7.1');
+    const info = await locateFfmpeg({ explicitPath: v71, env: { PATH: SYSTEM_PATH, FFMPEG_PATH: join(root, 'nowhere', 'ffmpeg') }, loadBundledPath: noBundle });
+    expect(info).toMatchObject({ path: v71, source: 'setting', rejected: [] });
+  });
+
+  describe('an FFmpeg the user chose is used or refused, never replaced by another', () => {
+    const folder = (): string => {
+      const dir = join(root, 'a-folder');
+      mkdirSync(dir, { recursive: true });
+      return dir;
+    };
+    const notExecutable = (): string => {
+      const file = join(root, 'not-executable', 'ffmpeg');
+      mkdirSync(join(root, 'not-executable'), { recursive: true });
+      writeFileSync(file, '#!/bin/sh\n');
+      chmodSync(file, 0o644);
+      return file;
+    };
+    const cases: [string, () => string, string, RegExp][] = [
+      ['missing', () => join(root, 'nowhere', 'ffmpeg'), 'FFMPEG_NOT_FOUND', /does not exist/],
+      ['a folder', folder, 'FFMPEG_UNSUITABLE', /is not a program/],
+      ['not executable', notExecutable, 'FFMPEG_UNSUITABLE', /is not executable \(chmod \+x it\)/],
+      ['not FFmpeg', () => '/bin/true', 'FFMPEG_UNSUITABLE', /is not FFmpeg \(it did not report an FFmpeg version\)/],
+      ['too old', () => replayFfmpeg(join(root, 'chosen-v42'), '4.2', '4.4'), 'FFMPEG_UNSUITABLE', /cannot be used \(its version 4\.2 is older than 4\.4\)/],
+    ];
+
+    it.each(cases)('--ffmpeg naming something %s fails in one line naming the path', async (_what, make, code, problem) => {
+      const chosen = make();
+      // A usable FFmpeg is on PATH: it must not be used instead.
+      const err = await codeOf(locateFfmpeg({ explicitPath: chosen, chosenWith: '--ffmpeg', env: { PATH: SYSTEM_PATH }, loadBundledPath: noBundle }));
+      expect(err.code).toBe(code);
+      expect(err.message).toMatch(problem);
+      expect(err.message.startsWith(`--ffmpeg ${chosen} `)).toBe(true);
+      expect(err.message).toContain('give the full path of FFmpeg 4.4 or newer, or leave out --ffmpeg to let Uplink find one.');
+    });
+
+    it('the app setting, with its own fix', async () => {
+      const chosen = join(root, 'nowhere', 'ffmpeg');
+      const err = await codeOf(locateFfmpeg({ explicitPath: chosen, env: { PATH: SYSTEM_PATH }, loadBundledPath: noBundle }));
+      expect(err.message).toBe(
+        `the FFmpeg chosen in Settings > FFmpeg (${chosen}) does not exist: choose FFmpeg 4.4 or newer there, or clear the choice to let Uplink find one.`,
+      );
+    });
+
+    it('FFMPEG_PATH, an explicit choice too', async () => {
+      const missing = await codeOf(locateFfmpeg({ env: { PATH: SYSTEM_PATH, FFMPEG_PATH: join(root, 'nowhere', 'ffmpeg') }, loadBundledPath: noBundle }));
+      expect(missing.message).toBe(
+        `FFMPEG_PATH (${join(root, 'nowhere', 'ffmpeg')}) does not exist: set it to the full path of FFmpeg 4.4 or newer, or unset it to let Uplink find one.`,
+      );
+      const old = replayFfmpeg(join(root, 'env-v42'), '4.2', '4.4');
+      const tooOld = await codeOf(locateFfmpeg({ env: { PATH: SYSTEM_PATH, FFMPEG_PATH: old }, loadBundledPath: noBundle }));
+      expect(tooOld.code).toBe('FFMPEG_UNSUITABLE');
+      expect(tooOld.message).toContain(`FFMPEG_PATH (${old}) cannot be used (its version 4.2 is older than 4.4)`);
+    });
   });
 
   it('uses ffmpeg-static from app.asar.unpacked in a packaged app', async () => {
@@ -115,9 +164,9 @@ describe('locateFfmpeg', () => {
     );
   });
 
-  it('fails with FFMPEG_UNSUITABLE when every candidate is unusable, saying why', async () => {
+  it('fails with FFMPEG_UNSUITABLE when every candidate found is unusable, saying why', async () => {
     const old = replayFfmpeg(join(root, 'only-old'), '4.2', '4.4');
-    const err = await codeOf(locateFfmpeg({ env: { PATH: join(root, 'empty'), FFMPEG_PATH: old }, loadBundledPath: noBundle }));
+    const err = await codeOf(locateFfmpeg({ env: { PATH: join(root, 'only-old') }, loadBundledPath: noBundle }));
     expect(err.code).toBe('FFMPEG_UNSUITABLE');
     expect(err.message).toContain(`${old}: its version 4.2 is older than 4.4`);
     expect(err.message).toContain('FFMPEG_PATH');
@@ -178,5 +227,15 @@ describe('the assessment cache', () => {
     cache.binaries[first.path]!.value.version.text = 'from-the-cache';
     writeFileSync(file, JSON.stringify(cache));
     expect((await locateFfmpeg({ cacheDir: dir })).version.text).toBe('from-the-cache');
+  });
+});
+
+describe('uplink --ffmpeg', () => {
+  it('fails in one line when the FFmpeg named does not exist, though another is on PATH', async () => {
+    const missing = join(root, 'nowhere', 'ffmpeg');
+    const result = await runUplink(['--ffmpeg', missing, 'encoders'], { PATH: `${SYSTEM_PATH}:${process.env.PATH ?? ''}` });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`uplink: --ffmpeg ${missing} does not exist: give the full path of FFmpeg 4.4 or newer, or leave out --ffmpeg to let Uplink find one.\n`);
+    expect(result.stdout).toBe('');
   });
 });

@@ -1,9 +1,10 @@
 /**
  * Finds an FFmpeg that can do Uplink's job, in the order a streamer expects: the path chosen in
- * settings, FFMPEG_PATH, the ffmpeg-static package shipped with the app, then `ffmpeg` on PATH. Each
+ * settings (or --ffmpeg), FFMPEG_PATH, the ffmpeg-static package shipped with the app, then `ffmpeg` on
+ * PATH. A path the user chose is used or refused with the reason, never skipped for another. Each
  * candidate is run (-version, -encoders, -filters, -formats: FFmpeg answers one listing per launch) and
- * checked for version and features; the first that fits wins, the others are reported as rejected so
- * the UI can say why a chosen binary was skipped. FFprobe is found the same way, starting beside FFmpeg.
+ * checked for version and features; of the ones found by searching, the first that fits wins and the
+ * others are reported as rejected. FFprobe is found the same way, starting beside FFmpeg.
  */
 import { execFile } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
@@ -397,8 +398,10 @@ async function loadFfmpegStatic(): Promise<string | null> {
 }
 
 export interface LocateOptions {
-  /** The path chosen in settings, if any. */
+  /** The path the user chose (the app's setting, the CLI's --ffmpeg): used, or the search fails. */
   explicitPath?: string | null;
+  /** How explicitPath was chosen, for messages: '--ffmpeg' on the command line; the app's setting by default. */
+  chosenWith?: 'setting' | '--ffmpeg';
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
   /** Where ffmpeg-static's binary is; defaults to importing the package. */
@@ -429,19 +432,84 @@ function fixes(tool: 'FFmpeg' | 'FFprobe', platform: NodeJS.Platform): string {
   return `${install} (${installHint(platform)}), set ${variable} to the program's full path, or choose it in Settings > FFmpeg`;
 }
 
-/** Finds a usable FFmpeg or throws FFMPEG_NOT_FOUND / FFMPEG_UNSUITABLE naming the three fixes. */
+/** Runs the listings of `candidate`, or answers from the cache while the binary is unchanged. */
+async function assess(candidate: string, timeoutMs: number, cache: BinaryCache<FfmpegAssessment> | undefined): Promise<FfmpegAssessment> {
+  const cached = await cache?.get(candidate);
+  if (cached) return cached;
+  const assessment = await inspectFfmpeg(candidate, timeoutMs);
+  await cache?.set(candidate, assessment);
+  return assessment;
+}
+
+/** An FFmpeg the user named: where it came from, to name it and its fix in one line. */
+interface ChosenFfmpeg {
+  path: string;
+  source: 'setting' | 'env';
+  chosenWith: 'setting' | '--ffmpeg' | 'FFMPEG_PATH';
+}
+
+function chosenProblem(chosen: ChosenFfmpeg, code: 'FFMPEG_NOT_FOUND' | 'FFMPEG_UNSUITABLE', problem: string): UplinkError {
+  const wanted = `FFmpeg ${MIN_FFMPEG_VERSION.major}.${MIN_FFMPEG_VERSION.minor} or newer`;
+  switch (chosen.chosenWith) {
+    case '--ffmpeg':
+      return new UplinkError(code, `--ffmpeg ${chosen.path} ${problem}: give the full path of ${wanted}, or leave out --ffmpeg to let Uplink find one.`);
+    case 'FFMPEG_PATH':
+      return new UplinkError(code, `FFMPEG_PATH (${chosen.path}) ${problem}: set it to the full path of ${wanted}, or unset it to let Uplink find one.`);
+    case 'setting':
+      return new UplinkError(
+        code,
+        `the FFmpeg chosen in Settings > FFmpeg (${chosen.path}) ${problem}: choose ${wanted} there, or clear the choice to let Uplink find one.`,
+      );
+  }
+}
+
+/**
+ * A choice is honoured or refused, never replaced: a streamer who picked a build (for its hardware
+ * encoders, say) must not go live with another one without knowing.
+ */
+async function useChosenFfmpeg(chosen: ChosenFfmpeg, platform: NodeJS.Platform, timeoutMs: number, cache: BinaryCache<FfmpegAssessment> | undefined): Promise<FfmpegInfo> {
+  let isFile: boolean;
+  try {
+    isFile = (await stat(chosen.path)).isFile();
+  } catch {
+    throw chosenProblem(chosen, 'FFMPEG_NOT_FOUND', 'does not exist');
+  }
+  if (!isFile) throw chosenProblem(chosen, 'FFMPEG_UNSUITABLE', 'is not a program (it is a folder or a device)');
+  if (!(await isExecutableFile(chosen.path, platform))) throw chosenProblem(chosen, 'FFMPEG_UNSUITABLE', 'is not executable (chmod +x it)');
+  let assessment: FfmpegAssessment;
+  try {
+    assessment = await assess(chosen.path, timeoutMs, cache);
+  } catch (err) {
+    throw chosenProblem(chosen, 'FFMPEG_UNSUITABLE', `could not be run (${errorMessage(err).split('\n')[0]})`);
+  }
+  if (!assessment.version) throw chosenProblem(chosen, 'FFMPEG_UNSUITABLE', 'is not FFmpeg (it did not report an FFmpeg version)');
+  if (assessment.problems.length > 0) throw chosenProblem(chosen, 'FFMPEG_UNSUITABLE', `cannot be used (${assessment.problems.join('; ')})`);
+  log.info(`using FFmpeg ${assessment.version.text} at ${chosen.path} (${describeSource(chosen.source)})`);
+  return { path: chosen.path, source: chosen.source, version: assessment.version, features: assessment.features, rejected: [] };
+}
+
+/**
+ * Uses the FFmpeg the user chose (the setting or --ffmpeg, else FFMPEG_PATH) or fails naming it and what
+ * is wrong with it. Only when nothing was chosen does it search ffmpeg-static and PATH, taking the first
+ * that fits; then it throws FFMPEG_NOT_FOUND / FFMPEG_UNSUITABLE naming the three fixes.
+ */
 export async function locateFfmpeg(options: LocateOptions = {}): Promise<FfmpegInfo> {
   const env = options.env ?? process.env;
   const platform = options.platform ?? process.platform;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const rejected: RejectedCandidate[] = [];
   const cache = options.cacheDir ? new BinaryCache<FfmpegAssessment>(path.join(options.cacheDir, 'ffmpeg-binaries.json'), 1) : undefined;
+
+  const explicitPath = options.explicitPath?.trim() ? options.explicitPath : undefined;
+  if (explicitPath !== undefined) {
+    return useChosenFfmpeg({ path: explicitPath, source: 'setting', chosenWith: options.chosenWith ?? 'setting' }, platform, timeoutMs, cache);
+  }
+  const fromEnv = envValue(env, 'FFMPEG_PATH');
+  if (fromEnv !== undefined) return useChosenFfmpeg({ path: fromEnv, source: 'env', chosenWith: 'FFMPEG_PATH' }, platform, timeoutMs, cache);
+
+  const rejected: RejectedCandidate[] = [];
   let anyFound = false;
   const tried = new Set<string>();
-
   const sources: [FfmpegSource, () => Promise<string | null>][] = [
-    ['setting', async () => options.explicitPath ?? null],
-    ['env', async () => envValue(env, 'FFMPEG_PATH') ?? null],
     [
       'ffmpeg-static',
       async () => {
@@ -456,17 +524,12 @@ export async function locateFfmpeg(options: LocateOptions = {}): Promise<FfmpegI
     const candidate = await resolveCandidate();
     if (candidate === null || tried.has(candidate)) continue;
     tried.add(candidate);
-    if (!(await isExecutableFile(candidate, platform))) {
-      // ffmpeg-static exports a path even when its download failed: not worth reporting.
-      if (source !== 'ffmpeg-static') rejected.push({ path: candidate, source, reason: 'no program there' });
-      continue;
-    }
+    // ffmpeg-static exports a path even when its download failed: not worth reporting.
+    if (!(await isExecutableFile(candidate, platform))) continue;
     anyFound = true;
     let assessment: FfmpegAssessment;
     try {
-      const cached = await cache?.get(candidate);
-      assessment = cached ?? (await inspectFfmpeg(candidate, timeoutMs));
-      if (!cached) await cache?.set(candidate, assessment);
+      assessment = await assess(candidate, timeoutMs, cache);
     } catch (err) {
       rejected.push({ path: candidate, source, reason: `it could not be run (${errorMessage(err).split('\n')[0]})` });
       continue;
@@ -482,7 +545,7 @@ export async function locateFfmpeg(options: LocateOptions = {}): Promise<FfmpegI
     return { path: candidate, source, version: assessment.version, features: assessment.features, rejected };
   }
 
-  const first = rejected.find((candidate) => candidate.reason !== 'no program there') ?? rejected[0];
+  const first = rejected[0];
   const why = first ? ` (${describeSource(first.source)}, ${first.path}: ${first.reason})` : '';
   if (anyFound) {
     throw new UplinkError('FFMPEG_UNSUITABLE', `FFmpeg cannot be used${why}: ${fixes('FFmpeg', platform)}.`);
