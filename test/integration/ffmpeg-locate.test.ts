@@ -92,6 +92,13 @@ describe('locateFfmpeg', () => {
     expect(info).toMatchObject({ path: v71, source: 'setting', rejected: [] });
   });
 
+  it('takes a chosen bare name for that program on PATH', async () => {
+    const info = await locateFfmpeg({ explicitPath: 'ffmpeg', chosenWith: '--ffmpeg', env: { PATH: SYSTEM_PATH }, loadBundledPath: noBundle });
+    expect(info).toMatchObject({ path: '/usr/bin/ffmpeg', source: 'setting' });
+    const err = await codeOf(locateFfmpeg({ explicitPath: 'ffmpeg-not-installed', chosenWith: '--ffmpeg', env: { PATH: SYSTEM_PATH }, loadBundledPath: noBundle }));
+    expect(err.message).toMatch(/^--ffmpeg ffmpeg-not-installed does not exist/);
+  });
+
   describe('an FFmpeg the user chose is used or refused, never replaced by another', () => {
     const folder = (): string => {
       const dir = join(root, 'a-folder');

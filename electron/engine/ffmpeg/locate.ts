@@ -499,8 +499,10 @@ export async function locateFfmpeg(options: LocateOptions = {}): Promise<FfmpegI
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const cache = options.cacheDir ? new BinaryCache<FfmpegAssessment>(path.join(options.cacheDir, 'ffmpeg-binaries.json'), 1) : undefined;
 
-  const explicitPath = options.explicitPath?.trim() ? options.explicitPath : undefined;
+  let explicitPath = options.explicitPath?.trim() ? options.explicitPath : undefined;
   if (explicitPath !== undefined) {
+    // A bare name (`--ffmpeg ffmpeg7`) means that program on PATH, as a shell would take it.
+    if (!/[\\/]/.test(explicitPath)) explicitPath = (await findOnPath(explicitPath, { env, platform })) ?? explicitPath;
     return useChosenFfmpeg({ path: explicitPath, source: 'setting', chosenWith: options.chosenWith ?? 'setting' }, platform, timeoutMs, cache);
   }
   const fromEnv = envValue(env, 'FFMPEG_PATH');
