@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UplinkError } from '../../electron/engine/errors.js';
 import { decodeAmf0 } from '../../electron/engine/rtmp/amf0.js';
-import { RtmpPublishSession } from '../../electron/engine/rtmp/session.js';
+import { RtmpPublisher } from '../../electron/engine/rtmp/publisher.js';
 import { parseRtmpUrl } from '../../electron/engine/rtmp/url.js';
 import { makeFlvFixture } from '../helpers/fixtures.js';
 import { runUplink } from '../helpers/publish.js';
@@ -47,14 +47,9 @@ const echoTcUrlInError: CommandHandler = (command, connection) => {
   return 'handled';
 };
 
+/** The refusal a publisher meets; a server in these tests never lets it go live. */
 async function publishFailure(url: string): Promise<UplinkError> {
-  const error = await RtmpPublishSession.publish(parseRtmpUrl(url), { timeoutMs: 10_000 }).then(
-    (session) => {
-      session.destroy();
-      throw new Error('publish succeeded');
-    },
-    (err: unknown) => err,
-  );
+  const error: unknown = await new RtmpPublisher(parseRtmpUrl(url), { timeoutMs: 10_000 }).start().catch((err: unknown) => err);
   expect(error).toBeInstanceOf(UplinkError);
   return error as UplinkError;
 }
