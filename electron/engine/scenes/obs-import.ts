@@ -592,3 +592,31 @@ function vec(value: unknown, fallback: number): { x: number; y: number } {
 function round(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
+
+/** The local files OBS sources show (images, media files), by source name: their sizes are not saved. */
+export function obsSourceFiles(input: unknown): { name: string; file: string }[] {
+  if (!isObject(input) || !Array.isArray(input.sources)) return [];
+  return input.sources.filter(isObject).flatMap((source) => {
+    const s = settings(source);
+    const file = source.id === 'image_source' ? str(s.file) : source.id === 'ffmpeg_source' && s.is_local_file !== false ? str(s.local_file) : '';
+    return file === '' ? [] : [{ name: str(source.name), file }];
+  });
+}
+
+/** The report as lines for a terminal: a summary, then each scene and source with what happened to it. */
+export function formatImportReport(report: ImportReport): string[] {
+  const count = (status: ImportStatus): number => report.sources.filter((s) => s.status === status).length;
+  const lines = [
+    `${report.scenes.length} scenes, ${report.sources.length} sources: ${count('imported')} imported as they are, ${count('approximated')} approximated, ${count('placeholder')} placeholders`,
+  ];
+  for (const note of report.notes) lines.push(`note: ${note}`);
+  for (const scene of report.scenes) {
+    lines.push(`scene "${scene.name}": ${scene.items} items`);
+    for (const note of scene.notes) lines.push(`  approximated: ${note}`);
+  }
+  for (const source of report.sources) {
+    lines.push(`source "${source.name}" (${source.obsKind}): ${source.status === 'placeholder' ? 'placeholder' : `${source.as}${source.status === 'approximated' ? ', approximated' : ''}`}`);
+    for (const note of source.notes) lines.push(`  ${note}`);
+  }
+  return lines;
+}
