@@ -1,3 +1,5 @@
+import { registerSecret } from './log.js';
+
 /**
  * Where stream keys live once entered. The desktop app backs this with Electron's safeStorage; the
  * command line and tests keep keys in memory. The engine only ever holds a reference in its state.
@@ -16,6 +18,8 @@ export class MemorySecretStore implements SecretStore {
   }
 
   async set(ref: string, value: string): Promise<void> {
+    // Whatever is kept here is a secret from the moment it is entered, before any URL is built with it.
+    registerSecret(value);
     this.values.set(ref, value);
   }
 

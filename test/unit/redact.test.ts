@@ -2,7 +2,8 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { jsonForPeople } from '../../electron/cli/context.js';
 import { ParseError, UplinkError, asUplinkError, errorMessage } from '../../electron/engine/errors.js';
-import { registerSecret } from '../../electron/engine/log.js';
+import { redact, registerSecret } from '../../electron/engine/log.js';
+import { MemorySecretStore } from '../../electron/engine/secrets.js';
 
 const KEY = 'live_777_redactEverywhere';
 registerSecret(KEY);
@@ -29,5 +30,12 @@ describe('redaction at the source of every message', () => {
     expect(text).not.toContain(KEY);
     expect(text).not.toContain(JSON.stringify(quoted).slice(1, -1));
     expect(JSON.parse(text)).toEqual({ note: 'a <redacted> b', nested: [{ url: 'rtmp://h/app/<redacted>' }], error: { name: 'UplinkError', code: 'E', message: 'x <redacted>' } });
+  });
+});
+
+describe('the secret store', () => {
+  it('keeps what it stores out of every line from then on', async () => {
+    await new MemorySecretStore().set('destination-1', 'stored-key-4321');
+    expect(redact('publishing stored-key-4321')).toBe('publishing <redacted>');
   });
 });
