@@ -117,6 +117,8 @@ describe('inputForSource: devices', () => {
       args: ['-f', 'dshow', ...LIVE, ...WALLCLOCK, '-rtbufsize', '256M'],
       url: `video=${c920.alternativeName ?? ''}`,
       kind: 'video',
+      clock: 'wall',
+      exclusive: true,
     });
   });
 
@@ -145,6 +147,8 @@ describe('inputForSource: devices', () => {
       args: ['-f', 'avfoundation', ...LIVE, ...WALLCLOCK, '-framerate', '30', '-pixel_format', 'nv12'],
       url: '0',
       kind: 'video',
+      clock: 'wall',
+      exclusive: true,
     });
     const modes = parseAvfoundationOpenProblem(fixture('avfoundation-framerate-6.1.txt'))?.modes ?? [];
     const known = { ...camera, formats: modes };
@@ -158,11 +162,13 @@ describe('inputForSource: devices', () => {
       args: ['-f', 'avfoundation', ...LIVE, ...WALLCLOCK, '-framerate', '30', '-pixel_format', 'nv12', '-capture_cursor', '1'],
       url: '1',
       kind: 'video',
+      clock: 'wall',
     });
     expect(inputForSource({ kind: 'device', device: find(mac, 'MacBook Pro Microphone') }, OPTS)).toEqual({
       args: ['-f', 'avfoundation', ...LIVE, ...WALLCLOCK],
       url: ':0',
       kind: 'audio',
+      clock: 'wall',
     });
   });
 
@@ -171,6 +177,8 @@ describe('inputForSource: devices', () => {
       args: ['-f', 'v4l2', ...LIVE, '-ts', 'abs', '-input_format', 'mjpeg', '-video_size', '1280x720', '-framerate', '30'],
       url: '/dev/video0',
       kind: 'video',
+      clock: 'wall',
+      exclusive: true,
     });
     const unknown = { ...webcam, formats: undefined };
     expect(inputForSource({ kind: 'device', device: unknown }, OPTS).args).toEqual(['-f', 'v4l2', ...LIVE, '-ts', 'abs', '-framerate', '30']);
@@ -181,12 +189,15 @@ describe('inputForSource: devices', () => {
       args: ['-f', 'pulse', ...LIVE, ...WALLCLOCK, '-sample_rate', '48000', '-channels', '2'],
       url: 'uplink_test.monitor',
       kind: 'audio',
+      clock: 'wall',
     });
     const alsa: CaptureDevice = { id: 'alsa:plughw:CARD=C920,DEV=0', name: 'C920', kind: 'audio', api: 'alsa' };
     expect(inputForSource({ kind: 'device', device: alsa }, OPTS)).toEqual({
       args: ['-f', 'alsa', ...LIVE, ...WALLCLOCK, '-sample_rate', '48000', '-channels', '2'],
       url: 'plughw:CARD=C920,DEV=0',
       kind: 'audio',
+      clock: 'wall',
+      exclusive: true,
     });
   });
 
@@ -195,12 +206,14 @@ describe('inputForSource: devices', () => {
       args: ['-f', 'x11grab', ...LIVE, ...WALLCLOCK, '-framerate', '30', '-video_size', '640x480', '-draw_mouse', '1'],
       url: ':99.0',
       kind: 'video',
+      clock: 'wall',
     });
     const desktop: CaptureDevice = { id: 'gdigrab:desktop', name: 'Desktop', kind: 'screen', api: 'gdigrab' };
     expect(inputForSource({ kind: 'device', device: desktop }, { ...OPTS, fps: 60 })).toEqual({
       args: ['-f', 'gdigrab', ...LIVE, ...WALLCLOCK, '-framerate', '60', '-draw_mouse', '1'],
       url: 'desktop',
       kind: 'video',
+      clock: 'wall',
     });
   });
 
@@ -208,6 +221,17 @@ describe('inputForSource: devices', () => {
     expect(deviceTarget(webcam)).toBe('/dev/video0');
     expect(deviceTarget(screen)).toBe(':99.0');
     expect(deviceTarget(find(mac, 'MacBook Pro Microphone'))).toBe(':0');
+  });
+
+  it('marks as exclusive what one process at a time can open: cameras, capture cards, ALSA hw: devices', () => {
+    const card = find(dshow, 'AVerMedia HD Capture GC573 1', 'audio');
+    expect(inputForSource({ kind: 'device', device: card }, OPTS).exclusive).toBeUndefined();
+    const hw: CaptureDevice = { id: 'alsa:hw:CARD=C920,DEV=0', name: 'C920', kind: 'audio', api: 'alsa' };
+    expect(inputForSource({ kind: 'device', device: hw }, OPTS).exclusive).toBe(true);
+    const shared: CaptureDevice = { id: 'alsa:default', name: 'Default', kind: 'audio', api: 'alsa' };
+    expect(inputForSource({ kind: 'device', device: shared }, OPTS).exclusive).toBeUndefined();
+    expect(inputForSource({ kind: 'test-pattern' }, OPTS)).not.toHaveProperty('exclusive');
+    expect(inputForSource({ kind: 'test-pattern' }, OPTS)).not.toHaveProperty('clock');
   });
 });
 

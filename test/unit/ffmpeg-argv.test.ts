@@ -185,6 +185,20 @@ describe('buildEncodeArgs (structure)', () => {
   });
 });
 
+describe('buildEncodeArgs: wall-clock inputs on one timeline', () => {
+  it('puts every wall-clock input at its time since the origin, and leaves the others alone', () => {
+    const wallCamera: FfmpegInput = { ...camera, clock: 'wall' };
+    const wallMic: FfmpegInput = { ...mic, clock: 'wall' };
+    const argv = buildEncodeArgs(validateEncoding(), [wallCamera, wallMic], {}, { ...FFMPEG_51, clockOriginMs: 1_700_000_000_123 });
+    const alignment = ['-seek_timestamp', '1', '-itsoffset', '-1700000000.123'];
+    expect(argv.join(' ')).toContain(['-thread_queue_size', '512', ...alignment, '-i', '/dev/video0'].join(' '));
+    expect(argv.join(' ')).toContain(['-thread_queue_size', '512', ...alignment, '-i', 'default'].join(' '));
+    // Without an origin, or for inputs with their own clock, nothing is added.
+    expect(buildEncodeArgs(validateEncoding(), [wallCamera, wallMic], {}, FFMPEG_51)).not.toContain('-itsoffset');
+    expect(buildEncodeArgs(validateEncoding(), [camera, mic], {}, { ...FFMPEG_51, clockOriginMs: 1 })).not.toContain('-itsoffset');
+  });
+});
+
 describe('formatCommandLine', () => {
   it('quotes for people and redacts registered stream keys', () => {
     registerSecret('live_123456_abcdefSECRET');

@@ -203,3 +203,21 @@ describe('classifyFailure', () => {
     expect(failure.reason).toBe('encoder-failed');
   });
 });
+
+describe('classifyFailure: sources FFmpeg cannot use', () => {
+  it('names an unknown colour and a file that is not media as a source problem, not as our settings', () => {
+    const colour = classifyFailure({
+      stderr: [
+        "[Parsed_color_0 @ 0x5581] Cannot find color 'notacolour'",
+        "[Parsed_color_0 @ 0x5581] Error initializing filter 'color' with args 'color=notacolour:size=320x180:rate=15'",
+        'notacolour: Invalid argument',
+      ],
+      code: 1,
+      signal: null,
+    });
+    expect(colour).toMatchObject({ reason: 'source-invalid', detail: "Cannot find color 'notacolour'" });
+    expect(colour.message).toContain('colour');
+    const file = classifyFailure({ stderr: ['/tmp/notes.mp4: Invalid data found when processing input'], code: 1, signal: null });
+    expect(file).toMatchObject({ reason: 'source-invalid', detail: '/tmp/notes.mp4: Invalid data found when processing input' });
+  });
+});

@@ -97,7 +97,20 @@ function fontFile(opts: InputOptions): { fontFile?: string } {
   return opts.fontFile ? { fontFile: opts.fontFile } : {};
 }
 
+/**
+ * Every device is stamped with the wall clock, so the encoder can put them on one timeline. Cameras and
+ * capture cards open for one process at a time (v4l2, DirectShow, AVFoundation video) and so do ALSA
+ * `hw:` devices: an encoder restart closes them before it opens them again. Screens, PulseAudio and
+ * AVFoundation/DirectShow audio are shared.
+ */
 function deviceInput(device: CaptureDevice, opts: InputOptions): FfmpegInput {
+  const input = openDevice(device, opts);
+  const camera = input.kind === 'video' && device.kind !== 'screen' && ['v4l2', 'dshow', 'avfoundation'].includes(device.api);
+  const alsaHardware = device.api === 'alsa' && /^(plug)?hw:/.test(input.url);
+  return { ...input, clock: 'wall', ...(camera || alsaHardware ? { exclusive: true } : {}) };
+}
+
+function openDevice(device: CaptureDevice, opts: InputOptions): FfmpegInput {
   const kind = device.kind === 'audio' ? 'audio' : 'video';
   const target = deviceTarget(device);
   const audioArgs = ['-sample_rate', String(opts.sampleRate), '-channels', '2'];

@@ -62,6 +62,16 @@ export interface FfmpegInput {
   args: string[];
   url: string;
   kind: 'video' | 'audio';
+  /**
+   * 'wall': the input's timestamps are the wall clock (-use_wallclock_as_timestamps, v4l2 `-ts abs`),
+   * so inputs that start apart can be put on one timeline (see `clockOriginMs`).
+   */
+  clock?: 'wall';
+  /**
+   * Only one process at a time can open it (a camera or capture card, an ALSA hw: device): a restart
+   * must close it before the next FFmpeg opens it.
+   */
+  exclusive?: boolean;
 }
 
 export interface FfmpegOutput {
@@ -94,6 +104,11 @@ export interface EncodeOptions {
   graph?: SceneGraph;
   /** Stop after this many seconds of output (tests, trials); live streams run until stopped. */
   durationSec?: number;
+  /**
+   * The wall clock (ms since the epoch) that wall-clock inputs count from: time 0 of the output. Chosen
+   * when FFmpeg is launched; without it every input starts at 0 on its own, however far apart they began.
+   */
+  clockOriginMs?: number;
 }
 
 export const DEFAULT_VAAPI_DEVICE = '/dev/dri/renderD128';
@@ -215,6 +230,18 @@ export function audioEncoderArgs(settings: EncodingSettings): string[] {
 }
 
 /**
+ * Puts a wall-clock input on the shared timeline: its time t becomes t - origin. FFmpeg 5.1 (ffmpeg_opt.c,
+ * open_input_file) sets an input's offset to `-itsoffset - start`, where `start` is the input's own first
+ * timestamp, so a camera and a microphone opened a second apart would each start at 0 and stay a second
+ * apart. `-seek_timestamp 1` leaves `start` out of that sum (it only otherwise changes what -ss means,
+ * which we never pass), so only `-itsoffset -origin` applies. `-copyts` would do the same for every input
+ * at once, but would also keep the raw start of media files (which can be hours) and lavfi sources.
+ */
+export function wallClockAlignment(originMs: number): string[] {
+  return ['-seek_timestamp', '1', '-itsoffset', `-${(originMs / 1000).toFixed(3)}`];
+}
+
+/**
  * The full encode: inputs -> one filter graph -> H.264 + AAC -> FLV on stdout, plus side outputs.
  * Without a scene graph the first video input is the picture and the audio inputs are mixed; without
  * any audio input a silent track is added, because ingest servers and players expect one.
@@ -238,7 +265,9 @@ export function buildEncodeArgs(
     audioIndexes.push(allInputs.length - 1);
   }
   for (const input of allInputs) {
-    argv.append(input.args).option('-thread_queue_size', THREAD_QUEUE_SIZE).option('-i', input.url);
+    argv.append(input.args).option('-thread_queue_size', THREAD_QUEUE_SIZE);
+    if (input.clock === 'wall' && options.clockOriginMs !== undefined) argv.append(wallClockAlignment(options.clockOriginMs));
+    argv.option('-i', input.url);
   }
 
   const chains: string[] = [];

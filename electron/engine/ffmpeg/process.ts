@@ -10,7 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
-import { errorMessage } from '../errors.js';
+import { UplinkError, errorMessage } from '../errors.js';
 import { Logger, redact } from '../log.js';
 import { formatCommandLine } from './argv.js';
 import { LineSplitter, classifyFailure, parseProgressLine, type FailureReason, type FfmpegProgress } from './stderr.js';
@@ -28,6 +28,16 @@ export interface FfmpegExit {
   detail?: string;
   /** The last stderr lines (progress lines excluded), for logs and bug reports. */
   stderrTail: string[];
+}
+
+/**
+ * A failed run as the error a front shows: the classified sentence, and FFmpeg's own line behind it in
+ * parentheses so a bug report has it. Codes: FFMPEG_ENCODER_FAILED, FFMPEG_DEVICE_BUSY, ...
+ */
+export function exitError(exit: FfmpegExit): UplinkError {
+  const code = `FFMPEG_${exit.reason.toUpperCase().replace(/-/g, '_')}`;
+  const message = exit.detail === undefined ? exit.message : `${exit.message.replace(/\.$/, '')} (FFmpeg: ${exit.detail}).`;
+  return new UplinkError(code, message);
 }
 
 export interface FfmpegProcessEvents {

@@ -1,11 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { UplinkError, errorMessage } from '../errors.js';
+import { isVideoKeyframe } from '../flv/headers.js';
 import { FlvParser, type FlvTag } from '../flv/reader.js';
 import { Logger } from '../log.js';
 import type { EncodingSettings } from '../settings/encoding.js';
 import { type EncodeOptions, type FfmpegInput, buildEncodeArgs } from './argv.js';
-import { type FfmpegExit, FfmpegProcess } from './process.js';
+import { type FfmpegExit, FfmpegProcess, exitError } from './process.js';
+import { assessSpeed, initialSpeedState } from './speed.js';
 import type { FfmpegProgress } from './stderr.js';
+import { arrivalDelay, planCut, rebaseAfterGap } from './timeline.js';
 
 export interface ProgramEncoderOptions {
   ffmpegPath: string;
@@ -25,104 +28,327 @@ interface ProgramEncoderEvents {
   stats: [FfmpegProgress];
   /** A new FFmpeg took over. For a crash, `exit` says why the old one died. */
   restarted: [cause: RestartCause, exit: FfmpegExit | undefined];
-  /** The encoder ended for good: inputs ended, stopped, or crashed too often. */
+  /** The encoder makes media slower than real time (`speed` media seconds per second, over 5 s). */
+  slow: [speed: number];
+  /** A slow encoder keeps up with real time again. */
+  caughtUp: [speed: number];
+  /** The encoder ended for good: inputs ended, stopped, or crashed too often. Emitted exactly once. */
   ended: [FfmpegExit];
   error: [UplinkError];
 }
 
+/** How long a new FFmpeg may take to produce its first keyframe before a restart is given up. */
+const FIRST_KEYFRAME_TIMEOUT_MS = 15_000;
+/** How long the old FFmpeg may take to reach the cut once the new one has its keyframe. */
+const CUT_TIMEOUT_MS = 3_000;
+/** Video frames whose arrival delay is remembered, for placing the next FFmpeg on the timeline. */
+const DELAY_SAMPLES = 30;
+
+function isHeaderTag(tag: FlvTag): boolean {
+  return tag.kind === 'script' || tag.video?.sequenceHeader === true || tag.audio?.sequenceHeader === true;
+}
+
+function stoppedExit(): FfmpegExit {
+  return { code: null, signal: null, reason: 'stopped', message: 'The encoder was stopped.', stderrTail: [] };
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** One FFmpeg of the program and where its tags go on the program timeline. */
+class EncoderRun {
+  readonly ffmpeg: FfmpegProcess;
+  readonly parser = new FlvParser();
+  /** Program time = tag time + offset; undefined until its first tag is placed. */
+  offset: number | undefined;
+  /** Tags of a run waiting to take over, held until the cut. */
+  held: FlvTag[] = [];
+  keyframe: { tag: FlvTag; arrivalMs: number } | undefined;
+  readonly delays: number[] = [];
+  /** Stopped on purpose because another run replaces it: its exit is not a crash. */
+  replaced = false;
+  exit: FfmpegExit | undefined;
+  /** Exited and its stdout read to the end, so every tag it flushed has been handled. */
+  readonly done: Promise<FfmpegExit>;
+
+  constructor(
+    ffmpegPath: string,
+    args: string[],
+    readonly settings: EncodingSettings,
+    readonly inputs: readonly FfmpegInput[],
+  ) {
+    this.ffmpeg = new FfmpegProcess({ ffmpegPath, args });
+    const drained = new Promise<void>((resolve) => this.ffmpeg.stdout.once('close', resolve));
+    this.done = this.ffmpeg.exited.then(async (exit) => {
+      // A grandchild holding the pipe open must not keep the exit from being handled.
+      await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+      this.exit = exit;
+      return exit;
+    });
+  }
+
+  get frameMs(): number {
+    return Math.max(1, Math.round(1000 / this.settings.fps));
+  }
+
+  noteDelay(delay: number): void {
+    this.delays.push(delay);
+    if (this.delays.length > DELAY_SAMPLES) this.delays.shift();
+  }
+}
+
+interface PendingCut {
+  from: EncoderRun;
+  /** Program time of the cut: the new FFmpeg's keyframe. */
+  at: number;
+  /**
+   * Where audio switches: the new FFmpeg's first audio at or after the cut. Audio starts a little after
+   * the keyframe's decoding time (B-frames put the first picture on screen two frames after it), so the
+   * old FFmpeg's audio goes on until there.
+   */
+  audioAt: number | undefined;
+  videoReached: boolean;
+  audioReached: boolean;
+  timer: NodeJS.Timeout;
+}
+
 /**
- * The program feed: FFmpeg encoding the inputs to FLV on its stdout, parsed into tags. Restarting it
- * (new settings while live, or after a crash) keeps timestamps going forward, so the RTMP connections
+ * The program feed: FFmpeg encoding the inputs to FLV on its stdout, parsed into tags. Restarts (new
+ * settings while live, or after a crash) keep timestamps going forward, so the RTMP connections
  * downstream see one continuous stream.
+ *
+ * A settings change is made before the old FFmpeg is broken: the new one starts while the old one runs,
+ * and the program cuts over at the new one's first keyframe, so there is no gap in audio or video. Only
+ * when an input can be opened by one process at a time (a camera, a capture card, an ALSA hw: device)
+ * does the old FFmpeg stop before the new one starts; once the scenes work puts capture in processes of
+ * its own, every restart can overlap. Restarts are serialized: a request made while one runs waits, and
+ * a later request replaces a waiting one (with the settings of the latest).
  */
 export class ProgramEncoder extends EventEmitter<ProgramEncoderEvents> {
-  private process: FfmpegProcess | undefined;
+  /** Resolves at the program's first video keyframe; rejects with why when the encoder ends before. */
+  readonly ready: Promise<void>;
+  private readyState: Deferred;
+  private isReady = false;
+
   private settings: EncodingSettings;
   private inputs: readonly FfmpegInput[];
   private readonly log = new Logger('encoder');
-  /** Added to the timestamps of the current FFmpeg so they continue where the previous one stopped. */
-  private offset = 0;
-  private rebasePending = false;
+  private readonly runs = new Set<EncoderRun>();
+  /** The run whose tags make the program. */
+  private current: EncoderRun | undefined;
+  /** A run started to replace the current one, held until its first keyframe. */
+  private incoming: EncoderRun | undefined;
+  private handover: Deferred | undefined;
+  private cut: PendingCut | undefined;
+  private queued: Deferred[] | undefined;
+  private restarting = false;
+
   private lastTimestamp = -1;
+  private lastVideoTs = -1;
+  private lastAudioTs = -1;
   private lastTagAt = 0;
   private readonly crashTimes: number[] = [];
-  private stopping = false;
-  private restarting = false;
+  private readonly speed = initialSpeedState();
+  private stopping: Promise<FfmpegExit | undefined> | undefined;
   private ended: FfmpegExit | undefined;
 
   constructor(private readonly options: ProgramEncoderOptions) {
     super();
     this.settings = options.settings;
     this.inputs = options.inputs;
+    this.readyState = deferred();
+    this.ready = this.readyState.promise;
+    // Nobody may be waiting for it; its rejection is also reported through `ended`.
+    this.ready.catch(() => undefined);
   }
 
+  /** The settings asked for last: in effect, or being applied by a restart in progress or waiting. */
   get currentSettings(): EncodingSettings {
     return this.settings;
   }
 
   get running(): boolean {
-    return this.process?.running === true;
+    return this.current?.ffmpeg.running === true;
   }
 
   get pid(): number | undefined {
-    return this.process?.pid;
+    return this.current?.ffmpeg.pid;
+  }
+
+  /** Every FFmpeg this encoder has running (two while a restart overlaps). */
+  get pids(): number[] {
+    return [...this.runs].flatMap((run) => (run.ffmpeg.pid === undefined || run.exit ? [] : [run.ffmpeg.pid]));
   }
 
   get lastStats(): FfmpegProgress | null {
-    return this.process?.lastStats ?? null;
+    return this.current?.ffmpeg.lastStats ?? null;
   }
 
   /** Starts FFmpeg; throws at once (UplinkError) when the argv cannot be built from the settings. */
   start(): void {
-    this.spawn();
+    if (this.current || this.stopping) return;
+    try {
+      this.current = this.spawnRun();
+    } catch (err) {
+      this.readyState.reject(err);
+      throw err;
+    }
   }
 
   /**
-   * Replaces FFmpeg with one running `settings` (and `inputs`); downstream connections stay up and see
-   * time go on. Resolves when the new FFmpeg has started.
+   * Moves the program to `settings` (and `inputs`); downstream connections stay up and see time go on.
+   * Resolves once the new FFmpeg makes the program; rejects (UplinkError) when it cannot start, in which
+   * case the old one goes on when it could overlap.
    */
-  async restart(settings: EncodingSettings = this.settings, inputs: readonly FfmpegInput[] = this.inputs): Promise<void> {
-    buildEncodeArgs(settings, inputs, {}, this.options.encodeOptions); // refuse bad settings before stopping anything
+  restart(settings: EncodingSettings = this.settings, inputs: readonly FfmpegInput[] = this.inputs): Promise<void> {
+    try {
+      buildEncodeArgs(settings, inputs, {}, this.options.encodeOptions); // refuse bad settings before stopping anything
+    } catch (err) {
+      return Promise.reject(err);
+    }
     this.settings = settings;
     this.inputs = inputs;
+    if (!this.current || this.stopping || this.ended) return Promise.resolve();
+    const waiter = deferred();
+    (this.queued ??= []).push(waiter);
+    void this.runRestarts();
+    return waiter.promise;
+  }
+
+  /** Stops every FFmpeg gently; the last tags the current one flushes are still emitted. Then `ended`. */
+  stop(): Promise<FfmpegExit | undefined> {
+    this.stopping ??= this.stopAll();
+    return this.stopping;
+  }
+
+  private async stopAll(): Promise<FfmpegExit | undefined> {
+    for (const waiter of this.queued?.splice(0) ?? []) waiter.resolve();
+    if (this.cut) clearTimeout(this.cut.timer);
+    this.cut = undefined;
+    // A restart in progress ends with the encoder.
+    this.handover?.resolve();
+    this.handover = undefined;
+    await Promise.all(
+      [...this.runs].map(async (run) => {
+        await run.ffmpeg.stop(3_000);
+        await run.done;
+      }),
+    );
+    this.finish(this.current?.exit ?? stoppedExit());
+    return this.ended;
+  }
+
+  private async runRestarts(): Promise<void> {
+    if (this.restarting) return;
     this.restarting = true;
     try {
-      await this.process?.stop(2_000);
+      while (this.queued && this.queued.length > 0 && !this.stopping && !this.ended) {
+        const waiters = this.queued.splice(0);
+        try {
+          await this.replaceCurrent();
+          for (const waiter of waiters) waiter.resolve();
+        } catch (err) {
+          for (const waiter of waiters) waiter.reject(err);
+        }
+      }
+      for (const waiter of this.queued?.splice(0) ?? []) waiter.resolve();
     } finally {
       this.restarting = false;
     }
-    if (this.stopping) return;
-    this.spawn();
+  }
+
+  private async replaceCurrent(): Promise<void> {
+    const old = this.current;
+    const exclusive = [...(old?.inputs ?? []), ...this.inputs].some((input) => input.exclusive);
+    if (old && !old.exit && old.offset !== undefined && !exclusive) {
+      try {
+        await this.overlappingRestart();
+        return;
+      } catch (err) {
+        // A device we did not know was exclusive: fall back to closing it first.
+        if (!(err instanceof UplinkError && err.code === 'FFMPEG_DEVICE_BUSY')) throw err;
+        this.log.warn('a source cannot be opened twice; restarting the encoder with a short gap');
+      }
+    }
+    await this.sequentialRestart();
+  }
+
+  /** Make before break: the new FFmpeg runs alongside until the cut at its first keyframe. */
+  private async overlappingRestart(): Promise<void> {
+    const old = this.current;
+    const run = this.spawnRun();
+    this.incoming = run;
+    const handover = deferred();
+    this.handover = handover;
+    const timer = setTimeout(() => {
+      if (this.incoming !== run || run.keyframe) return;
+      this.log.warn(`the new encoder produced no picture within ${FIRST_KEYFRAME_TIMEOUT_MS / 1000} s`);
+      run.ffmpeg.kill('SIGKILL');
+    }, FIRST_KEYFRAME_TIMEOUT_MS);
+    try {
+      await handover.promise;
+    } finally {
+      clearTimeout(timer);
+    }
+    // Done when the old FFmpeg is gone too (it releases its inputs, and never three run at once).
+    if (old && this.current === run) await old.done;
+  }
+
+  /** Break before make, for inputs only one process can open: the old FFmpeg flushes and ends first. */
+  private async sequentialRestart(): Promise<void> {
+    const old = this.current;
+    if (old) {
+      old.replaced = true;
+      await old.ffmpeg.stop(2_000);
+      await old.done;
+    }
+    if (this.stopping || this.ended) return;
+    this.current = this.spawnRun();
     this.emit('restarted', 'settings', undefined);
   }
 
-  /** Stops FFmpeg gently; the last tags it flushes are still emitted. */
-  async stop(): Promise<FfmpegExit | undefined> {
-    this.stopping = true;
-    const exit = await this.process?.stop(3_000);
-    return exit;
-  }
-
-  private spawn(): void {
-    const args = buildEncodeArgs(this.settings, this.inputs, {}, this.encodeOptionsNow());
-    const ffmpeg = new FfmpegProcess({ ffmpegPath: this.options.ffmpegPath, args });
-    this.process = ffmpeg;
-    this.rebasePending = this.lastTimestamp >= 0;
-    const parser = new FlvParser();
-    ffmpeg.stdout.on('data', (chunk: Buffer) => {
-      if (this.process !== ffmpeg) return;
+  private spawnRun(): EncoderRun {
+    const options: EncodeOptions = { ...this.encodeOptionsNow(), clockOriginMs: Date.now() };
+    const args = buildEncodeArgs(this.settings, this.inputs, {}, options);
+    const run = new EncoderRun(this.options.ffmpegPath, args, this.settings, this.inputs);
+    this.runs.add(run);
+    run.ffmpeg.stdout.on('data', (chunk: Buffer) => {
       let tags: FlvTag[];
       try {
-        tags = parser.push(chunk);
+        tags = run.parser.push(chunk);
       } catch (err) {
-        this.emit('error', new UplinkError('ENCODER_OUTPUT', `the encoder's output could not be read (${errorMessage(err)}): restarting it`));
-        ffmpeg.kill('SIGKILL');
+        if (run === this.current) {
+          this.emit('error', new UplinkError('ENCODER_OUTPUT', `the encoder's output could not be read (${errorMessage(err)}): restarting it`));
+        }
+        run.ffmpeg.kill('SIGKILL');
         return;
       }
-      for (const tag of tags) this.emitTag(tag);
+      const now = performance.now();
+      for (const tag of tags) this.onTag(run, tag, now);
     });
-    ffmpeg.on('stats', (progress) => this.emit('stats', progress));
-    ffmpeg.once('exit', (exit) => this.onExit(ffmpeg, exit));
+    run.ffmpeg.on('stats', (progress) => {
+      if (run !== this.current) return;
+      this.emit('stats', progress);
+      this.checkSpeed();
+    });
+    void run.done.then((exit) => {
+      this.runs.delete(run);
+      this.onExit(run, exit);
+    });
+    return run;
   }
 
   /** A program duration counts program time: after a restart the new FFmpeg gets what is left. */
@@ -132,23 +358,142 @@ export class ProgramEncoder extends EventEmitter<ProgramEncoderEvents> {
     return { ...options, durationSec: Math.max(0.1, options.durationSec - this.lastTimestamp / 1000) };
   }
 
-  private emitTag(tag: FlvTag): void {
-    const now = performance.now();
-    if (this.rebasePending) {
-      // Go on from the last tag by the wall time the restart took (at least one frame), so media time
-      // keeps pace with the clock across restarts and never goes back.
-      const frameMs = Math.max(1, Math.round(1000 / this.settings.fps));
-      this.offset = this.lastTimestamp + Math.max(frameMs, Math.round(now - this.lastTagAt)) - tag.timestamp;
-      this.rebasePending = false;
+  private onTag(run: EncoderRun, tag: FlvTag, now: number): void {
+    const header = isHeaderTag(tag);
+    if (tag.kind === 'video' && !header) run.noteDelay(arrivalDelay(now, tag.timestamp));
+    if (run === this.incoming) {
+      run.held.push(tag);
+      if (!run.keyframe && isVideoKeyframe(tag)) {
+        run.keyframe = { tag, arrivalMs: now };
+        this.beginCut(run);
+      } else if (tag.kind === 'audio' && !header) {
+        this.noteIncomingAudio(run, tag);
+      }
+      return;
     }
-    const timestamp = Math.max(0, tag.timestamp + this.offset);
+    // After the cut, what a replaced FFmpeg still flushes is past the cut: dropped.
+    if (run !== this.current) return;
+    // The end-of-sequence marker FFmpeg writes as it quits would tell players the stream ended.
+    if (run.replaced && tag.video?.sequenceEnd) return;
+    run.offset ??= rebaseAfterGap({ lastTs: this.lastTimestamp, lastTagAtMs: this.lastTagAt, nowMs: now, firstTs: tag.timestamp, frameMs: run.frameMs });
+    const timestamp = Math.max(0, tag.timestamp + run.offset);
+    const cut = this.cut;
+    if (cut && cut.from === run && !header && tag.kind !== 'script') {
+      if (tag.kind === 'video' && timestamp >= cut.at) cut.videoReached = true;
+      else if (tag.kind === 'audio' && cut.audioAt !== undefined && timestamp >= cut.audioAt) cut.audioReached = true;
+      else return this.emitTag(tag, timestamp, now);
+      if (cut.videoReached && cut.audioReached) this.finishCut();
+      return;
+    }
+    if (cut && cut.from === run && timestamp >= cut.at) return;
+    this.emitTag(tag, timestamp, now);
+  }
+
+  /** The new FFmpeg's first audio past the cut is where the old one's audio stops. */
+  private noteIncomingAudio(run: EncoderRun, tag: FlvTag): void {
+    const cut = this.cut;
+    if (!cut || cut.audioAt !== undefined || run.offset === undefined) return;
+    const timestamp = tag.timestamp + run.offset;
+    if (timestamp < cut.at) return;
+    cut.audioAt = Math.max(timestamp, this.lastAudioTs + 1);
+    cut.audioReached = this.lastAudioTs >= timestamp;
+    if (cut.videoReached && cut.audioReached) this.finishCut();
+  }
+
+  private emitTag(tag: FlvTag, timestamp: number, now: number): void {
+    if (!isHeaderTag(tag)) {
+      if (tag.kind === 'video') this.lastVideoTs = Math.max(this.lastVideoTs, timestamp);
+      if (tag.kind === 'audio') this.lastAudioTs = Math.max(this.lastAudioTs, timestamp);
+    }
     if (timestamp > this.lastTimestamp) this.lastTimestamp = timestamp;
     this.lastTagAt = now;
     this.emit('tag', timestamp === tag.timestamp ? tag : { ...tag, timestamp });
+    if (!this.isReady && isVideoKeyframe(tag)) {
+      this.isReady = true;
+      this.readyState.resolve();
+    }
   }
 
-  private onExit(ffmpeg: FfmpegProcess, exit: FfmpegExit): void {
-    if (this.process !== ffmpeg || this.restarting) return;
+  /** The new FFmpeg has its first keyframe: decide the cut, then wait for the old one to reach it. */
+  private beginCut(run: EncoderRun): void {
+    const old = this.current;
+    const key = run.keyframe;
+    if (!key || !old || old.exit || old.offset === undefined || old.delays.length === 0) {
+      this.finishCut();
+      return;
+    }
+    const plan = planCut({
+      oldOffset: old.offset,
+      oldDelays: old.delays,
+      keyframeTs: key.tag.timestamp,
+      keyframeArrivalMs: key.arrivalMs,
+      lastVideoTs: this.lastVideoTs,
+      frameMs: old.frameMs,
+    });
+    run.offset = plan.offset;
+    this.cut = { from: old, at: plan.at, audioAt: undefined, videoReached: false, audioReached: false, timer: setTimeout(() => this.finishCut(), CUT_TIMEOUT_MS) };
+    for (const tag of run.held) if (tag.kind === 'audio' && !isHeaderTag(tag)) this.noteIncomingAudio(run, tag);
+  }
+
+  /** The old FFmpeg reached the cut (or ended): the new one makes the program from its keyframe on. */
+  private finishCut(): void {
+    const run = this.incoming;
+    if (!run?.keyframe) return;
+    if (this.cut) clearTimeout(this.cut.timer);
+    this.cut = undefined;
+    this.incoming = undefined;
+    const old = this.current;
+    this.current = run;
+    const now = performance.now();
+    const key = run.keyframe.tag;
+    run.offset ??= rebaseAfterGap({ lastTs: this.lastTimestamp, lastTagAtMs: this.lastTagAt, nowMs: now, firstTs: key.timestamp, frameMs: run.frameMs });
+    const at = key.timestamp + run.offset;
+    const held = run.held;
+    run.held = [];
+    for (const tag of held) {
+      if (isHeaderTag(tag)) {
+        // Headers go just before the keyframe, never behind what their own kind has already sent.
+        const floor = tag.kind === 'audio' ? this.lastAudioTs : tag.kind === 'script' ? this.lastTimestamp : -1;
+        this.emitTag(tag, Math.max(at, floor), now);
+        continue;
+      }
+      const timestamp = tag.timestamp + run.offset;
+      // Audio the new FFmpeg made before its keyframe overlaps what the old one sent: dropped.
+      if (timestamp < at || (tag.kind === 'audio' && timestamp <= this.lastAudioTs)) continue;
+      this.emitTag(tag, timestamp, now);
+    }
+    if (old && !old.exit) {
+      old.replaced = true;
+      void old.ffmpeg.stop(2_000);
+    }
+    this.emit('restarted', 'settings', undefined);
+    this.handover?.resolve();
+    this.handover = undefined;
+  }
+
+  private onExit(run: EncoderRun, exit: FfmpegExit): void {
+    if (run.replaced) return;
+    if (run === this.incoming) {
+      // The new FFmpeg failed before it took over: the old one goes on, the restart fails.
+      this.incoming = undefined;
+      if (this.cut) clearTimeout(this.cut.timer);
+      this.cut = undefined;
+      this.handover?.reject(exitError(exit));
+      this.handover = undefined;
+      const current = this.current;
+      if (current?.exit && !current.replaced) this.onCurrentExit(current.exit);
+      return;
+    }
+    if (run !== this.current) return;
+    if (this.incoming && !this.stopping) {
+      // The successor takes over at its keyframe, or right away when it already has one.
+      if (this.cut) this.finishCut();
+      return;
+    }
+    this.onCurrentExit(exit);
+  }
+
+  private onCurrentExit(exit: FfmpegExit): void {
     if (this.stopping || exit.reason === 'stopped' || exit.reason === 'ended') {
       this.finish(exit);
       return;
@@ -157,19 +502,32 @@ export class ProgramEncoder extends EventEmitter<ProgramEncoderEvents> {
     const now = Date.now();
     this.crashTimes.push(now);
     while (this.crashTimes.length > 0 && now - this.crashTimes[0]! > 60_000) this.crashTimes.shift();
-    const permanent = exit.reason === 'device-missing' || exit.reason === 'encoder-failed' || exit.reason === 'invalid-argument';
+    const permanent = ['device-missing', 'encoder-failed', 'invalid-argument', 'source-invalid'].includes(exit.reason);
     if (permanent || this.crashTimes.length > (this.options.maxCrashRestarts ?? 5) || this.lastTimestamp < 0) {
       this.finish(exit);
       return;
     }
     this.log.warn(`FFmpeg crashed (${exit.message}); restarting`);
-    this.spawn();
+    this.current = this.spawnRun();
     this.emit('restarted', 'crash', exit);
+  }
+
+  private checkSpeed(): void {
+    if (this.lastTimestamp < 0) return;
+    const verdict = assessSpeed(this.speed, { nowMs: performance.now(), mediaMs: this.lastTimestamp });
+    if (!verdict) return;
+    if (verdict.change === 'slow') {
+      this.log.warn(`the encoder runs at ${verdict.speed.toFixed(2)}x real time`);
+      this.emit('slow', verdict.speed);
+    } else {
+      this.emit('caughtUp', verdict.speed);
+    }
   }
 
   private finish(exit: FfmpegExit): void {
     if (this.ended) return;
     this.ended = exit;
+    if (!this.isReady) this.readyState.reject(exitError(exit));
     this.emit('ended', exit);
   }
 }

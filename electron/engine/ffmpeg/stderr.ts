@@ -99,6 +99,7 @@ export type FailureReason =
   | 'device-busy'
   | 'encoder-failed'
   | 'invalid-argument'
+  | 'source-invalid'
   | 'killed'
   | 'output-closed'
   | 'unknown';
@@ -161,6 +162,12 @@ const RULES: readonly { reason: Exclude<FailureReason, 'killed' | 'unknown'>; pa
     ],
   },
   {
+    // A source FFmpeg opened but cannot use: a colour it does not know, a file that is not a picture or
+    // media. Before invalid-argument: the colour failure is followed by "Error initializing filter".
+    reason: 'source-invalid',
+    patterns: [/Cannot find color/i, /Invalid data found when processing input/i, /could not find codec parameters/i],
+  },
+  {
     reason: 'output-closed',
     patterns: [/Broken pipe/i, /\bEPIPE\b/],
   },
@@ -190,6 +197,8 @@ const MESSAGES: Record<FailureReason, (input: FailureInput) => string> = {
     'The video encoder could not start: choose another encoder in the output settings (x264 works everywhere) or update the graphics driver.',
   'invalid-argument': () =>
     'FFmpeg refused the settings Uplink gave it: check the resolution, frame rate and encoder settings, and report a bug if they look right.',
+  'source-invalid': () =>
+    'A source could not be used: check that its colour is a colour name or hex value and that its file is a picture or a media file, then start again.',
   killed: (input) =>
     `FFmpeg was stopped from outside (${input.signal ?? 'signal'}), perhaps by the system running out of memory: start the stream again.`,
   'output-closed': () =>
