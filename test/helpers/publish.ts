@@ -2,21 +2,19 @@ import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { readFlvTags } from '../../electron/engine/flv/reader.js';
-import { type DestinationResult, FanOut } from '../../electron/engine/outputs/fanout.js';
-import type { PublisherOptions } from '../../electron/engine/rtmp/publisher.js';
-import { type RtmpTarget, parseRtmpUrl } from '../../electron/engine/rtmp/url.js';
+import { FilePublish, type FilePublishOptions, type FilePublishResult } from '../../electron/engine/outputs/file-publish.js';
+import { parseRtmpUrl } from '../../electron/engine/rtmp/url.js';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
 export const UPLINK_BIN = join(REPO_ROOT, 'bin', 'uplink.js');
 
-/** Publishes a whole FLV file as fast as the links allow through the engine, in-process. */
-export async function publishFlv(file: string, urls: string[], options: PublisherOptions = {}): Promise<DestinationResult[]> {
-  const targets: RtmpTarget[] = urls.map((url) => parseRtmpUrl(url));
-  const fanOut = new FanOut(targets, { timeoutMs: 10_000, ...options });
-  if (await fanOut.start()) {
-    for await (const tag of readFlvTags(createReadStream(file, { highWaterMark: 1 << 20 }))) await fanOut.push(tag);
-  }
-  return fanOut.finish();
+/** Publishes a whole FLV file as fast as the links allow through the engine (as `uplink publish --fast`), in-process. */
+export async function publishFlv(file: string, urls: string[], options: FilePublishOptions = {}): Promise<FilePublishResult[]> {
+  const publish = new FilePublish(
+    urls.map((url) => parseRtmpUrl(url)),
+    { ...options, publisher: { timeoutMs: 10_000, ...options.publisher } },
+  );
+  return publish.run(readFlvTags(createReadStream(file, { highWaterMark: 1 << 20 })));
 }
 
 export interface CliResult {

@@ -230,7 +230,16 @@ function nginxRtmpModule(): string {
 /** Keys go into nginx's config verbatim, so they are limited to what needs no quoting. */
 const SAFE_KEY = /^[A-Za-z0-9_.-]+$/;
 
-function nginxConfig(options: { dir: string; rtmpPort: number; httpPort: number; chunkSize: number; apps: string[]; record: boolean; allowedKeys?: string[] }): string {
+function nginxConfig(options: {
+  dir: string;
+  rtmpPort: number;
+  httpPort: number;
+  chunkSize: number;
+  apps: string[];
+  record: boolean;
+  allowedKeys?: string[];
+  dropIdlePublisherSec?: number;
+}): string {
   const { dir, rtmpPort, httpPort, chunkSize, allowedKeys } = options;
   const keyLines = (allowedKeys ?? []).map((key) => `    "${key}" 1;`).join('\n');
   const applications = options.apps
@@ -243,8 +252,10 @@ function nginxConfig(options: { dir: string; rtmpPort: number; httpPort: number;
       on_record_done http://127.0.0.1:${httpPort}/record_done;`
         : `
       record off;`;
+      const idle = options.dropIdlePublisherSec === undefined ? '' : `
+      drop_idle_publisher ${options.dropIdlePublisherSec}s;`;
       return `    application ${app} {
-      live on;${recording}
+      live on;${idle}${recording}
       on_publish http://127.0.0.1:${httpPort}/publish;
     }`;
     })
@@ -332,6 +343,11 @@ export interface NginxRtmpOptions {
   apps?: string[];
   /** Record every stream (default true); off for benchmarks, where recording() then rejects. */
   record?: boolean;
+  /**
+   * How long nginx-rtmp keeps a publisher that sends nothing (drop_idle_publisher); default: until its
+   * socket timeout (60 s). Until then a new publish of the same key is refused "Already publishing".
+   */
+  dropIdlePublisherSec?: number;
 }
 
 /**
@@ -352,7 +368,7 @@ export async function startNginxRtmp(options: NginxRtmpOptions = {}): Promise<Rt
     let httpPort = await freePort();
     while (httpPort === rtmpPort) httpPort = await freePort();
     const configFile = join(dir, 'nginx.conf');
-    const config = { dir, rtmpPort, httpPort, chunkSize: options.chunkSize ?? 4096, apps, record: options.record ?? true };
+    const config = { dir, rtmpPort, httpPort, chunkSize: options.chunkSize ?? 4096, apps, record: options.record ?? true, dropIdlePublisherSec: options.dropIdlePublisherSec };
     writeFileSync(configFile, nginxConfig(options.allowedKeys ? { ...config, allowedKeys: options.allowedKeys } : config));
     const child = spawnTracked('nginx', ['-p', dir, '-c', configFile, '-e', join(dir, 'error.log')], { cwd: dir });
     try {

@@ -18,6 +18,12 @@ export interface ThrottleProxy {
   resume(): void;
   /** Resets every open connection (RST), as a network cut does. */
   cut(): void;
+  /**
+   * Resets the client side of every open connection and tells the server nothing: its side stays open
+   * and silent, as when a network drops a connection without the server noticing. The server holds the
+   * old session until its own timeout (nginx-rtmp: "Already publishing" meanwhile).
+   */
+  cutClientsOnly(): void;
   /** Stops listening: connections are refused, as by a server that is down. Open connections stay. */
   refuse(): Promise<void>;
   /** Listens again on the same port, forwarding to `targetPort` when given. */
@@ -55,6 +61,8 @@ export async function startThrottleProxy(options: { targetPort: number; host?: s
   let accepted = 0;
   let bytesForwarded = 0;
   const pipes = new Set<Pipe>();
+  /** Server sides left open by cutClientsOnly(), ended by stop(). */
+  const orphans = new Set<Socket>();
   let ticker: NodeJS.Timeout | undefined;
   let server: Server | undefined;
   let port = 0;
@@ -213,6 +221,21 @@ export async function startThrottleProxy(options: { targetPort: number; host?: s
         close(pipe);
       }
     },
+    cutClientsOnly() {
+      for (const pipe of [...pipes]) {
+        pipes.delete(pipe);
+        pipe.upstream.removeAllListeners('close');
+        pipe.upstream.removeAllListeners('data');
+        pipe.upstream.pause();
+        pipe.upstream.on('close', () => orphans.delete(pipe.upstream));
+        orphans.add(pipe.upstream);
+        // Nothing of the client's end may reach the server: no FIN, no pending bytes.
+        pipe.client.removeAllListeners();
+        pipe.client.on('error', () => undefined);
+        pipe.client.resetAndDestroy();
+      }
+      updateTicker();
+    },
     async refuse() {
       const current = server;
       server = undefined;
@@ -235,6 +258,8 @@ export async function startThrottleProxy(options: { targetPort: number; host?: s
     },
     async stop() {
       for (const pipe of [...pipes]) close(pipe);
+      for (const socket of orphans) socket.destroy();
+      orphans.clear();
       if (ticker) clearInterval(ticker);
       ticker = undefined;
       const current = server;

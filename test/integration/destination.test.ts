@@ -395,3 +395,87 @@ describe('what destinations need from the publisher', () => {
     }
   });
 });
+
+describe('a drop the server has not noticed yet', () => {
+  it('is retried while nginx-rtmp still holds the old session ("Already publishing"), and the stream continues', async () => {
+    // nginx lets an idle publisher go after 4 s here (60 s by default): the retries must outlast it.
+    const nginx = await startNginxRtmp({ dropIdlePublisherSec: 4 });
+    const proxy = await startThrottleProxy({ targetPort: nginx.port });
+    const headers = new StreamHeaderCache();
+    const destination = new Destination(parseRtmpUrl(proxy.url('live', 'held-session-key')), { headers, publisher: { timeoutMs: 5000 } });
+    const states = recordStates(destination);
+    const feeding = new AbortController();
+    try {
+      destination.start();
+      await waitFor('live', () => destination.state === 'live', 10_000);
+      const fed = feed([destination], headers, { loops: 3, signal: feeding.signal });
+      await waitFor('frames', () => destination.stats().framesSent > 60, 10_000);
+      proxy.cutClientsOnly();
+      const backLive = (): boolean => states.filter((s) => s.state === 'live').length === 2;
+      await waitFor('live again once the server let go, or a failure', () => backLive() || destination.state === 'failed', 30_000);
+      expect(destination.stats().lastError).not.toMatch(/check the key/);
+      expect(destination.state).toBe('live');
+      // It was refused while the server held the old session: that is why this took more than one try.
+      expect(states.some((s) => s.code === 'STREAM_BUSY')).toBe(true);
+      const sent = destination.stats().framesSent;
+      await waitFor('frames on the new connection', () => destination.stats().framesSent > sent + 60, 10_000);
+      feeding.abort();
+      await fed;
+      await destination.stop();
+
+      expect(states.some((s) => s.state === 'failed')).toBe(false);
+      expect(states.filter((s) => s.state === 'reconnecting').every((s) => s.code !== 'KEY_REFUSED')).toBe(true);
+      // What nginx recorded for the new session: it starts at a keyframe and goes on for seconds of media.
+      const received = await probeFile(await nginx.recording('held-session-key'));
+      const video = packetsOf(received, 'video');
+      expect(video[0]?.key).toBe(true);
+      expect(video.length).toBeGreaterThan(60);
+      expect(isMonotonic(video)).toBe(true);
+    } finally {
+      feeding.abort();
+      await destination.stop();
+      await proxy.stop();
+      await nginx.stop();
+    }
+  });
+});
+
+describe('the publish gate', () => {
+  it('connects at once, publishes once the gate opens, and never publishes when it is called off', async () => {
+    const server = new ScriptedRtmpServer();
+    const port = await server.listen();
+    let open!: () => void;
+    let callOff!: (error: Error) => void;
+    const opening = new Promise<void>((resolve) => (open = resolve));
+    const calledOff = new Promise<void>((_resolve, reject) => (callOff = reject));
+    const headers = new StreamHeaderCache();
+    const opened = new Destination(parseRtmpUrl(`rtmp://127.0.0.1:${port}/live/gate-open-key`), { headers, publishGate: opening });
+    const closed = new Destination(parseRtmpUrl(`rtmp://127.0.0.1:${port}/live/gate-closed-key`), { headers, publishGate: calledOff });
+    const openedStates = recordStates(opened);
+    const closedStates = recordStates(closed);
+    const commandsOf = (key: string): string[] =>
+      server.connections.find((c) => c.commands.some((command) => command.args.includes(key)))?.commands.map((command) => command.name) ?? [];
+    try {
+      opened.start();
+      closed.start();
+      // Both connections got as far as createStream while their gates were shut.
+      await waitFor('both streams created', () => server.connections.filter((c) => c.commands.some((command) => command.name === 'createStream')).length === 2, 10_000);
+      callOff(new Error('the encoder cannot work'));
+      await waitFor('the called-off destination to end', () => closed.state === 'offline', 10_000);
+      open();
+      await waitFor('the open destination to go live', () => opened.state === 'live', 10_000);
+      await opened.stop();
+
+      expect(closedStates.map((s) => [s.state, s.code])).toEqual([
+        ['connecting', undefined],
+        ['offline', undefined],
+      ]);
+      expect(commandsOf('gate-closed-key')).not.toContain('publish');
+      expect(openedStates.map((s) => s.state)).toEqual(['connecting', 'live', 'stopping', 'offline']);
+      expect(commandsOf('gate-open-key')).toContain('publish');
+    } finally {
+      await Promise.all([opened.stop(), closed.stop()]);
+      await server.close();
+    }
+  });
+});

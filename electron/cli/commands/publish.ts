@@ -2,10 +2,8 @@ import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UplinkError } from '../../engine/errors.js';
-import { paceByTimestamps } from '../../engine/flv/pace.js';
 import { readFlvTags } from '../../engine/flv/reader.js';
-import { FanOut } from '../../engine/outputs/fanout.js';
-import type { RtmpTarget } from '../../engine/rtmp/url.js';
+import { FilePublish } from '../../engine/outputs/file-publish.js';
 import { type DestinationOptions, addDestinationOptions, targetsFromOptions } from '../context.js';
 import { StatusLine, formatBitrate } from '../status-line.js';
 
@@ -47,58 +45,62 @@ async function publishFile(file: string, options: PublishOptions): Promise<numbe
   }
 
   const status = new StatusLine();
-  const failures = new Map<RtmpTarget, UplinkError>();
-  const fanOut = new FanOut(targets, { timeoutMs, ackWindowBytes: FILE_ACK_WINDOW_BYTES });
-  fanOut.on('destinationFailed', (target, err) => {
-    if (failures.has(target)) return;
-    failures.set(target, err);
+  const say = (line: string): void => {
     status.clear();
-    process.stderr.write(`uplink: ${target.display}: ${err.message}\n`);
-  });
-
+    process.stderr.write(`uplink: ${line}\n`);
+  };
+  const publish = new FilePublish(targets, { publisher: { timeoutMs, ackWindowBytes: FILE_ACK_WINDOW_BYTES } });
   const abort = new AbortController();
+  for (const destination of publish.destinations) {
+    destination.on('state', (state, error) => {
+      if (abort.signal.aborted || !error) return;
+      if (state === 'failed') say(`${destination.target.display}: ${error.message}`);
+      else if (state === 'reconnecting') say(`${destination.target.display}: ${error.message}: reconnecting`);
+    });
+  }
+
   const onSignal = (): void => abort.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  let inputError: UplinkError | undefined;
-  let interrupted = false;
   const startedAt = performance.now();
-  let mediaMs = 0;
+  const timer = setInterval(() => {
+    const seconds = (performance.now() - startedAt) / 1000;
+    const stats = publish.destinations.map((d) => d.stats());
+    const live = stats.filter((s) => s.state === 'live').length;
+    const kbps = stats.reduce((sum, s) => sum + s.bitrateKbps, 0);
+    if (live > 0) status.update(`publishing ${(publish.mediaMs / 1000).toFixed(1)} s of media to ${live}/${targets.length} destinations, ${formatBitrate(kbps * 1000)} (${seconds.toFixed(0)} s)`);
+  }, 250);
+  let inputError: UplinkError | undefined;
+  let results: Awaited<ReturnType<FilePublish['run']>> = [];
   try {
-    if (await fanOut.start()) {
-      const tags = readFlvTags(createReadStream(file, { highWaterMark: 1024 * 1024 }));
-      const timer = setInterval(() => {
-        const seconds = (performance.now() - startedAt) / 1000;
-        const bytes = fanOut.publishers.reduce((sum, p) => sum + p.mediaBytesSent, 0);
-        status.update(`publishing ${(mediaMs / 1000).toFixed(1)} s of media to ${fanOut.live().length}/${targets.length} destinations, ${formatBitrate((bytes * 8) / seconds)}`);
-      }, 250);
-      try {
-        for await (const tag of options.fast ? tags : paceByTimestamps(tags, abort.signal)) {
-          if (abort.signal.aborted) break;
-          mediaMs = tag.timestamp;
-          await fanOut.push(tag);
-          if (fanOut.live().length === 0) break;
-        }
-      } catch (err) {
-        if (abort.signal.aborted) interrupted = true;
-        else inputError = err instanceof UplinkError ? err : new UplinkError('INPUT_FAILED', `cannot read ${file}: ${String(err)}`);
-      } finally {
-        clearInterval(timer);
-      }
-      interrupted ||= abort.signal.aborted;
-    }
-    await fanOut.finish();
+    results = await publish.run(readFlvTags(createReadStream(file, { highWaterMark: 1024 * 1024 })), { realTime: !options.fast, signal: abort.signal });
+  } catch (err) {
+    inputError = err instanceof UplinkError ? err : new UplinkError('INPUT_FAILED', `cannot read ${file}: ${String(err)}`);
   } finally {
+    clearInterval(timer);
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     status.clear();
   }
-  if (inputError) process.stderr.write(`uplink: ${inputError.message}\n`);
-  if (interrupted) process.stderr.write('uplink: stopped before the end of the file\n');
-  const ok = failures.size === 0 && !inputError && !interrupted;
+  if (abort.signal.aborted) {
+    process.stderr.write('uplink: stopped before the end of the file\n');
+    return 1;
+  }
+  if (inputError) {
+    process.stderr.write(`uplink: ${inputError.message}\n`);
+    return 1;
+  }
+  for (const result of results) {
+    if (result.ok || result.failed) continue; // failures were said as they happened
+    if (result.error) say(`${result.target.display}: ${result.error.message}`);
+    else if (result.stats.reconnects > 0 || result.stats.framesDropped > 0) {
+      say(`${result.target.display}: the connection dropped ${result.stats.reconnects} time(s); ${result.stats.framesDropped} video frames did not arrive`);
+    }
+  }
+  const ok = results.length > 0 && results.every((result) => result.ok);
   if (ok) {
     const seconds = (performance.now() - startedAt) / 1000;
-    process.stderr.write(`uplink: published ${(mediaMs / 1000).toFixed(1)} s of media to ${targets.length} destination(s) in ${seconds.toFixed(1)} s\n`);
+    process.stderr.write(`uplink: published ${(publish.mediaMs / 1000).toFixed(1)} s of media to ${targets.length} destination(s) in ${seconds.toFixed(1)} s\n`);
   }
   return ok ? 0 : 1;
 }

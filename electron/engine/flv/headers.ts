@@ -40,3 +40,15 @@ export class StreamHeaderCache {
 export function isVideoKeyframe(tag: FlvTag): boolean {
   return tag.kind === 'video' && tag.video?.frameType === 'key' && !tag.video.sequenceHeader;
 }
+
+/**
+ * True for a tag that carries no picture or sound: onMetaData, sequence headers and ends, Enhanced-RTMP
+ * metadata. Such tags describe the stream and are timestamped where it was set up, often far from where
+ * the media is (a file's headers at 0, its media hours later).
+ */
+export function isStreamHeader(tag: FlvTag): boolean {
+  if (tag.kind === 'script') return true;
+  if (tag.kind === 'audio') return tag.audio?.sequenceHeader === true;
+  const video = tag.video;
+  return !video || video.sequenceHeader || video.sequenceEnd || video.frameType === 'command';
+}

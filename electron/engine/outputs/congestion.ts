@@ -4,6 +4,7 @@
  * the queued ones), because streamers and ingest operators know how that behaves. Pure: no clocks, no
  * sockets; the destination feeds in its queue depth and acts on the decision.
  */
+import { isStreamHeader } from '../flv/headers.js';
 import type { FlvTag } from '../flv/reader.js';
 import { MessageType } from '../rtmp/messages.js';
 import type { MediaMessage } from '../rtmp/publisher.js';
@@ -20,12 +21,9 @@ export type DropReason = 'congestion' | 'reconnecting' | 'waiting-for-keyframe';
 export type TagClass = 'header' | 'keyframe' | 'frame' | 'audio';
 
 export function classifyTag(tag: FlvTag): TagClass {
-  if (tag.kind === 'script') return 'header';
-  if (tag.kind === 'audio') return tag.audio?.sequenceHeader ? 'header' : 'audio';
-  const video = tag.video;
-  if (!video) return 'header';
-  if (video.sequenceHeader || video.sequenceEnd || video.frameType === 'command') return 'header';
-  return video.frameType === 'key' ? 'keyframe' : 'frame';
+  if (isStreamHeader(tag)) return 'header';
+  if (tag.kind === 'audio') return 'audio';
+  return tag.video?.frameType === 'key' ? 'keyframe' : 'frame';
 }
 
 /** Legacy FLV codec ids whose second byte is a packet type (AVC, and the common HEVC extension). */
@@ -84,10 +82,13 @@ export class CongestionPolicy {
     this.thresholds = { ...DEFAULT_CONGESTION_THRESHOLDS, ...thresholds };
   }
 
-  /** A new connection is live: start it at the next keyframe (audio-only streams start at once). */
-  resume(hasVideo: boolean): void {
-    this.videoStarted = false;
-    this.audioHeld = hasVideo;
+  /**
+   * A new connection is live: start it at the next keyframe (audio-only streams start at once).
+   * `startAtOnce`: the connection starts where the stream itself starts (a file's first connection).
+   */
+  resume(hasVideo: boolean, options: { startAtOnce?: boolean } = {}): void {
+    this.videoStarted = options.startAtOnce === true;
+    this.audioHeld = hasVideo && options.startAtOnce !== true;
     this.droppingUntilKeyframe = false;
     this.queueShedThisRun = false;
   }

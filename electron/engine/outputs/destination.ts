@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { UplinkError, asUplinkError, errorMessage } from '../errors.js';
+import { UplinkError, asUplinkError } from '../errors.js';
 import type { StreamHeaderCache } from '../flv/headers.js';
 import type { FlvTag, FlvTagKind } from '../flv/reader.js';
 import { Logger } from '../log.js';
@@ -44,6 +44,24 @@ export interface DestinationOptions {
   /** A live connection that takes no bytes for this long is dead (default 5 s). */
   deadAfterMs?: number;
   congestion?: Partial<CongestionThresholds>;
+  /**
+   * 'live' (default): push() never waits; a link that cannot keep up drops inter frames.
+   * 'file': the caller waits on whenWritable() before each push, so the stream goes at the pace of the
+   * link and nothing is dropped for congestion; stop() sends everything queued for as long as the link
+   * keeps moving. Dead-link detection, reconnects and errors are the same in both.
+   */
+  mode?: 'live' | 'file';
+  /**
+   * The connection opens, handshakes and creates its stream at once, but publishes only once this
+   * resolves. When it rejects, the connection closes without ever publishing and the destination ends
+   * offline, quietly: whoever rejected it reports why.
+   */
+  publishGate?: Promise<void>;
+}
+
+export interface StopOptions {
+  /** How long queued media may take to reach the server (default 3 s live, as long as it moves for a file); 0 cuts at once. */
+  flushMs?: number;
 }
 
 interface DestinationEvents {
@@ -90,7 +108,7 @@ export class Destination extends EventEmitter<DestinationEvents> {
   private retryTimer: NodeJS.Timeout | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private detector: DeadConnectionDetector | undefined;
-  private stopping: Promise<void> | undefined;
+  private stopping: Promise<UplinkError | undefined> | undefined;
 
   private attempt = 0;
   /** When the current run of failed attempts began (performance.now()). */
@@ -99,6 +117,8 @@ export class Destination extends EventEmitter<DestinationEvents> {
   private lastTimestamp = 0;
   private seenVideo = false;
   private everLive = false;
+  /** A connection has been live before the current one (everLive is set as the current one opens). */
+  private everLiveBefore = false;
   /** Tags since the latest keyframe, kept while the first connection opens so it starts with them. */
   private joinBuffer: FlvTag[] = [];
   private joinBufferBytes = 0;
@@ -113,6 +133,12 @@ export class Destination extends EventEmitter<DestinationEvents> {
   private bitrateSample = { atMs: 0, bytes: 0 };
   private bitrateKbps = 0;
   private lastStatsAt = 0;
+  /** The connection's queue is above its high-water mark (file mode waits for it to drain). */
+  private backpressured = false;
+  private writableWaiters: Array<() => void> = [];
+  private gateClosed = false;
+  /** Why a file's last flush was cut: the link died while the end of the stream was on its way. */
+  private flushFailure: UplinkError | undefined;
 
   constructor(
     readonly target: RtmpTarget,
@@ -123,6 +149,11 @@ export class Destination extends EventEmitter<DestinationEvents> {
     this.policy = reconnectPolicy(options.reconnect);
     this.deadAfterMs = options.deadAfterMs ?? DEFAULT_DEAD_AFTER_MS;
     this.congestion = new CongestionPolicy(options.congestion);
+    options.publishGate?.then(undefined, () => this.onGateClosed());
+  }
+
+  private get fileMode(): boolean {
+    return this.options.mode === 'file';
   }
 
   get state(): DestinationState {
@@ -132,6 +163,7 @@ export class Destination extends EventEmitter<DestinationEvents> {
   /** Connects in the background. Failures are 'state' events, never exceptions. */
   start(): void {
     if (this.currentState !== 'offline' && this.currentState !== 'failed') return;
+    if (this.gateClosed) return;
     this.attempt = 0;
     this.keyRetryAvailable = false;
     this.startTicking();
@@ -158,7 +190,9 @@ export class Destination extends EventEmitter<DestinationEvents> {
       this.keepForJoin(tag, tagClass === 'keyframe');
       return;
     }
-    const decision = this.congestion.decide(tagClass, { connected: publisher !== undefined, queueMs: publisher ? publisher.queueDepth().ms : 0 });
+    // A file waits for the link instead: its queue is bounded by whenWritable(), never by dropping.
+    const queueMs = publisher && !this.fileMode ? publisher.queueDepth().ms : 0;
+    const decision = this.congestion.decide(tagClass, { connected: publisher !== undefined, queueMs });
     if (decision.dropQueuedFrames && publisher) {
       const shed = publisher.dropQueued(isDroppableVideoMessage);
       this.framesSent -= shed;
@@ -169,8 +203,29 @@ export class Destination extends EventEmitter<DestinationEvents> {
       if (tagClass !== 'header') this.countDrop(decision.reason, tag.kind, tagClass === 'keyframe' || tagClass === 'frame');
       return;
     }
-    publisher!.sendTag(tag);
+    if (!publisher!.sendTag(tag)) this.backpressured = true;
     if (tagClass === 'keyframe' || tagClass === 'frame') this.framesSent++;
+  }
+
+  /**
+   * Resolves when this destination can take the next tag without growing its queue past the high-water
+   * mark: it is live and its queue has drained, or it is not running at all (stopped, failed). While it
+   * connects or reconnects, this waits. For file mode, where the reader follows the slowest link.
+   */
+  whenWritable(): Promise<void> {
+    if (this.isWritable()) return Promise.resolve();
+    return new Promise((resolve) => this.writableWaiters.push(resolve));
+  }
+
+  private isWritable(): boolean {
+    return !this.isRunning() || (this.live && !this.backpressured);
+  }
+
+  private wakeWriters(): void {
+    if (this.writableWaiters.length === 0 || !this.isWritable()) return;
+    const waiters = this.writableWaiters;
+    this.writableWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /** The streamer's "reconnect now": skips the wait before the next attempt, or replaces a live connection. */
@@ -199,12 +254,20 @@ export class Destination extends EventEmitter<DestinationEvents> {
     }
   }
 
-  /** Sends what is queued (briefly), unpublishes and closes. Ends offline. */
-  stop(): Promise<void> {
-    this.stopping ??= this.doStop().finally(() => {
+  /**
+   * Sends what is queued, unpublishes and closes. Ends offline. Resolves with the reason the end of the
+   * stream did not reach the server, if it did not. A second call with `flushMs: 0` cuts a flush short.
+   */
+  stop(options: StopOptions = {}): Promise<UplinkError | undefined> {
+    if (this.stopping) {
+      if (options.flushMs === 0) this.publisher?.abort();
+      return this.stopping;
+    }
+    const stopping = this.doStop(options).finally(() => {
       this.stopping = undefined;
     });
-    return this.stopping;
+    this.stopping = stopping;
+    return stopping;
   }
 
   stats(): DestinationStats {
@@ -241,6 +304,7 @@ export class Destination extends EventEmitter<DestinationEvents> {
     const publisher = new RtmpPublisher(this.target, {
       ...this.options.publisher,
       signal: userSignal ? AbortSignal.any([userSignal, abort.signal]) : abort.signal,
+      publishGate: this.options.publishGate,
     });
     publisher.on('error', (error) => {
       if (generation === this.generation) this.onConnectionLost(error);
@@ -248,8 +312,14 @@ export class Destination extends EventEmitter<DestinationEvents> {
     publisher.on('acknowledgement', (sequenceNumber) => {
       if (generation === this.generation) this.detector?.onAcknowledgement(performance.now(), sequenceNumber);
     });
+    publisher.on('drain', () => {
+      if (generation !== this.generation) return;
+      this.backpressured = false;
+      this.wakeWriters();
+    });
     this.publisher = publisher;
     this.live = false;
+    this.backpressured = false;
     if (this.currentState !== state) this.setState(state, undefined);
     publisher.start().then(
       () => {
@@ -271,7 +341,10 @@ export class Destination extends EventEmitter<DestinationEvents> {
     this.keyRetryAvailable = false;
     this.liveSince = performance.now();
     this.detector = new DeadConnectionDetector(this.deadAfterMs, this.liveSince);
-    this.congestion.resume(this.seenVideo || this.options.headers.videoSequenceHeader !== undefined);
+    // A file's first connection starts where the file starts; any other joins at a keyframe.
+    if (this.fileMode && !this.everLiveBefore) this.congestion.resume(false, { startAtOnce: true });
+    else this.congestion.resume(this.seenVideo || this.options.headers.videoSequenceHeader !== undefined);
+    this.everLiveBefore = true;
     const joining = this.joinBuffer;
     this.joinBuffer = [];
     this.joinBufferBytes = 0;
@@ -301,6 +374,10 @@ export class Destination extends EventEmitter<DestinationEvents> {
   }
 
   private onAttemptFailed(error: UplinkError): void {
+    if (error.code === 'PUBLISH_CANCELLED') {
+      this.onGateClosed();
+      return;
+    }
     this.publisher = undefined;
     this.connecting = undefined;
     this.log.info(`attempt ${this.attempt + 1} failed: ${error.message}`);
@@ -325,7 +402,11 @@ export class Destination extends EventEmitter<DestinationEvents> {
     }
     this.failingSince ??= performance.now();
     const failingForMs = performance.now() - this.failingSince;
-    const decision = decideRetry(error.code, { attempt: this.attempt, failingForMs, keyRetryAvailable: this.keyRetryAvailable, random: Math.random() }, this.policy);
+    const decision = decideRetry(
+      error.code,
+      { attempt: this.attempt, failingForMs, keyRetryAvailable: this.keyRetryAvailable, wasLive: true, random: Math.random() },
+      this.policy,
+    );
     if (!decision.retry) {
       const reason =
         decision.reason === 'gave-up'
@@ -354,6 +435,19 @@ export class Destination extends EventEmitter<DestinationEvents> {
       this.retryTimer = undefined;
       if (this.currentState === 'connecting') this.connect('connecting');
     }, FIRST_CONNECT_RETRY_MS);
+  }
+
+  /** The publish gate rejected: close without ever publishing, and end offline without an error of our own. */
+  private onGateClosed(): void {
+    if (this.gateClosed) return;
+    this.gateClosed = true;
+    if (this.currentState === 'offline' || this.currentState === 'failed') return;
+    this.log.info('not publishing: the stream was called off before it began');
+    this.joinBuffer = [];
+    this.joinBufferBytes = 0;
+    this.closeConnection();
+    this.stopTicking();
+    this.setState('offline', undefined);
   }
 
   private fail(error: UplinkError): void {
@@ -391,16 +485,21 @@ export class Destination extends EventEmitter<DestinationEvents> {
     }
   }
 
-  private async doStop(): Promise<void> {
-    if (this.currentState === 'offline') return;
+  private async doStop(options: StopOptions): Promise<UplinkError | undefined> {
+    if (this.currentState === 'offline') return undefined;
     const publisher = this.live ? this.publisher : undefined;
     this.cancelAttempts();
     this.setState('stopping', undefined);
+    let notDelivered: UplinkError | undefined;
     if (publisher) {
+      const flushMs = options.flushMs ?? (this.fileMode ? Infinity : STOP_FLUSH_MS);
+      if (flushMs <= 0) publisher.abort();
       try {
-        await publisher.finish(STOP_FLUSH_MS);
+        await publisher.finish(flushMs);
       } catch (error) {
-        this.log.warn(`did not take the end of the stream: ${errorMessage(error)}`);
+        notDelivered = this.flushFailure ?? asUplinkError(error, 'CONNECTION_FAILED');
+        this.flushFailure = undefined;
+        this.log.warn(`did not take the end of the stream: ${notDelivered.message}`);
         publisher.abort();
       }
       this.bytesOfClosedConnections += publisher.mediaBytesSent;
@@ -415,6 +514,7 @@ export class Destination extends EventEmitter<DestinationEvents> {
     this.joinBufferBytes = 0;
     this.stopTicking();
     this.setState('offline', undefined);
+    return notDelivered;
   }
 
   private startTicking(): void {
@@ -433,11 +533,17 @@ export class Destination extends EventEmitter<DestinationEvents> {
 
   private tick(): void {
     const now = performance.now();
-    // Not while stopping: stop() gives the last flush its own time limit.
-    const publisher = this.live && this.currentState === 'live' ? this.publisher : undefined;
+    // While stopping, a live stream's last flush has its own time limit; a file's lasts while the link moves.
+    const watched = this.currentState === 'live' || (this.currentState === 'stopping' && this.fileMode);
+    const publisher = this.live && watched ? this.publisher : undefined;
     if (publisher && this.detector) {
       const dead = this.detector.check({ nowMs: now, flushedBytes: publisher.bytesFlushed, pendingBytes: publisher.queueDepth().bytes });
-      if (dead) this.onConnectionLost(deadConnectionError(this.target, dead, this.deadAfterMs));
+      if (dead && this.currentState === 'stopping') {
+        this.flushFailure = deadConnectionError(this.target, dead, this.deadAfterMs);
+        publisher.abort();
+      } else if (dead) {
+        this.onConnectionLost(deadConnectionError(this.target, dead, this.deadAfterMs));
+      }
     }
     if (now - this.lastStatsAt >= STATS_EVERY_MS) {
       const bytes = this.mediaBytesSent();
@@ -463,6 +569,7 @@ export class Destination extends EventEmitter<DestinationEvents> {
     this.currentState = state;
     this.log.info(error ? `${state}: ${error.message}` : state);
     this.emit('state', state, error);
+    this.wakeWriters();
   }
 }
 

@@ -23,7 +23,10 @@ export interface ReconnectPolicy {
    * refused connection costs the server nothing.
    */
   refusedDelayMs: number;
-  /** Delay before the one retry of a key refused right after a drop: time for the server to let the old session go. */
+  /**
+   * Delay before the one retry of a key refused right after a drop, and the shortest wait between tries
+   * while the server still holds the dropped session ("Already publishing"): time for it to let go.
+   */
   keyRefusedRetryDelayMs: number;
 }
 
@@ -70,7 +73,7 @@ export function nextDelay(attempt: number, random: number, policy: ReconnectPoli
  * settings. Every other failure (refused, unreachable, timed out, cut, too slow, stalled) may be
  * temporary and is retried.
  */
-const NOT_RETRIED = new Set(['KEY_REFUSED', 'CONNECT_REJECTED', 'INVALID_URL', 'TLS_UNTRUSTED']);
+const NOT_RETRIED = new Set(['KEY_REFUSED', 'STREAM_BUSY', 'CONNECT_REJECTED', 'INVALID_URL', 'TLS_UNTRUSTED', 'PUBLISH_CANCELLED']);
 
 export function isRetryable(code: string): boolean {
   return !NOT_RETRIED.has(code);
@@ -86,6 +89,12 @@ export interface RetryContext {
    * just dropped. Servers (nginx-rtmp among them) refuse a key while the old session still lingers.
    */
   keyRetryAvailable: boolean;
+  /**
+   * The destination was live and dropped. A server then often still holds the old session and answers
+   * "Already publishing" (STREAM_BUSY) until it notices the drop: that is retried until it lets go.
+   * Before the first live, STREAM_BUSY means another encoder uses the key, and is not retried.
+   */
+  wasLive?: boolean;
   /** In [0, 1): the jitter draw. */
   random: number;
 }
@@ -101,6 +110,10 @@ export function decideRetry(code: string, context: RetryContext, policy: Reconne
   if (code === 'KEY_REFUSED' && context.keyRetryAvailable) {
     const delayMs = Math.max(policy.keyRefusedRetryDelayMs, nextDelay(attempt, context.random, policy));
     return { retry: true, delayMs, attempt, usesKeyRetry: true };
+  }
+  if (code === 'STREAM_BUSY' && context.wasLive) {
+    const delayMs = Math.max(policy.keyRefusedRetryDelayMs, nextDelay(attempt, context.random, policy));
+    return { retry: true, delayMs, attempt, usesKeyRetry: false };
   }
   if (!isRetryable(code)) return { retry: false, reason: 'not-retryable' };
   let delayMs = nextDelay(attempt, context.random, policy);

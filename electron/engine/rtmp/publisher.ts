@@ -45,6 +45,19 @@ interface PublisherEvents {
   acknowledgement: [sequenceNumber: number];
 }
 
+/**
+ * A forward jump in timestamps longer than this is a gap in the stream (an encoder restart, a paused
+ * source), not media: nothing was made during it, so nothing of it can be waiting. Longer than any
+ * frame interval a live stream has, shorter than the congestion thresholds.
+ */
+const MAX_CONTINUOUS_GAP_MS = 500;
+/**
+ * Acknowledgements further apart than this many of the windows we asked for are too rare to measure
+ * queue depth by (some servers ignore the window and acknowledge every few megabytes): queue depth then
+ * counts only the bytes we hold.
+ */
+const RARE_ACK_FACTOR = 4;
+
 /** The socket buffer is kept small so that queue depth is measured here, where policy can act on it. */
 const SOCKET_HIGH_WATER = 128 * 1024;
 
@@ -72,7 +85,19 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
   private inSocketHead = 0;
   /** Bytes of this connection the server said it received, once it acknowledges at all. */
   private acknowledged: number | undefined;
-  private newestTimestamp = 0;
+  /** Set once the server's acknowledgements proved too far apart to tell queue depth by. */
+  private acknowledgementsTooRare = false;
+  /**
+   * Queue depth is measured on a media clock without the stream's gaps: [timestamp from which, ms of
+   * gaps before it]. Without it, the media still unacknowledged from before an encoder restart looked
+   * as old as the restart was long, and a healthy link dropped frames for "congestion".
+   */
+  private gaps: Array<[number, number]> = [];
+  private gapMsSoFar = 0;
+  private newestTimestamp: number | undefined;
+  private newestClock = 0;
+  /** Settles a finish() under way when the connection is given up. */
+  private abortFinish: ((error: UplinkError) => void) | undefined;
   private readonly lastTimestamp = new Map<number, number>();
   private needsDrain = false;
   private readonly highWaterBytes: number;
@@ -116,7 +141,7 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
     const last = this.lastTimestamp.get(message.typeId) ?? 0;
     if (message.timestamp < last) message = { ...message, timestamp: last };
     this.lastTimestamp.set(message.typeId, message.timestamp);
-    if (message.timestamp > this.newestTimestamp) this.newestTimestamp = message.timestamp;
+    this.advanceClock(message.timestamp);
 
     this.queue.push(message);
     this.queuedBytes += message.payload.length;
@@ -137,6 +162,31 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
     const belowHighWater = held < this.highWaterBytes;
     if (!belowHighWater) this.needsDrain = true;
     return belowHighWater;
+  }
+
+  private advanceClock(timestamp: number): void {
+    const newest = this.newestTimestamp;
+    if (newest !== undefined && timestamp <= newest) return;
+    if (newest === undefined || timestamp - newest > MAX_CONTINUOUS_GAP_MS) {
+      this.gapMsSoFar += timestamp - (newest ?? 0);
+      this.gaps.push([timestamp, this.gapMsSoFar]);
+    }
+    this.newestTimestamp = timestamp;
+    this.newestClock = timestamp - this.gapMsSoFar;
+  }
+
+  /** `timestamp` on the media clock without gaps. Forgets gaps older than it: callers ask oldest first. */
+  private clockOf(timestamp: number): number {
+    while (this.gaps.length > 1 && this.gaps[1]![0] <= timestamp) this.gaps.shift();
+    const gap = this.gaps[0];
+    if (gap === undefined) return timestamp;
+    // Audio a little behind video, from before a gap: as old as the gap's start, not older.
+    return Math.max(timestamp, gap[0]) - gap[1];
+  }
+
+  /** False while the queue is above its high-water mark: a caller that can wait should wait for 'drain'. */
+  get writable(): boolean {
+    return (this.state === 'live' || this.state === 'stopping') && this.heldBytes() < this.highWaterBytes;
   }
 
   /** Bytes in our queue and the socket's buffer: the memory this destination holds. */
@@ -161,7 +211,8 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
     let oldest: number | undefined;
     if (session) {
       const flushed = session.bytesOut - socketBytes;
-      const delivered = this.acknowledged === undefined ? flushed : Math.min(flushed, this.acknowledged);
+      const trusted = this.acknowledged !== undefined && !this.acknowledgementsTooRare;
+      const delivered = trusted ? Math.min(flushed, this.acknowledged!) : flushed;
       unacknowledged = flushed - delivered;
       while (this.inSocketHead < this.inSocket.length && this.inSocket[this.inSocketHead]![0] <= delivered) this.inSocketHead++;
       if (this.inSocketHead > 1024 && this.inSocketHead * 2 > this.inSocket.length) {
@@ -173,7 +224,7 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
     oldest ??= this.queue[this.head]?.timestamp;
     return {
       bytes: this.queuedBytes + socketBytes + unacknowledged,
-      ms: oldest === undefined ? 0 : Math.max(0, this.newestTimestamp - oldest),
+      ms: oldest === undefined ? 0 : Math.max(0, this.newestClock - this.clockOf(oldest)),
       messages: this.queue.length - this.head,
     };
   }
@@ -182,7 +233,15 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
   private onAcknowledgement(sequenceNumber: number): void {
     const sent = this.session?.bytesOut ?? 0;
     const wraps = Math.round((sent - sequenceNumber) / 2 ** 32);
-    this.acknowledged = sequenceNumber + wraps * 2 ** 32;
+    const acknowledged = sequenceNumber + wraps * 2 ** 32;
+    const window = this.session?.ackWindowBytes ?? 0;
+    if (window > 0 && acknowledged - (this.acknowledged ?? 0) > RARE_ACK_FACTOR * window) this.acknowledgementsTooRare = true;
+    this.acknowledged = acknowledged;
+  }
+
+  /** True once the server's acknowledgements proved too rare to measure queue depth by. */
+  get ignoresAcknowledgements(): boolean {
+    return this.acknowledgementsTooRare;
   }
 
   /**
@@ -217,7 +276,11 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
     return dropped;
   }
 
-  /** Sends everything queued, unpublishes and closes. Rejects when not every message reached the socket. */
+  /**
+   * Sends everything queued, unpublishes and closes. Rejects when not every message reached the socket
+   * within `timeoutMs` (Infinity: as long as it takes; abort() still ends the wait), or when the server
+   * then stays silent for `timeoutMs` (at most 10 s) instead of closing.
+   */
   async finish(timeoutMs = 10_000): Promise<void> {
     if (this.state === 'failed') throw this.error;
     const session = this.session;
@@ -228,24 +291,28 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
         if (this.state === 'failed') return done(this.error);
         if (this.head >= this.queue.length) done();
       };
-      const timer = setTimeout(
-        () => done(new UplinkError('TIMEOUT', `${this.target.display} did not take the rest of the stream within ${timeoutMs / 1000} s`)),
-        timeoutMs,
-      );
+      const timer = Number.isFinite(timeoutMs)
+        ? setTimeout(
+            () => done(new UplinkError('TIMEOUT', `${this.target.display} did not take the rest of the stream within ${timeoutMs / 1000} s`)),
+            timeoutMs,
+          )
+        : undefined;
       const done = (err?: UplinkError): void => {
         clearTimeout(timer);
+        this.abortFinish = undefined;
         this.removeListener('drain', check);
         this.removeListener('error', check);
         if (err) reject(err);
         else resolve();
       };
+      this.abortFinish = done;
       this.on('drain', check);
       this.on('error', check);
       this.needsDrain = true;
       check();
     });
     try {
-      await session.close(timeoutMs);
+      await session.close(Math.min(timeoutMs, 10_000));
       this.state = 'offline';
     } catch (err) {
       this.failWith(asUplinkError(err, 'CONNECTION_FAILED'));
@@ -257,6 +324,7 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
   abort(): void {
     this.state = 'offline';
     this.session?.destroy();
+    this.abortFinish?.(new UplinkError('ABORTED', `publishing to ${this.target.display} was stopped before the end of the stream was sent`));
   }
 
   private pump(): void {

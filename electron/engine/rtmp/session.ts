@@ -31,6 +31,15 @@ export class RtmpSessionError extends UplinkError {}
 
 export const ACK_WINDOW_BYTES = 64 * 1024;
 
+/**
+ * The longest message we accept from a server. A server sends a publisher only control messages and
+ * command answers, a few hundred bytes each; a bound this low means a broken or hostile server costs a
+ * clear protocol error, never a 16 MiB allocation.
+ */
+export const MAX_SERVER_MESSAGE_BYTES = 64 * 1024;
+/** Room for a few unfinished control messages interleaved on different chunk streams. */
+const MAX_SERVER_BUFFERED_BYTES = 4 * MAX_SERVER_MESSAGE_BYTES;
+
 export interface PublishSessionOptions {
   /** Budget for each step: TCP/TLS connect, handshake, connect, publish. */
   timeoutMs?: number;
@@ -45,6 +54,12 @@ export interface PublishSessionOptions {
    * where thousands of acknowledgements would only cost CPU.
    */
   ackWindowBytes?: number;
+  /**
+   * When given, the connection, handshake, `connect` and `createStream` go ahead at once, but `publish`
+   * is sent only once this resolves: a stream that turns out not to work never goes live anywhere. When
+   * it rejects, the connection is closed without publishing (PUBLISH_CANCELLED).
+   */
+  publishGate?: Promise<void>;
 }
 
 export type SessionPhase = 'connecting' | 'handshake' | 'connect' | 'publish' | 'live' | 'closing' | 'closed';
@@ -76,13 +91,16 @@ export class RtmpPublishSession extends EventEmitter<SessionEvents> {
 
   private readonly log: Logger;
   private readonly writer = new ChunkStreamWriter();
-  private readonly reader = new ChunkStreamReader();
+  private readonly reader = new ChunkStreamReader({ maxMessageSize: MAX_SERVER_MESSAGE_BYTES, maxBufferedBytes: MAX_SERVER_BUFFERED_BYTES });
   private readonly handshake = new HandshakeReader();
   private readonly pending = new Map<number, PendingCall>();
   private nextTransactionId = 1;
   private bytesIn = 0;
   private lastAcknowledged = 0;
   private windowAckSize = 0;
+  /** The acknowledgement window we asked the server for, once announced. */
+  private announcedAckWindow: number | undefined;
+  private ackWindowWanted = ACK_WINDOW_BYTES;
   private publishWaiter: PendingCall | undefined;
   private closeError: UplinkError | undefined;
   private closed = false;
@@ -126,6 +144,11 @@ export class RtmpPublishSession extends EventEmitter<SessionEvents> {
     return this.phase === 'live';
   }
 
+  /** How often we asked the server to acknowledge (bytes); what its acknowledgements should look like. */
+  get ackWindowBytes(): number {
+    return this.ackWindowWanted;
+  }
+
   /** Sends one audio, video or data message; false when the socket buffer is full (wait for 'drain'). */
   sendMedia(typeId: number, timestamp: number, payload: Buffer, onWritten?: () => void): boolean {
     const chunkStreamId = typeId === MessageType.Audio ? CSID.audio : typeId === MessageType.Video ? CSID.video : CSID.data;
@@ -149,14 +172,22 @@ export class RtmpPublishSession extends EventEmitter<SessionEvents> {
     const closed = new Promise<void>((resolve, reject) => {
       this.once('close', (err) => (err ? reject(err) : resolve()));
     });
-    const timer = setTimeout(() => {
+    // Silence is what times out: a slow link still acknowledging what it gets is given the time it needs.
+    const timeout = (): void => {
       this.fail(new RtmpSessionError('TIMEOUT', `${this.target.display} did not take the end of the stream within ${timeoutMs / 1000} s`));
-    }, timeoutMs);
+    };
+    let timer = setTimeout(timeout, timeoutMs);
+    const onAcknowledgement = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(timeout, timeoutMs);
+    };
+    this.on('acknowledgement', onAcknowledgement);
     this.socket.end();
     try {
       await closed;
     } finally {
       clearTimeout(timer);
+      this.removeListener('acknowledgement', onAcknowledgement);
     }
   }
 
@@ -194,7 +225,8 @@ export class RtmpPublishSession extends EventEmitter<SessionEvents> {
     }
     // Ask the server to acknowledge often: what it confirms tells queue depth and dead connections
     // apart from what merely sits in kernel buffers.
-    this.write(controlMessage(MessageType.WindowAckSize, encodeWindowAckSize(options.ackWindowBytes ?? ACK_WINDOW_BYTES)));
+    this.ackWindowWanted = options.ackWindowBytes ?? ACK_WINDOW_BYTES;
+    this.announceAckWindow();
 
     // Several servers never answer these two: send them, wait for nothing.
     this.command(CSID.command, 0, 'releaseStream', null, this.target.streamKey);
@@ -205,6 +237,8 @@ export class RtmpPublishSession extends EventEmitter<SessionEvents> {
       throw new RtmpSessionError('PROTOCOL', `${this.target.display} answered createStream without a stream id`);
     }
     this.streamId = streamId;
+
+    if (options.publishGate) await this.waitForGate(options.publishGate);
 
     this.phase = 'publish';
     let publishTransaction = 0;
@@ -265,8 +299,10 @@ export class RtmpPublishSession extends EventEmitter<SessionEvents> {
           this.windowAckSize = control.size;
           break;
         case 'SetPeerBandwidth':
-          // Answering with our window is what Flash did; servers such as Wowza expect it.
-          if (this.windowAckSize !== control.size) this.write(controlMessage(MessageType.WindowAckSize, encodeWindowAckSize(control.size)));
+          // Spec 5.4.5: answer with a Window Acknowledgement Size when this differs from the last one we
+          // sent (servers such as Wowza expect it). The answer restates our own window: the peer's
+          // bandwidth limits what we send, it is no reason to let the server acknowledge less often.
+          if (this.announcedAckWindow !== undefined && control.size !== this.announcedAckWindow) this.announceAckWindow();
           break;
         case 'UserControl':
           if (control.event.type === 'PingRequest') {
@@ -313,20 +349,22 @@ export class RtmpPublishSession extends EventEmitter<SessionEvents> {
       return;
     }
     if (status.level !== 'error' && !/BadName|Rejected|Denied|Failed|Error/i.test(status.code ?? '')) return;
-    const err = this.callError('publish', status);
     const waiter = this.publishWaiter;
     if (waiter) {
       this.publishWaiter = undefined;
-      waiter.reject(err);
+      waiter.reject(this.callError('publish', status));
     } else {
-      this.fail(err);
+      // Mid-stream, an error status is whatever it says: the key was accepted long ago.
+      this.fail(serverStatusError(this.target, status));
     }
   }
 
   private callError(callName: string, status: Status): UplinkError {
     const detail = status.description ?? status.code ?? 'no reason given';
     if (callName === 'connect') return this.connectRejected(detail);
-    if (callName === 'publish' || status.code === 'NetStream.Publish.BadName') return keyRefused(this.target, detail);
+    if (callName === 'publish' || status.code === 'NetStream.Publish.BadName') {
+      return isStreamBusy(status) ? streamBusy(this.target, detail) : keyRefused(this.target, detail);
+    }
     return new RtmpSessionError('COMMAND_FAILED', `${this.target.display} refused ${callName}: ${detail}`);
   }
 
@@ -335,6 +373,30 @@ export class RtmpPublishSession extends EventEmitter<SessionEvents> {
       'CONNECT_REJECTED',
       `${this.target.display} refused the connection to application "${this.target.app}" (${detail}): check the server URL`,
     );
+  }
+
+  private announceAckWindow(): void {
+    this.announcedAckWindow = this.ackWindowWanted;
+    this.write(controlMessage(MessageType.WindowAckSize, encodeWindowAckSize(this.ackWindowWanted)));
+  }
+
+  /** Holds `publish` until the gate opens; the connection's own failures still end the wait. */
+  private waitForGate(gate: Promise<void>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onClose = (err: UplinkError | undefined): void => reject(this.closedDuring('the wait before publishing', err));
+      this.once('close', onClose);
+      gate.then(
+        () => {
+          this.removeListener('close', onClose);
+          if (this.closed) reject(this.closedDuring('the wait before publishing', this.closeError));
+          else resolve();
+        },
+        () => {
+          this.removeListener('close', onClose);
+          reject(new RtmpSessionError('PUBLISH_CANCELLED', `publishing to ${this.target.display} was called off before it began`));
+        },
+      );
+    });
   }
 
   private acknowledgeIfDue(): void {
@@ -429,6 +491,26 @@ function statusOf(value: Amf0Value): Status {
   const object = ('entries' in value && typeof value.entries === 'object' ? value.entries : value) as Amf0Object;
   const text = (key: string): string | undefined => (typeof object[key] === 'string' ? (object[key] as string) : undefined);
   return { level: text('level'), code: text('code'), description: text('description') };
+}
+
+/**
+ * "Already publishing" and its kin: the key is right but the server still holds a publisher for it,
+ * most often our own previous connection, which it has not yet noticed is gone.
+ */
+function isStreamBusy(status: Status): boolean {
+  return /already|in use|busy/i.test(status.description ?? '');
+}
+
+function streamBusy(target: RtmpTarget, detail: string): UplinkError {
+  return new RtmpSessionError(
+    'STREAM_BUSY',
+    `${target.display}: the server says the stream is already publishing (${detail}): stop the other encoder using this key, or wait for the server to let a dropped connection go`,
+  );
+}
+
+function serverStatusError(target: RtmpTarget, status: Status): UplinkError {
+  const what = [status.code, status.description].filter((text) => text !== undefined).join(': ') || 'no reason given';
+  return new RtmpSessionError('SERVER_ERROR', `${target.display} ended the stream with an error (${what})`);
 }
 
 function keyRefused(target: RtmpTarget, detail: string): UplinkError {
