@@ -18,7 +18,7 @@ import type {
   StudioState,
 } from '../contract.js';
 import { discoverDevices } from './capture/discover.js';
-import { inputForSource, inputOptionsFor, isBuiltInSource, parseSourceArg } from './capture/sources.js';
+import { type SourceSpec, inputForSource, inputOptionsFor, isBuiltInSource, parseSourceArg } from './capture/sources.js';
 import { UplinkError, errorMessage } from './errors.js';
 import type { FfmpegInput } from './ffmpeg/argv.js';
 import { probeEncoders } from './ffmpeg/encoders.js';
@@ -305,7 +305,10 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
     const ffmpeg = await this.ffmpeg();
     if (!(isBuiltInSource(video) && isBuiltInSource(audio))) this.devices ??= await discoverDevices({ ffmpegPath: ffmpeg.path });
     const options = inputOptionsFor(encoding, ffmpeg.features.drawtext);
-    return [inputForSource(parseSourceArg(video, this.devices ?? []), options), inputForSource(parseSourceArg(audio, this.devices ?? []), options)];
+    const [videoSpec, audioSpec] = [parseSourceArg(video, this.devices ?? []), parseSourceArg(audio, this.devices ?? [])];
+    if (!givesPicture(videoSpec)) throw new InvalidInputError('INVALID_SOURCE', 'video', 'video needs a picture: test, color:NAME, a camera, a screen or a media file');
+    if (!givesSound(audioSpec)) throw new InvalidInputError('INVALID_SOURCE', 'audio', 'audio needs sound: tone, silence, a microphone or a media file');
+    return [inputForSource(videoSpec, options), inputForSource(audioSpec, options)];
   }
 
   /**
@@ -513,9 +516,18 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
 
   private notice(level: Notice['level'], message: string, about: { code?: string; destinationId?: string } = {}): void {
     const text = redact(message);
-    this.log[level === 'warning' ? 'warn' : level](text);
+    // Fronts show notices as they see fit; the log keeps them without printing them a second time.
+    this.log.info(`${level}: ${text}`);
     this.emit('onNotice', { level, message: text, ...about, at: Date.now() });
   }
+}
+
+function givesPicture(source: SourceSpec): boolean {
+  return !(source.kind === 'tone' || source.kind === 'silence' || (source.kind === 'device' && source.device.kind === 'audio'));
+}
+
+function givesSound(source: SourceSpec): boolean {
+  return !(source.kind === 'test-pattern' || source.kind === 'color' || source.kind === 'image' || (source.kind === 'device' && source.device.kind !== 'audio'));
 }
 
 function inputError(problem: InputProblem): InvalidInputError {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installed, startPulse, startXvfb } from '../helpers/capture-env.js';
@@ -59,16 +60,47 @@ describe('uplink stream', () => {
     expect(recorded.durationSec).toBeGreaterThan(5);
   });
 
-  it('stops cleanly on Ctrl-C: FFmpeg ends, the destination unpublishes, exit 0', async () => {
-    const child = spawn(process.execPath, [UPLINK_BIN, 'stream', ...SMALL, '--to', nginx.url('live', 'stream-key-int')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    await new Promise((resolve) => setTimeout(resolve, 4000));
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    expect(code, stderr).toBe(0);
+  it('stops cleanly on Ctrl-C: FFmpeg ends, the destination unpublishes, exit 0, and says how much it streamed', async () => {
+    const run = startUplink(['stream', ...SMALL, '--to', nginx.url('live', 'stream-key-int')]);
+    await run.waitFor(/: live\n/);
+    run.child.kill('SIGINT');
+    const code = await run.exited;
+    expect(code, run.stderr()).toBe(0);
     const received = await probeFile(await nginx.recording('stream-key-int'));
-    expect(packetsOf(received, 'video').length).toBeGreaterThan(30);
+    const video = packetsOf(received, 'video');
+    expect(video.length).toBeGreaterThan(0);
+    // The summary counts the media made, not a wrapped or stale timestamp.
+    const streamed = Number(/streamed ([\d.]+) s to 1\/1 destination/.exec(run.stderr())?.[1]);
+    expect(streamed).toBeGreaterThanOrEqual(0);
+    expect(streamed).toBeLessThan(video.at(-1)!.ptsMs / 1000 + 2);
+    expect(run.stderr()).not.toMatch(/LIVE/);
+  });
+
+  it('Ctrl-C before a destination is live names it: it never went live', async () => {
+    const silent = await silentServer();
+    const run = startUplink(['stream', ...SMALL, '--to', `rtmp://127.0.0.1:${silent.port}/live/silent-key`]);
+    await silent.connected;
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(1);
+    expect(run.stderr()).toContain(`uplink: rtmp://127.0.0.1:${silent.port}/live/<redacted>: never went live`);
+    expect(run.stderr()).not.toContain('[object Object]');
+    silent.close();
+  });
+
+  it.each([
+    ['a folder that does not exist', () => join(tmpDir('stream'), 'no-such-folder', 'show.mkv'), /the folder does not exist/],
+    ['a folder', () => tmpDir('stream'), /that is a folder, not a file name/],
+    ['a file that exists', () => join(tmpDir('stream'), 'existing.mkv'), /a file with that name exists/],
+  ])('--record to %s fails in one line before anything goes live', async (_, file, message) => {
+    const path = file();
+    if (path.endsWith('existing.mkv')) writeFileSync(path, 'an earlier recording');
+    const key = `stream-key-rec-${Math.random().toString(36).slice(2)}`;
+    const result = await runUplink(['stream', ...SMALL, '--duration', '2', '--record', path, '--to', nginx.url('live', key)]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect((await nginx.publishAttempts()).some((a) => a.key === key)).toBe(false);
+    if (path.endsWith('existing.mkv')) expect(readFileSync(path, 'utf8')).toBe('an earlier recording');
   });
 
   it('a refused key fails that destination in one line while the other stays live', async () => {
@@ -95,6 +127,7 @@ describe('uplink stream', () => {
     [['--encoder', 'h264_nosuch'], /encoder/i],
     [['--video', 'v4l2:/dev/video99'], /No device "v4l2:\/dev\/video99"/],
     [['--video', 'tone'], /--video needs a picture/],
+    [['--bitrate', '50'], /--bitrate must be a whole number between 100 and 100000 \(got 50\)/],
   ])('refuses %j with one clear line', async (args, message) => {
     const result = await runUplink(['stream', ...SMALL, '--duration', '2', '--to', nginx.url('live', 'stream-key-c'), ...args]);
     expect(result.code).not.toBe(0);
@@ -136,3 +169,38 @@ describe('uplink stream', () => {
     },
   );
 });
+
+/** `uplink` running in the background, for tests that act while it runs (Ctrl-C). */
+function startUplink(args: string[]): { child: ReturnType<typeof spawn>; stderr: () => string; exited: Promise<number | null>; waitFor: (pattern: RegExp) => Promise<void> } {
+  const child = spawn(process.execPath, [UPLINK_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  const waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    for (const waiter of waiters.splice(0)) {
+      if (waiter.pattern.test(stderr)) waiter.resolve();
+      else waiters.push(waiter);
+    }
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return {
+    child,
+    stderr: () => stderr,
+    exited,
+    waitFor: (pattern) => (pattern.test(stderr) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ pattern, resolve }))),
+  };
+}
+
+/** A server that takes the TCP connection and never answers the handshake. */
+async function silentServer(): Promise<{ port: number; connected: Promise<void>; close: () => void }> {
+  const sockets: import('node:net').Socket[] = [];
+  let onConnection = (): void => undefined;
+  const connected = new Promise<void>((resolve) => (onConnection = resolve));
+  const server = createServer((socket) => {
+    sockets.push(socket);
+    onConnection();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as import('node:net').AddressInfo).port;
+  return { port, connected, close: () => (sockets.forEach((s) => s.destroy()), server.close()) };
+}

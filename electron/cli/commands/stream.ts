@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
-import { discoverDevices } from '../../engine/capture/discover.js';
-import { type SourceSpec, inputForSource, inputOptionsFor, isBuiltInSource, parseSourceArg } from '../../engine/capture/sources.js';
-import type { CaptureDevice } from '../../engine/capture/types.js';
+import type { DestinationInput, DestinationView, Notice, ProgramEnded, ProgramStats, StudioState } from '../../contract.js';
 import { UplinkError } from '../../engine/errors.js';
-import type { FfmpegExit } from '../../engine/ffmpeg/process.js';
-import { Broadcast, type BroadcastStats } from '../../engine/outputs/broadcast.js';
-import { type EncodingSettings, validateEncoding } from '../../engine/settings/encoding.js';
+import { InvalidInputError } from '../../engine/input-error.js';
+import { checkRecordingPath } from '../../engine/outputs/recording.js';
 import { checkEncodingForService } from '../../engine/services/check.js';
-import { type DestinationOptions, addDestinationOptions, cliContext, destinationsFromOptions, printJson } from '../context.js';
+import { type EncodingSettings, validateEncoding } from '../../engine/settings/encoding.js';
+import { Studio } from '../../engine/studio.js';
+import { type DestinationOptions, type DestinationSpec, addDestinationOptions, destinationsFromOptions, printJson } from '../context.js';
 import { StatusLine, formatBitrate } from '../status-line.js';
 
 interface StreamOptions extends DestinationOptions {
@@ -22,6 +21,18 @@ interface StreamOptions extends DestinationOptions {
   dynamicBitrate?: boolean;
   json?: boolean;
 }
+
+/** The flag that sets each field, so that a refused value is named as the streamer typed it. */
+const FLAG_OF: Record<string, string> = {
+  width: '--size',
+  height: '--size',
+  fps: '--fps',
+  videoBitrateKbps: '--bitrate',
+  encoder: '--encoder',
+  video: '--video',
+  audio: '--audio',
+};
+const asFlag = (field: string): string => FLAG_OF[field] ?? field;
 
 export function registerStream(program: Command, setExitCode: (code: number) => void): void {
   const command = program
@@ -40,7 +51,11 @@ export function registerStream(program: Command, setExitCode: (code: number) => 
     .option('--json', 'print a JSON summary at the end')
     .addHelpText('after', '\nCtrl-C stops cleanly: FFmpeg ends, every destination unpublishes.\nExample: uplink stream --video test --audio tone --to rtmp://127.0.0.1/live/KEY --duration 30')
     .action(async (options: StreamOptions, command: Command) => {
-      setExitCode(await stream(options, command));
+      try {
+        setExitCode(await stream(options, command));
+      } catch (err) {
+        throw inFlagWords(err);
+      }
     });
 }
 
@@ -48,13 +63,30 @@ export function registerStream(program: Command, setExitCode: (code: number) => 
 function settingsFromOptions(options: Pick<StreamOptions, 'size' | 'fps' | 'bitrate' | 'encoder'>): EncodingSettings {
   const size = /^(\d+)x(\d+)$/i.exec(options.size.trim());
   if (!size) throw new UplinkError('INVALID_SETTING', `--size must look like 1280x720 (got "${options.size}")`);
-  return validateEncoding({
-    width: Number(size[1]),
-    height: Number(size[2]),
-    fps: Number(options.fps),
-    videoBitrateKbps: Number(options.bitrate),
-    encoder: options.encoder as EncodingSettings['encoder'],
-  });
+  const number = (text: string): unknown => (/^\s*[\d.]+\s*$/.test(text) ? Number(text) : text);
+  return validateEncoding(
+    {
+      width: Number(size[1]),
+      height: Number(size[2]),
+      fps: number(options.fps) as number,
+      videoBitrateKbps: number(options.bitrate) as number,
+      encoder: options.encoder as EncodingSettings['encoder'],
+    },
+    asFlag,
+  );
+}
+
+/** An engine error about a field, in the words of the command line (`--bitrate`, not `videoBitrateKbps`). */
+function inFlagWords(err: unknown): unknown {
+  if (!(err instanceof InvalidInputError) || !(err.field in FLAG_OF) || !err.message.startsWith(err.field)) return err;
+  return new InvalidInputError(err.code, err.field, `${asFlag(err.field)}${err.message.slice(err.field.length)}`);
+}
+
+/** What the studio is told about one --to: a service's default server, or a server URL, with the key apart. */
+function destinationInput(spec: DestinationSpec): DestinationInput {
+  const { target, service } = spec;
+  if (service) return { name: target.display, service: service.id, streamKey: target.streamKey };
+  return { name: target.display, service: 'custom', serverUrl: target.tcUrl, streamKey: target.streamKey };
 }
 
 async function stream(options: StreamOptions, command: Command): Promise<number> {
@@ -62,67 +94,36 @@ async function stream(options: StreamOptions, command: Command): Promise<number>
   const duration = options.duration === undefined ? undefined : Number(options.duration);
   if (duration !== undefined && !(duration > 0)) throw new UplinkError('INVALID_ARGUMENT', '--duration must be a number of seconds above 0');
   const settings = settingsFromOptions(options);
-  const destinations = destinationsFromOptions(options.to, options.key);
-  const targets = destinations.map((d) => d.target);
-  for (const { service } of destinations) {
+  const specs = destinationsFromOptions(options.to, options.key);
+  for (const { service } of specs) {
     for (const warning of service ? checkEncodingForService(settings, service) : []) process.stderr.write(`uplink: warning: ${warning.message}\n`);
   }
-  const ffmpeg = await cliContext(command).ffmpeg();
 
-  // Listing devices costs a second or more: only when a source is not one of the built-in ones.
-  const needsDevices = ![options.video, options.audio].every(isBuiltInSource);
-  const devices: CaptureDevice[] = needsDevices ? await discoverDevices({ ffmpegPath: ffmpeg.path }) : [];
-  const video = parseSourceArg(options.video, devices);
-  const audio = parseSourceArg(options.audio, devices);
-  checkKinds(video, audio);
-  const inputOptions = inputOptionsFor(settings, ffmpeg.features.drawtext);
-  const inputs = [inputForSource(video, inputOptions), inputForSource(audio, inputOptions)];
-
-  const broadcast = new Broadcast({
-    ffmpegPath: ffmpeg.path,
-    settings,
-    inputs,
-    encodeOptions: { ffmpegVersion: ffmpeg.version, durationSec: duration },
+  const { ffmpeg } = command.optsWithGlobals<{ ffmpeg?: string }>();
+  const studio = new Studio({
+    ffmpegPath: ffmpeg,
+    video: options.video,
+    audio: options.audio,
+    encoding: settings,
     dynamicBitrate: options.dynamicBitrate,
+    durationSec: duration,
   });
-  const status = new StatusLine();
-  const failed = new Map<string, string>();
-  const everLive = new Set<string>();
-  const say = (line: string): void => {
-    status.clear();
-    process.stderr.write(`uplink: ${line}\n`);
-  };
-  const lastState = new Map<string, string>();
-  broadcast.on('destinationState', (id, state, error) => {
-    const target = broadcast.destinations.get(id)?.target.display ?? id;
-    const before = lastState.get(id);
-    lastState.set(id, state);
-    if (state === 'failed' && error && !failed.has(id)) {
-      failed.set(id, error.message);
-      say(`${target}: ${error.message}`);
-    } else if (state === 'live') {
-      say(`${target}: ${everLive.has(id) ? 'reconnected' : 'live'}`);
-      everLive.add(id);
-    } else if (state === 'reconnecting' && before === 'live') {
-      say(`${target}: connection lost${error ? ` (${error.message})` : ''}; reconnecting`);
-    }
-  });
-  broadcast.on('encoderRestarted', (cause, why) => {
-    say(`the encoder ${cause === 'crash' ? `crashed (${why ?? 'no reason given'}) and was restarted` : 'restarted with new settings'}`);
-  });
-  broadcast.on('error', (err) => say(err.message));
-  broadcast.on('bitrateChanged', (kbps, direction) => say(`${direction === 'down' ? 'congested: lowered' : 'recovered: raised'} the video bitrate to ${kbps} kbit/s`));
-  let lastStats: BroadcastStats | undefined;
-  broadcast.on('stats', (stats) => {
-    lastStats = stats;
-    status.update(formatStatus(stats));
-  });
+  const report = new Report(options.record !== undefined);
+  studio.on('onState', (state) => report.onState(state));
+  studio.on('onStats', (stats) => report.onStats(stats));
+  studio.on('onNotice', (notice) => report.onNotice(notice));
+  let endedWith: ProgramEnded | undefined;
+  const ended = new Promise<ProgramEnded>((resolve) =>
+    studio.once('onProgramEnded', (how) => {
+      endedWith = how;
+      resolve(how);
+    }),
+  );
 
-  for (const target of targets) broadcast.addDestination(target);
-  if (options.record) await broadcast.startRecording(options.record);
-  // The encoder starts while the destinations connect: each keeps the first keyframe until it is live.
+  for (const spec of specs) await studio.addDestination(destinationInput(spec));
+
   let stopSignals = (): void => undefined;
-  const outcome = await new Promise<FfmpegExit | 'interrupted' | 'nowhere'>((resolve) => {
+  const interrupted = new Promise<'interrupted'>((resolve) => {
     const onSignal = (): void => resolve('interrupted');
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
@@ -130,50 +131,108 @@ async function stream(options: StreamOptions, command: Command): Promise<number>
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);
     };
-    broadcast.once('ended', resolve);
-    broadcast.start();
-    if (targets.length > 0 && !options.record) {
-      void broadcast.waitForDestinations().then(() => {
-        if (failed.size === targets.length) resolve('nowhere');
-      });
-    }
   });
-  stopSignals();
-  await broadcast.stop();
-  status.clear();
-  lastStats = await broadcast.stats();
-
-  // Every destination must have gone live and not failed; the encoder must have ended as asked.
-  const neverLive = [...broadcast.destinations.entries()].filter(([id]) => !everLive.has(id) && !failed.has(id));
-  for (const [, { target }] of neverLive) say(`${target}: never went live`);
-  let code = failed.size > 0 || neverLive.length > 0 ? 1 : 0;
-  if (typeof outcome === 'object' && outcome.reason !== 'ended' && outcome.reason !== 'stopped') {
-    say(`${outcome.message}${outcome.detail ? ` (${outcome.detail})` : ''}`);
-    code = 1;
+  try {
+    const started = (async () => {
+      // A recording that cannot be written fails before anything goes live; it then starts at the
+      // program's first keyframe, like the destinations.
+      if (options.record) await checkRecordingPath(options.record);
+      if (specs.length > 0) await studio.goLive();
+      if (options.record) await studio.startRecording(options.record);
+    })();
+    const first = await Promise.race([started.then(() => 'started' as const), interrupted, ended]);
+    if (first === 'started') {
+      // Streaming: until the program ends (its --duration), Ctrl-C, or no destination is left to stream to.
+      const outcome = await Promise.race([ended, interrupted, report.nowhereLeft]);
+      if (outcome === 'nowhere') report.say('no destination is left to stream to: stopping');
+    } else {
+      started.catch(() => undefined);
+    }
+  } finally {
+    stopSignals();
+    await studio.dispose();
   }
-  if (options.json) printJson({ ok: code === 0, ...lastStats });
-  else {
-    const media = `${lastStats.mediaSec.toFixed(1)} s`;
-    if (everLive.size > 0) say(`streamed ${media} to ${everLive.size}/${targets.length} destination(s)${options.record ? `, recorded to ${options.record}` : ''}`);
-    else if (options.record) say(`recorded ${media} to ${options.record}`);
-  }
-  return code;
+  return report.finish(endedWith, options);
 }
 
-function checkKinds(video: SourceSpec, audio: SourceSpec): void {
-  const isAudioOnly = (s: SourceSpec): boolean => s.kind === 'tone' || s.kind === 'silence' || (s.kind === 'device' && s.device.kind === 'audio');
-  if (isAudioOnly(video)) throw new UplinkError('INVALID_ARGUMENT', '--video needs a picture: test, color:NAME, a camera, a screen or a media file');
-  if (audio.kind === 'test-pattern' || audio.kind === 'color' || audio.kind === 'image' || (audio.kind === 'device' && audio.device.kind !== 'audio')) {
-    throw new UplinkError('INVALID_ARGUMENT', '--audio needs sound: tone, silence, a microphone or a media file');
+/** What the streamer reads: one line per event that matters, a live status line, and the summary. */
+class Report {
+  private readonly status = new StatusLine();
+  private readonly names = new Map<string, string>();
+  private readonly lastState = new Map<string, DestinationView['state']>();
+  private readonly everLive = new Set<string>();
+  private readonly failed = new Map<string, string>();
+  private recording = false;
+  private resolveNowhere: ((value: 'nowhere') => void) | undefined;
+  /** Resolves when every destination has failed and nothing is recorded: nothing is left to do. */
+  readonly nowhereLeft = new Promise<'nowhere'>((resolve) => (this.resolveNowhere = resolve));
+
+  constructor(private readonly recordingAsked: boolean) {}
+
+  say(line: string): void {
+    this.status.clear();
+    process.stderr.write(`uplink: ${line}\n`);
+  }
+
+  onState(state: StudioState): void {
+    this.recording = state.recording.active;
+    for (const d of state.destinations) {
+      this.names.set(d.id, d.name);
+      const before = this.lastState.get(d.id);
+      if (before === d.state) continue;
+      this.lastState.set(d.id, d.state);
+      if (d.state === 'failed' && !this.failed.has(d.id)) {
+        this.failed.set(d.id, d.error ?? 'failed');
+        this.say(`${d.name}: ${d.error ?? 'failed'}`);
+      } else if (d.state === 'live') {
+        this.say(`${d.name}: ${this.everLive.has(d.id) ? 'reconnected' : 'live'}`);
+        this.everLive.add(d.id);
+      } else if (d.state === 'reconnecting' && before === 'live') {
+        this.say(`${d.name}: connection lost${d.error ? ` (${d.error})` : ''}; reconnecting`);
+      }
+    }
+    if (state.destinations.length > 0 && this.failed.size === state.destinations.length && !this.recordingAsked) this.resolveNowhere?.('nowhere');
+  }
+
+  onStats(stats: ProgramStats): void {
+    this.status.update(formatStatus(stats, this.recording));
+  }
+
+  onNotice(notice: Notice): void {
+    // A destination's failure is said once, from its state; a saved recording, in the summary.
+    if (notice.destinationId !== undefined || notice.code === 'RECORDING_SAVED' || notice.level === 'info') return;
+    this.say(notice.level === 'warning' ? `warning: ${notice.message}` : notice.message);
+  }
+
+  /** The last lines and the exit code: 0 only when every destination went live and none failed, and the program ended as asked. */
+  finish(ended: ProgramEnded | undefined, options: Pick<StreamOptions, 'json' | 'record'>): number {
+    this.status.clear();
+    const neverLive = [...this.names.keys()].filter((id) => !this.everLive.has(id) && !this.failed.has(id));
+    for (const id of neverLive) this.say(`${this.names.get(id)}: never went live`);
+    let code = this.failed.size > 0 || neverLive.length > 0 ? 1 : 0;
+    // The engine has said why the program failed, in a notice.
+    if (ended?.reason === 'failed') code = 1;
+    const mediaSec = ended?.mediaSec ?? 0;
+    if (options.json) {
+      printJson({ ok: code === 0, ...ended?.stats, mediaSec, recording: ended?.recording ?? null });
+    } else if (this.everLive.size > 0) {
+      this.say(`streamed ${mediaSec.toFixed(1)} s to ${this.everLive.size}/${this.names.size} destination(s)${ended?.recording ? `, recorded to ${ended.recording.file}` : ''}`);
+    } else if (ended?.recording) {
+      this.say(`recorded ${ended.recording.durationSec.toFixed(1)} s to ${ended.recording.file}`);
+    }
+    return code;
   }
 }
 
-function formatStatus(stats: BroadcastStats): string {
+function formatStatus(stats: ProgramStats, recording: boolean): string {
   const live = stats.destinations.filter((d) => d.state === 'live').length;
   const sent = stats.destinations.reduce((sum, d) => sum + d.bitrateKbps, 0);
   const dropped = stats.destinations.reduce((sum, d) => sum + d.framesDropped, 0);
   const clock = new Date(stats.uptimeSec * 1000).toISOString().slice(11, 19);
   const fps = stats.encoder.fps === null ? '-' : stats.encoder.fps.toFixed(0);
   const speed = stats.encoder.speed === null ? '-' : `${stats.encoder.speed.toFixed(2)}x`;
-  return `LIVE ${clock}  ${fps} fps ${speed}  ${live}/${stats.destinations.length} live  ${formatBitrate(sent * 1000)}  dropped ${dropped}${stats.recording ? '  REC' : ''}`;
+  // LIVE only once a server takes the stream: before that the streamer is not on air yet.
+  const phase = live > 0 ? 'LIVE' : stats.destinations.length > 0 ? 'CONNECTING' : 'RECORDING';
+  const outputs = stats.destinations.length > 0 ? `  ${live}/${stats.destinations.length} live  ${formatBitrate(sent * 1000)}  dropped ${dropped}` : '';
+  return `${phase} ${clock}  ${fps} fps ${speed}${outputs}${recording && phase !== 'RECORDING' ? '  REC' : ''}`;
 }

@@ -7,9 +7,12 @@ import type { FlvTag } from '../flv/reader.js';
 import { Logger } from '../log.js';
 import type { PublisherOptions } from '../rtmp/publisher.js';
 import type { RtmpTarget } from '../rtmp/url.js';
-import { classifyTag } from './congestion.js';
+import { type TagClass, classifyTag } from './congestion.js';
 import { Destination } from './destination.js';
 import { Recorder, type RecordingFormat, type RecordingResult } from './recording.js';
+
+/** The most of the current GOP kept for a recording started mid-program: a 2 s GOP at 50 Mbit/s. */
+const GOP_MAX_BYTES = 16 * 1024 * 1024;
 
 export interface ProgramOutputsOptions {
   ffmpegPath: string;
@@ -32,6 +35,8 @@ export class ProgramOutputs extends EventEmitter<ProgramOutputsEvents> {
   readonly destinations = new Map<string, { target: RtmpTarget; destination: Destination }>();
   private recorder: Recorder | undefined;
   private readonly log = new Logger('outputs');
+  private gop: FlvTag[] = [];
+  private gopBytes = 0;
 
   constructor(private readonly options: ProgramOutputsOptions) {
     super();
@@ -43,9 +48,34 @@ export class ProgramOutputs extends EventEmitter<ProgramOutputsEvents> {
 
   /** Hands one tag to every output. Headers repeated unchanged (after an encoder restart) are not passed on. */
   push(tag: FlvTag): void {
-    if (classifyTag(tag) === 'header' && !this.headers.update(tag)) return;
+    const tagClass = classifyTag(tag);
+    if (tagClass === 'header' && !this.headers.update(tag)) return;
+    this.keepCurrentGop(tag, tagClass);
     for (const { destination } of this.destinations.values()) destination.push(tag);
     this.recorder?.push(tag);
+  }
+
+  /**
+   * The tags since the latest keyframe, so that a recording started while the program runs begins at
+   * once from that keyframe instead of waiting up to a keyframe interval for the next one. Destinations
+   * are not given them: media seconds old would sit in their queues and read as congestion.
+   */
+  private keepCurrentGop(tag: FlvTag, tagClass: TagClass): void {
+    if (tagClass === 'keyframe') {
+      this.gop = [];
+      this.gopBytes = 0;
+    } else if (this.gop.length === 0 || tagClass === 'header') {
+      return;
+    }
+    if (this.gopBytes + tag.data.length > GOP_MAX_BYTES) {
+      // A GOP this large is not worth keeping: a recording started now waits for the next keyframe.
+      this.gop = [];
+      this.gopBytes = 0;
+      return;
+    }
+    // Our own copy: the tag's bytes may be a view into a reader chunk that is reused.
+    this.gop.push({ ...tag, data: Buffer.from(tag.data) });
+    this.gopBytes += tag.data.length;
   }
 
   /** Adds a destination; it connects at once and joins the program at the next keyframe. */
@@ -89,6 +119,7 @@ export class ProgramOutputs extends EventEmitter<ProgramOutputsEvents> {
     });
     await recorder.start();
     this.recorder = recorder;
+    for (const tag of this.gop) recorder.push(tag);
   }
 
   async stopRecording(): Promise<RecordingResult | undefined> {

@@ -12,8 +12,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
-import { constants as fsConstants, existsSync } from 'node:fs';
-import { open, rm, stat } from 'node:fs/promises';
+import { type Stats, constants as fsConstants, existsSync } from 'node:fs';
+import { access, open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { UplinkError, errorMessage } from '../errors.js';
@@ -147,6 +147,38 @@ export function describeRecordingFailure(
     'RECORDING_FAILED',
     `the recording to ${file} stopped unexpectedly (${detail}); the file keeps what was written until then.`,
   );
+}
+
+function alreadyExists(file: string): UplinkError {
+  return new UplinkError('RECORDING_EXISTS', `cannot write the recording to ${file}: a file with that name exists; choose another name.`);
+}
+
+/**
+ * Whether `file` can become a new recording, without creating it: no file of that name, in a folder
+ * that exists and can be written. For checking before going live; the recorder itself then creates
+ * the file exclusively, so nothing is ever overwritten.
+ */
+export async function checkRecordingPath(file: string): Promise<void> {
+  let existing: Stats | undefined;
+  try {
+    existing = await stat(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw pathFailure(file, err);
+  }
+  if (existing?.isDirectory()) throw writeFailure(file, 'that is a folder, not a file name', 'choose a file name for the recording');
+  if (existing) throw alreadyExists(file);
+  const folder = path.dirname(path.resolve(file));
+  try {
+    if (!(await stat(folder)).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOENT' });
+    await access(folder, fsConstants.W_OK);
+  } catch (err) {
+    throw pathFailure(file, err);
+  }
+}
+
+function pathFailure(file: string, err: unknown): UplinkError {
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  return describeWriteFailure(file, code, err) ?? writeFailure(file, errorMessage(err), 'choose another folder for recordings', err);
 }
 
 export function formatBytes(bytes: number): string {
@@ -320,14 +352,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       const handle = await open(this.file, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY);
       await handle.close();
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? '';
-      if (code === 'EEXIST') {
-        throw new UplinkError('RECORDING_EXISTS', `cannot write the recording to ${this.file}: a file with that name exists; choose another name.`);
-      }
-      throw (
-        describeWriteFailure(this.file, code, err) ??
-        writeFailure(this.file, errorMessage(err), 'choose another folder for recordings', err)
-      );
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw alreadyExists(this.file);
+      throw pathFailure(this.file, err);
     }
   }
 
