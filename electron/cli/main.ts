@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   devices: async () => (await import('./commands/devices.js')).registerDevices,
   encoders: async () => (await import('./commands/encoders.js')).registerEncoders,
   remux: async () => (await import('./commands/remux.js')).registerRemux,
+  'import-obs': async () => (await import('./commands/import-obs.js')).registerImportObs,
 };
 
 /**
