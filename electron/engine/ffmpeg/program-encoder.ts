@@ -80,6 +80,8 @@ class EncoderRun {
   readonly delays: number[] = [];
   /** Stopped on purpose because another run replaces it: its exit is not a crash. */
   replaced = false;
+  /** Killed for producing no picture in time. */
+  timedOut = false;
   exit: FfmpegExit | undefined;
   /** Exited and its stdout read to the end, so every tag it flushed has been handled. */
   readonly done: Promise<FfmpegExit>;
@@ -295,7 +297,7 @@ export class ProgramEncoder extends EventEmitter<ProgramEncoderEvents> {
     this.handover = handover;
     const timer = setTimeout(() => {
       if (this.incoming !== run || run.keyframe) return;
-      this.log.warn(`the new encoder produced no picture within ${FIRST_KEYFRAME_TIMEOUT_MS / 1000} s`);
+      run.timedOut = true;
       run.ffmpeg.kill('SIGKILL');
     }, FIRST_KEYFRAME_TIMEOUT_MS);
     try {
@@ -478,7 +480,13 @@ export class ProgramEncoder extends EventEmitter<ProgramEncoderEvents> {
       this.incoming = undefined;
       if (this.cut) clearTimeout(this.cut.timer);
       this.cut = undefined;
-      this.handover?.reject(exitError(exit));
+      const error = run.timedOut
+        ? new UplinkError(
+            'ENCODER_RESTART_TIMEOUT',
+            `The encoder with the new settings produced no picture within ${FIRST_KEYFRAME_TIMEOUT_MS / 1000} s, so the old settings stay: try again, or choose lighter settings.`,
+          )
+        : exitError(exit);
+      this.handover?.reject(error);
       this.handover = undefined;
       const current = this.current;
       if (current?.exit && !current.replaced) this.onCurrentExit(current.exit);
