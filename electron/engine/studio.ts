@@ -357,6 +357,11 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
       if (cause === 'crash') this.notice('warning', `the encoder crashed (${why ?? 'no reason given'}) and was restarted`, { code: 'ENCODER_RESTARTED' });
       this.emitState();
     });
+    broadcast.on('encoderSpeed', (slow, speed) =>
+      slow
+        ? this.notice('warning', `the encoder runs at ${speed.toFixed(2)}x real time: this computer cannot keep up with these settings; lower the size, the frame rate or the preset`, { code: 'ENCODER_SLOW' })
+        : this.notice('info', `the encoder keeps up again (${speed.toFixed(2)}x)`, { code: 'ENCODER_CAUGHT_UP' }),
+    );
     broadcast.on('bitrateChanged', (kbps, direction) =>
       this.notice('warning', `${direction === 'down' ? 'congested: lowered' : 'recovered: raised'} the video bitrate to ${kbps} kbit/s`, { code: 'BITRATE_CHANGED' }),
     );

@@ -208,5 +208,7 @@ describe('the studio (the contract every front drives)', () => {
     const state = await studio.getState();
     expect(state).toMatchObject({ phase: 'idle', encoder: { running: false } });
     expect(state.destinations[0]!.state).toBe('offline');
+    // The server never saw a publish for a stream that could not work.
+    expect(a.server.connections.flatMap((c) => c.commands.map((cmd) => cmd.name))).not.toContain('publish');
   });
 });

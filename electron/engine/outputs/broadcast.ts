@@ -1,10 +1,9 @@
 import { EventEmitter } from 'node:events';
 import type { DestinationState, ProgramStats } from '../../contract.js';
-import { UplinkError, errorMessage } from '../errors.js';
+import { type UplinkError, errorMessage } from '../errors.js';
 import type { EncodeOptions, FfmpegInput } from '../ffmpeg/argv.js';
 import { ProgramEncoder, type RestartCause } from '../ffmpeg/program-encoder.js';
 import type { FfmpegExit } from '../ffmpeg/process.js';
-import { isVideoKeyframe } from '../flv/headers.js';
 import type { FlvTag } from '../flv/reader.js';
 import { Logger } from '../log.js';
 import type { PublisherOptions } from '../rtmp/publisher.js';
@@ -37,8 +36,8 @@ interface BroadcastEvents {
   encoderRestarted: [cause: RestartCause, why: string | undefined];
   /** Dynamic bitrate changed the encoder's bitrate. */
   bitrateChanged: [kbps: number, direction: 'down' | 'up'];
-  /** The encoder made its first keyframe: it works. */
-  ready: [];
+  /** The encoder makes media slower than real time, or keeps up again. */
+  encoderSpeed: [slow: boolean, speed: number];
   ended: [FfmpegExit];
   error: [UplinkError];
 }
@@ -57,7 +56,6 @@ export class Broadcast extends EventEmitter<BroadcastEvents> {
   private mediaMs = 0;
   private restarts = 0;
   private started: Promise<void> | undefined;
-  private resolveReady: (() => void) | undefined;
 
   constructor(options: BroadcastOptions) {
     super();
@@ -67,7 +65,8 @@ export class Broadcast extends EventEmitter<BroadcastEvents> {
       inputs: options.inputs,
       encodeOptions: options.encodeOptions,
     });
-    this.outputs = new ProgramOutputs({ ffmpegPath: options.ffmpegPath, publisher: options.publisher });
+    // A server sees a publish only once the encoder has proved it works (its first keyframe).
+    this.outputs = new ProgramOutputs({ ffmpegPath: options.ffmpegPath, publisher: options.publisher, publishGate: this.encoder.ready });
     this.sampler = new ProgramStatsSampler(this.encoder, this.outputs, () => this.mediaMs, () => this.restarts);
     if (options.dynamicBitrate) this.dynamicBitrate = new DynamicBitrate(options.settings.videoBitrateKbps);
 
@@ -77,6 +76,8 @@ export class Broadcast extends EventEmitter<BroadcastEvents> {
       this.emit('encoderRestarted', cause, exit?.message);
     });
     this.encoder.on('ended', (exit) => this.emit('ended', exit));
+    this.encoder.on('slow', (speed) => this.emit('encoderSpeed', true, speed));
+    this.encoder.on('caughtUp', (speed) => this.emit('encoderSpeed', false, speed));
     this.encoder.on('error', (err) => this.emit('error', err));
     this.outputs.on('destinationState', (id, state, error) => this.emit('destinationState', id, state, error));
     this.outputs.on('recordingFailed', (err) => this.emit('error', err));
@@ -102,18 +103,16 @@ export class Broadcast extends EventEmitter<BroadcastEvents> {
    * at a keyframe.
    */
   start(): Promise<void> {
-    if (this.started) return this.started;
-    const ready = new Promise<void>((resolve, reject) => {
-      this.resolveReady = resolve;
-      const onEnded = (exit: FfmpegExit): void => reject(new UplinkError(exitCode(exit), exit.detail ? `${exit.message} (${exit.detail})` : exit.message));
-      this.encoder.once('ended', onEnded);
-      this.once('ready', () => this.encoder.removeListener('ended', onEnded));
-    });
-    ready.catch(() => undefined); // a caller that does not wait must not see an unhandled rejection
-    this.started = ready;
-    this.encoder.start();
-    this.sampler.start((stats) => this.onStats(stats));
-    return ready;
+    if (!this.started) {
+      this.started = this.encoder.ready;
+      try {
+        this.encoder.start();
+      } catch {
+        // `ready` rejects with the same error.
+      }
+      this.sampler.start((stats) => this.onStats(stats));
+    }
+    return this.started;
   }
 
   addDestination(target: RtmpTarget, id?: string): string {
@@ -165,16 +164,7 @@ export class Broadcast extends EventEmitter<BroadcastEvents> {
   }
 
   private onTag(tag: FlvTag): void {
-    if (this.resolveReady && isVideoKeyframe(tag)) {
-      this.resolveReady();
-      this.resolveReady = undefined;
-      this.emit('ready');
-    }
     if (tag.timestamp > this.mediaMs) this.mediaMs = tag.timestamp;
     this.outputs.push(tag);
   }
-}
-
-function exitCode(exit: FfmpegExit): string {
-  return `ENCODER_${exit.reason.toUpperCase().replace(/-/g, '_')}`;
 }

@@ -17,6 +17,8 @@ const GOP_MAX_BYTES = 16 * 1024 * 1024;
 export interface ProgramOutputsOptions {
   ffmpegPath: string;
   publisher?: PublisherOptions;
+  /** Destinations connect at once but publish only once this resolves (the encoder works). */
+  publishGate?: Promise<void>;
 }
 
 interface ProgramOutputsEvents {
@@ -80,7 +82,7 @@ export class ProgramOutputs extends EventEmitter<ProgramOutputsEvents> {
 
   /** Adds a destination; it connects at once and joins the program at the next keyframe. */
   addDestination(target: RtmpTarget, id: string = randomUUID()): string {
-    const destination = new Destination(target, { headers: this.headers, publisher: this.options.publisher });
+    const destination = new Destination(target, { headers: this.headers, publisher: this.options.publisher, publishGate: this.options.publishGate });
     destination.on('state', (state, error) => this.emit('destinationState', id, state, error));
     this.destinations.set(id, { target, destination });
     destination.start();
