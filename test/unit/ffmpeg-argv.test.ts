@@ -48,9 +48,9 @@ describe('buildEncodeArgs (golden)', () => {
       '-f', 'v4l2', '-framerate', '30', '-video_size', '1280x720', '-thread_queue_size', '512', '-i', '/dev/video0',
       '-f', 'pulse', '-thread_queue_size', '512', '-i', 'default',
       '-filter_complex',
-      '[0:v]scale=1280:720:force_original_aspect_ratio=decrease,pad=1280:720:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=30,format=yuv420p[vout]',
+      '[0:v]scale=1280:720:force_original_aspect_ratio=decrease,pad=1280:720:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=30,format=yuv420p[vout];[1:a]aresample=async=1:first_pts=0[aout]',
       '-map', '[vout]',
-      '-map', '1:a',
+      '-map', '[aout]',
       '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-bf', '2',
       '-b:v', '2500k', '-maxrate', '2500k', '-bufsize', '2500k',
       '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-x264-params', 'nal-hrd=cbr:sync-lookahead=0',
@@ -101,7 +101,7 @@ describe('buildEncodeArgs (golden)', () => {
     const settings = validateEncoding({ encoder: 'h264_vaapi' });
     const argv = buildEncodeArgs(settings, [camera], {}, { vaapiDevice: '/dev/dri/renderD129' });
     expect(argv.slice(0, 6)).toEqual(['-hide_banner', '-y', '-loglevel', 'level+info', '-vaapi_device', '/dev/dri/renderD129']);
-    expect(valueOf(argv, '-filter_complex')).toMatch(/,format=nv12,hwupload\[vout\]$/);
+    expect(valueOf(argv, '-filter_complex')).toMatch(/,format=nv12,hwupload\[vout\];/);
     expect(argv).not.toContain('-pix_fmt');
     expect(globalArgs(settings)).toContain('/dev/dri/renderD128');
   });
@@ -150,7 +150,7 @@ describe('buildEncodeArgs (structure)', () => {
     const mono = validateEncoding({ audioChannels: 1, audioSampleRate: 44100 });
     const argv = buildEncodeArgs(mono, [camera]);
     expect(argv).toContain('anullsrc=channel_layout=mono:sample_rate=44100');
-    expect(argv.filter((_, i) => argv[i - 1] === '-map')).toEqual(['[vout]', '1:a']);
+    expect(argv.filter((_, i) => argv[i - 1] === '-map')).toEqual(['[vout]', '[aout]']);
   });
 
   it('refuses to build a stream without a picture', () => {

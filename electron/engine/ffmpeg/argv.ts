@@ -285,7 +285,10 @@ export function buildEncodeArgs(
   if (options.graph?.audio) {
     audioMap = `[${options.graph.audio}]`;
   } else if (audioIndexes.length === 1) {
-    audioMap = `${audioIndexes[0]}:a`;
+    // A device that starts after the picture (PulseAudio hands over its first samples up to 2 s late)
+    // is placed where the wall clock says; silence fills the start, so the track begins with the picture.
+    chains.push(`[${audioIndexes[0]}:a]aresample=async=1:first_pts=0[${AUDIO_OUT}]`);
+    audioMap = `[${AUDIO_OUT}]`;
   } else {
     const pads = audioIndexes.map((index) => `[${index}:a]`).join('');
     // dropout_transition=0: a source that ends must not make the others swell for two seconds.
