@@ -1,11 +1,13 @@
-import { createServer } from 'node:net';
+import { type Socket, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UplinkError } from '../../electron/engine/errors.js';
 import { RtmpPublisher } from '../../electron/engine/rtmp/publisher.js';
 import { parseRtmpUrl } from '../../electron/engine/rtmp/url.js';
 import { makeFlvFixture } from '../helpers/fixtures.js';
+import { startThrottleProxy } from '../helpers/throttle-proxy.js';
+import { until } from '../helpers/wait.js';
 import { type ProbeResult, isMonotonic, packetsOf, probeFile } from '../helpers/probe.js';
-import { publishFlv, runUplink } from '../helpers/publish.js';
+import { makeOffsetFlv, publishFlv, runUplink, startUplink } from '../helpers/publish.js';
 import { type RtmpTestServer, freePort, startFfmpegListen, startNginxRtmp, startNodeMediaServer, startStunnel } from '../helpers/servers.js';
 
 let fixture: string;
@@ -66,6 +68,25 @@ describe('backpressure', () => {
       await nginx.stop();
     }
   }, 20_000);
+});
+
+describe('a file through a slow link', () => {
+  it('waits for the link instead of dropping: every frame arrives', async () => {
+    const nginx = await startNginxRtmp();
+    const proxy = await startThrottleProxy({ targetPort: nginx.port });
+    try {
+      // 6 s of 1 Mbit/s media through a 0.4 Mbit/s link: a live destination would drop most inter frames.
+      proxy.throttle(50_000);
+      const [result] = await publishFlv(fixture, [proxy.url('live', 'slow-link-key')]);
+      expect(result?.error).toBeUndefined();
+      expect(result?.stats).toMatchObject({ framesDropped: 0, reconnects: 0 });
+      expect(result?.ok).toBe(true);
+      expectSameMedia(await probeFile(await nginx.recording('slow-link-key')));
+    } finally {
+      await proxy.stop();
+      await nginx.stop();
+    }
+  }, 60_000);
 });
 
 describe('the uplink publish command', () => {
@@ -190,4 +211,97 @@ describe('rtmps through a TLS terminator', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/the certificate of localhost is not trusted .*NODE_EXTRA_CA_CERTS/);
   });
+});
+
+/** Each packet's time from the first packet of its kind, in whole ms: what survives any server's rebasing. */
+function relativeTimes(result: ProbeResult, kind: 'video' | 'audio'): number[] {
+  const packets = packetsOf(result, kind);
+  const first = packets[0]?.dtsMs ?? 0;
+  return packets.map((p) => Math.round(p.dtsMs - first));
+}
+
+describe('a file whose media starts hours in (headers at 0, media from 16777 s, past 0xFFFFFF ms)', () => {
+  let offsetFile: string;
+  let source: ProbeResult;
+  beforeAll(async () => {
+    offsetFile = await makeOffsetFlv({ seconds: 8, offsetSec: 16777 });
+    source = await probeFile(offsetFile);
+  });
+
+  it('--fast counts media from the first media tag, and nginx-rtmp and ffmpeg -listen get every frame at its time', async () => {
+    const [nginx, listen] = await Promise.all([startNginxRtmp(), startFfmpegListen({ app: 'live', key: 'offset-listen-key' })]);
+    try {
+      const result = await runUplink(['publish', offsetFile, '--fast', '--to', nginx.url('live', 'offset-key'), '--to', listen.url('live', 'offset-listen-key')]);
+      expect(result.stderr).toMatch(/published 8\.0 s of media to 2 destination/);
+      expect(result.code).toBe(0);
+      expect(packetsOf(source, 'video')[0]!.dtsMs).toBeGreaterThan(0xffffff - 1000);
+      for (const received of [await probeFile(await nginx.recording('offset-key')), await probeFile(await listen.recording('offset-listen-key'))]) {
+        // Extended timestamps carried right: every frame, at the same distance from the first as in the file.
+        expect(relativeTimes(received, 'video')).toEqual(relativeTimes(source, 'video'));
+        expect(relativeTimes(received, 'audio')).toEqual(relativeTimes(source, 'audio'));
+        expect(received.streams.find((s) => s.codecType === 'video')).toMatchObject({ codecName: 'h264', width: 640, height: 360 });
+      }
+    } finally {
+      await Promise.all([nginx.stop(), listen.stop()]);
+    }
+  });
+
+  it('in real time, starts at once and takes the length of its media, not hours', async () => {
+    const short = await makeOffsetFlv({ seconds: 2, offsetSec: 16777 });
+    const nms = await startNodeMediaServer();
+    try {
+      // Before the fix this waited 16777 s for the first media tag: the test's own timeout catches that.
+      const result = await runUplink(['publish', short, '--to', nms.url('live', 'offset-paced-key')]);
+      expect(result.stderr).toMatch(/published 2\.0 s of media/);
+      expect(result.code).toBe(0);
+    } finally {
+      await nms.stop();
+    }
+  }, 30_000);
+});
+
+describe('Ctrl-C stops uplink publish at once, in every phase, with one line', () => {
+  it('while connecting to a server that accepts and never answers', async () => {
+    const held: Socket[] = [];
+    let accepted!: () => void;
+    const connected = new Promise<void>((resolve) => (accepted = resolve));
+    const silent = createServer((socket) => {
+      held.push(socket);
+      accepted();
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const run = startUplink(['publish', fixture, '--timeout', '60', '--to', `rtmp://127.0.0.1:${port}/live/silent-server-key`]);
+      await connected;
+      run.child.kill('SIGINT');
+      const result = await run.exited;
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split('\n')).toEqual(['uplink: stopped before the end of the file']);
+    } finally {
+      for (const socket of held) socket.destroy();
+      silent.close();
+    }
+  }, 20_000);
+
+  it('while the link is stalled: the dead link is said, then Ctrl-C ends it', async () => {
+    // 6.4 Mbit/s, sent --fast: loopback buffers fill within the first second of the stall.
+    const big = await makeFlvFixture({ seconds: 20, width: 1280, height: 720, fps: 30, videoKbps: 6000 });
+    const nginx = await startNginxRtmp({ record: false });
+    const proxy = await startThrottleProxy({ targetPort: nginx.port });
+    try {
+      const run = startUplink(['publish', big, '--fast', '--to', proxy.url('live', 'stalled-cli-key')]);
+      await until(() => proxy.bytesForwarded > 1_000_000);
+      proxy.stall();
+      await run.said(/took no data for 5 s: the connection is dead: reconnecting/);
+      run.child.kill('SIGINT');
+      const result = await run.exited;
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split('\n').at(-1)).toBe('uplink: stopped before the end of the file');
+      expect(result.stderr).not.toContain('stalled-cli-key');
+    } finally {
+      await proxy.stop();
+      await nginx.stop();
+    }
+  }, 60_000);
 });

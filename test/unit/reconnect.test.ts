@@ -49,7 +49,7 @@ describe('decideRetry', () => {
   });
 
   it('does not retry what only the streamer can fix', () => {
-    for (const code of ['KEY_REFUSED', 'CONNECT_REJECTED', 'INVALID_URL', 'TLS_UNTRUSTED']) {
+    for (const code of ['KEY_REFUSED', 'STREAM_BUSY', 'CONNECT_REJECTED', 'INVALID_URL', 'TLS_UNTRUSTED', 'PUBLISH_CANCELLED']) {
       expect(isRetryable(code)).toBe(false);
       expect(decideRetry(code, fresh)).toEqual({ retry: false, reason: 'not-retryable' });
     }
@@ -63,6 +63,23 @@ describe('decideRetry', () => {
     expect(decideRetry('KEY_REFUSED', { attempt: 1, keyRetryAvailable: false, random: 0.5 })).toEqual({ retry: false, reason: 'not-retryable' });
     // Other fatal failures are never retried, drop or not.
     expect(decideRetry('CONNECT_REJECTED', { attempt: 0, keyRetryAvailable: true, random: 0.5 })).toEqual({ retry: false, reason: 'not-retryable' });
+  });
+
+  it('retries "Already publishing" after a drop until the server lets go, within the give-up time; not before the first live', () => {
+    const policy = DEFAULT_RECONNECT_POLICY;
+    for (const attempt of [0, 1, 5, 40]) {
+      const decision = decideRetry('STREAM_BUSY', { attempt, failingForMs: 60_000, keyRetryAvailable: false, wasLive: true, random: 0.5 });
+      expect(decision).toMatchObject({ retry: true, usesKeyRetry: false });
+      expect((decision as { delayMs: number }).delayMs).toBeGreaterThanOrEqual(policy.keyRefusedRetryDelayMs);
+    }
+    expect(decideRetry('STREAM_BUSY', { attempt: 3, failingForMs: policy.giveUpAfterMs, keyRetryAvailable: false, wasLive: true, random: 0.5 })).toEqual({
+      retry: false,
+      reason: 'gave-up',
+    });
+    // Before any live: another encoder holds the key.
+    expect(decideRetry('STREAM_BUSY', { attempt: 0, keyRetryAvailable: false, random: 0.5 })).toEqual({ retry: false, reason: 'not-retryable' });
+    // A server's error mid-stream is retried like any other drop.
+    expect(decideRetry('SERVER_ERROR', { attempt: 0, keyRetryAvailable: true, wasLive: true, random: 0.5 })).toMatchObject({ retry: true, usesKeyRetry: false });
   });
 
   it('gives up after the maximum number of tries, unless unlimited', () => {

@@ -537,7 +537,8 @@ export class Destination extends EventEmitter<DestinationEvents> {
     const watched = this.currentState === 'live' || (this.currentState === 'stopping' && this.fileMode);
     const publisher = this.live && watched ? this.publisher : undefined;
     if (publisher && this.detector) {
-      const dead = this.detector.check({ nowMs: now, flushedBytes: publisher.bytesFlushed, pendingBytes: publisher.queueDepth().bytes });
+      // Bytes on our side only: what the kernel already took may rightly sit there while a slow link drains it.
+      const dead = this.detector.check({ nowMs: now, flushedBytes: publisher.bytesFlushed, pendingBytes: publisher.heldBytes() });
       if (dead && this.currentState === 'stopping') {
         this.flushFailure = deadConnectionError(this.target, dead, this.deadAfterMs);
         publisher.abort();

@@ -98,6 +98,7 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
   private newestClock = 0;
   /** Settles a finish() under way when the connection is given up. */
   private abortFinish: ((error: UplinkError) => void) | undefined;
+  private aborted = false;
   private readonly lastTimestamp = new Map<number, number>();
   private needsDrain = false;
   private readonly highWaterBytes: number;
@@ -190,7 +191,7 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
   }
 
   /** Bytes in our queue and the socket's buffer: the memory this destination holds. */
-  private heldBytes(): number {
+  heldBytes(): number {
     return this.queuedBytes + (this.session?.writableLength ?? 0);
   }
 
@@ -313,6 +314,7 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
     });
     try {
       await session.close(Math.min(timeoutMs, 10_000));
+      if (this.aborted) throw this.abortedError();
       this.state = 'offline';
     } catch (err) {
       this.failWith(asUplinkError(err, 'CONNECTION_FAILED'));
@@ -322,9 +324,14 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
 
   /** Drops the connection at once. */
   abort(): void {
+    this.aborted = true;
     this.state = 'offline';
     this.session?.destroy();
-    this.abortFinish?.(new UplinkError('ABORTED', `publishing to ${this.target.display} was stopped before the end of the stream was sent`));
+    this.abortFinish?.(this.abortedError());
+  }
+
+  private abortedError(): UplinkError {
+    return new UplinkError('ABORTED', `publishing to ${this.target.display} was stopped before the server had the end of the stream`);
   }
 
   private pump(): void {
