@@ -5,6 +5,7 @@
  * (path, mtime, size) in a JSON file; `refresh` re-runs them after a driver or hardware change.
  */
 import { execFile } from 'node:child_process';
+import type { EncoderStatus } from '../../contract.js';
 import path from 'node:path';
 import { Logger } from '../log.js';
 import {
@@ -21,17 +22,7 @@ import { classifyFailure } from './stderr.js';
 
 const log = new Logger('ffmpeg.encoders');
 
-export interface EncoderStatus {
-  name: H264EncoderName;
-  label: string;
-  hardware: boolean;
-  /** The build includes it (`ffmpeg -encoders`). */
-  listed: boolean;
-  /** A one-frame trial encode succeeded. */
-  working: boolean;
-  /** Why it does not work, in one line. */
-  error?: string;
-}
+export type { EncoderStatus };
 
 export interface ProbeEncodersOptions {
   ffmpegPath: string;

@@ -5,43 +5,13 @@
  */
 import { UplinkError } from '../errors.js';
 
-export type ServiceId = 'twitch' | 'youtube' | 'facebook' | 'kick' | 'custom';
+import { SERVICE_IDS as IDS, type ServiceId } from '../../contract-schema.js';
+import type { ServicePreset } from '../../contract.js';
 
-export const SERVICE_IDS: readonly ServiceId[] = ['twitch', 'youtube', 'facebook', 'kick', 'custom'];
+export type { ServiceId, ServicePreset };
+export type { ServiceLimits, ServiceServer } from '../../contract.js';
 
-export interface ServiceServer {
-  id: string;
-  name: string;
-  /** Server URL without the key: `rtmp[s]://host[:port]/app`. */
-  url: string;
-}
-
-export interface ServiceLimits {
-  /** The keyframe interval the service expects, in seconds. */
-  keyframeIntervalSec?: number;
-  maxVideoKbps?: number;
-  maxAudioKbps?: number;
-  audioSampleRates?: number[];
-  /** H.264 profiles the service accepts. */
-  profiles?: string[];
-  /** The largest picture, landscape; portrait pictures are checked with the sides swapped. */
-  maxWidth?: number;
-  maxHeight?: number;
-  maxFps?: number;
-}
-
-export interface ServicePreset {
-  id: ServiceId;
-  name: string;
-  servers: ServiceServer[];
-  /** Id of the server used when none is chosen; '' for custom, which has none. */
-  defaultServer: string;
-  /** The service refuses plain rtmp://: a custom URL must be rtmps:// too. */
-  rtmpsOnly: boolean;
-  /** Where the streamer finds the key, and what it looks like. */
-  streamKeyHint: string;
-  limits: ServiceLimits;
-}
+export const SERVICE_IDS: readonly ServiceId[] = IDS;
 
 const PRESETS: Record<ServiceId, ServicePreset> = {
   // help.twitch.tv "Broadcasting Guidelines"; Twitch's global ingest routes to the closest server.
