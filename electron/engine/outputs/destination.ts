@@ -217,6 +217,11 @@ export class Destination extends EventEmitter<DestinationEvents> {
     return new Promise((resolve) => this.writableWaiters.push(resolve));
   }
 
+  /** What whenWritable() would resolve at once: lets a reader skip a wait per tag. */
+  get writable(): boolean {
+    return this.isWritable();
+  }
+
   private isWritable(): boolean {
     return !this.isRunning() || (this.live && !this.backpressured);
   }

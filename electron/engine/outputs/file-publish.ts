@@ -76,7 +76,9 @@ export class FilePublish {
         const input = options.realTime ? paceByTimestamps(tags, signal) : tags;
         for await (const tag of input) {
           // Every destination takes the tag, or is gone: the file goes at the pace of the slowest link.
-          await Promise.all(this.destinations.map((destination) => destination.whenWritable()));
+          if (!this.destinations.every((destination) => destination.writable)) {
+            await Promise.all(this.destinations.map((destination) => destination.whenWritable()));
+          }
           if (signal?.aborted || !this.destinations.some(isRunning)) break;
           this.span.add(tag);
           for (const destination of this.destinations) destination.push(tag);

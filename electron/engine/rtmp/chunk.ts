@@ -125,7 +125,8 @@ export class ChunkStreamWriter {
     this.size = size;
   }
 
-  encode(message: RtmpMessage): Buffer {
+  /** Validates `message`, picks its header type against the previous header on its chunk stream, and records it. */
+  private nextHeader(message: RtmpMessage): { fmt: 0 | 1 | 2 | 3; field: number } {
     const { chunkStreamId, typeId, streamId, payload } = message;
     if (!Number.isInteger(chunkStreamId) || chunkStreamId < MIN_CHUNK_STREAM_ID || chunkStreamId > MAX_CHUNK_STREAM_ID) {
       throw new RangeError(`chunk stream id must be ${MIN_CHUNK_STREAM_ID}..${MAX_CHUNK_STREAM_ID}, got ${chunkStreamId}`);
@@ -169,47 +170,62 @@ export class ChunkStreamWriter {
       prev.streamId = streamId;
       prev.delta = fmt === 0 ? undefined : field;
     }
+    return { fmt, field };
+  }
 
+  /** One message as the bytes of its chunks, in one buffer. */
+  encode(message: RtmpMessage): Buffer {
+    const parts = this.encodeParts(message);
+    let size = 0;
+    for (const part of parts) size += part.length;
+    return Buffer.concat(parts, size);
+  }
+
+  /**
+   * One message as the list of its bytes, for a gathered write: the chunk headers in one small buffer and
+   * the payload's chunks as views of the payload, never copied. For large media messages, where copying
+   * every byte into a new buffer cost more than the rest of sending it.
+   */
+  encodeParts(message: RtmpMessage): Buffer[] {
+    const { chunkStreamId, typeId, streamId, payload } = message;
+    const length = payload.length;
+    const { fmt, field } = this.nextHeader(message);
     const extended = field >= EXTENDED;
     const basicSize = basicHeaderSize(chunkStreamId);
     const continuationSize = basicSize + (extended ? 4 : 0);
     const firstHeaderSize = basicSize + MESSAGE_HEADER_SIZE[fmt] + (extended ? 4 : 0);
     const chunkSize = this.size;
     const chunks = length === 0 ? 1 : Math.ceil(length / chunkSize);
-    const out = Buffer.allocUnsafe(firstHeaderSize + length + (chunks - 1) * continuationSize);
-
-    let pos = writeBasicHeader(out, 0, fmt, chunkStreamId);
+    const headers = Buffer.allocUnsafe(firstHeaderSize + (chunks - 1) * continuationSize);
+    let pos = writeBasicHeader(headers, 0, fmt, chunkStreamId);
     if (fmt !== 3) {
-      writeUInt24BE(out, pos, extended ? EXTENDED : field);
+      writeUInt24BE(headers, pos, extended ? EXTENDED : field);
       pos += 3;
       if (fmt !== 2) {
-        writeUInt24BE(out, pos, length);
-        out[pos + 3] = typeId;
+        writeUInt24BE(headers, pos, length);
+        headers[pos + 3] = typeId;
         pos += 4;
         if (fmt === 0) {
-          out.writeUInt32LE(streamId, pos);
+          headers.writeUInt32LE(streamId, pos);
           pos += 4;
         }
       }
     }
     if (extended) {
-      writeUInt32BE(out, pos, field);
+      writeUInt32BE(headers, pos, field);
       pos += 4;
     }
-
-    let offset = Math.min(chunkSize, length);
-    pos += payload.copy(out, pos, 0, offset);
-    while (offset < length) {
-      pos = writeBasicHeader(out, pos, 3, chunkStreamId);
+    const parts: Buffer[] = [headers.subarray(0, pos), payload.subarray(0, Math.min(chunkSize, length))];
+    for (let offset = chunkSize; offset < length; offset += chunkSize) {
+      const start = pos;
+      pos = writeBasicHeader(headers, pos, 3, chunkStreamId);
       if (extended) {
-        writeUInt32BE(out, pos, field);
+        writeUInt32BE(headers, pos, field);
         pos += 4;
       }
-      const end = Math.min(offset + chunkSize, length);
-      pos += payload.copy(out, pos, offset, end);
-      offset = end;
+      parts.push(headers.subarray(start, pos), payload.subarray(offset, Math.min(offset + chunkSize, length)));
     }
-    return out;
+    return parts;
   }
 }
 

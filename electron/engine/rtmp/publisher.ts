@@ -337,17 +337,7 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
   private pump(): void {
     const session = this.session;
     if (!session || !session.isLive) return;
-    const onWritten = this.options.onWritten;
-    while (this.head < this.queue.length && session.writableLength < SOCKET_HIGH_WATER) {
-      const message = this.queue[this.head]!;
-      this.queue[this.head++] = undefined; // let the payload be collected
-      this.queuedBytes -= message.payload.length;
-      if (onWritten) this.sendMeasured(session, message, onWritten);
-      else session.sendMedia(message.typeId, message.timestamp, message.payload);
-      this.inSocket.push([session.bytesOut, message.timestamp]);
-      this.messagesSent++;
-      this.mediaBytesSent += message.payload.length;
-    }
+    this.writeQueued(session);
     if (this.head >= this.queue.length) {
       this.queue = [];
       this.head = 0;
@@ -358,6 +348,21 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
     if (this.needsDrain && this.heldBytes() < this.highWaterBytes / 2) {
       this.needsDrain = false;
       this.emit('drain');
+    }
+  }
+
+  /** Hands queued messages to the socket until its own buffer is full. */
+  private writeQueued(session: RtmpPublishSession): void {
+    const onWritten = this.options.onWritten;
+    while (this.head < this.queue.length && session.writableLength < SOCKET_HIGH_WATER) {
+      const message = this.queue[this.head]!;
+      this.queue[this.head++] = undefined; // let the payload be collected
+      this.queuedBytes -= message.payload.length;
+      if (onWritten) this.sendMeasured(session, message, onWritten);
+      else session.sendMedia(message.typeId, message.timestamp, message.payload);
+      this.inSocket.push([session.bytesOut, message.timestamp]);
+      this.messagesSent++;
+      this.mediaBytesSent += message.payload.length;
     }
   }
 

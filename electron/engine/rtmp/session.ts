@@ -408,9 +408,24 @@ export class RtmpPublishSession extends EventEmitter<SessionEvents> {
 
   private write(message: RtmpMessage, onWritten?: () => void): boolean {
     if (this.closed) return false;
-    const bytes = this.writer.encode(message);
-    this.bytesOut += bytes.length;
-    return this.socket.write(bytes, onWritten);
+    if (message.payload.length <= this.writer.chunkSize) {
+      const bytes = this.writer.encode(message);
+      this.bytesOut += bytes.length;
+      return this.socket.write(bytes, onWritten);
+    }
+    // A message of several chunks goes out as one gathered write (writev) of its headers and views of
+    // its payload: copying every media byte into a new buffer cost more CPU than the rest of sending it.
+    const parts = this.writer.encodeParts(message);
+    const last = parts.length - 1;
+    this.socket.cork();
+    for (let i = 0; i < last; i++) {
+      this.bytesOut += parts[i]!.length;
+      this.socket.write(parts[i]!);
+    }
+    this.bytesOut += parts[last]!.length;
+    const belowHighWater = this.socket.write(parts[last]!, onWritten);
+    this.socket.uncork();
+    return belowHighWater;
   }
 
   private command(chunkStreamId: number, streamId: number, name: string, ...args: Amf0Value[]): number {
