@@ -199,7 +199,8 @@ export function checkCommandArgs<K extends CommandName>(
   name: K,
   args: readonly unknown[],
 ): { ok: true; args: CommandArgs<K> } | { ok: false; problem: InputProblem } {
-  const schema = COMMAND_ARGS[name] as unknown as z.ZodType<CommandArgs<K>>;
+  const tuple = COMMAND_ARGS[name] as unknown as z.ZodTuple;
+  const schema = tuple as unknown as z.ZodType<CommandArgs<K>>;
   // Trailing undefined arguments are the same as absent ones (optional flags called without them).
   let given = [...args];
   while (given.length > 0 && given[given.length - 1] === undefined) given = given.slice(0, -1);
@@ -208,11 +209,11 @@ export function checkCommandArgs<K extends CommandName>(
   const issue = result.error.issues[0]!;
   const path = issue.path.map(String);
   // A single argument is addressed by its own fields: `fps`, not `0.fps`.
-  const single = (COMMAND_ARGS[name] as unknown as z.ZodTuple).def.items.length <= 1;
-  const field = (single ? path.slice(1) : path).join('.');
+  const arity = tuple.def.items.length;
+  const field = (arity <= 1 ? path.slice(1) : path).join('.');
   const message =
     issue.code === 'too_big' && path.length === 0
-      ? `${name} takes ${(COMMAND_ARGS[name] as unknown as z.ZodTuple).def.items.length} argument(s)`
+      ? `${name} takes ${arity} argument(s)`
       : issue.code === 'too_small' && path.length === 0
         ? `${name} needs its arguments`
         : issue.message;

@@ -211,11 +211,9 @@ export interface ProgramEnded {
   /** For `failed`: the sentence, and its code. */
   message?: string;
   code?: string;
-  /** Media time made, in seconds. */
-  mediaSec: number;
   /** The recording made, if any. */
   recording?: { file: string; bytes: number; durationSec: number };
-  /** The last figures, taken once every output had finished. */
+  /** The last figures (media time made included), taken once every output had finished. */
   stats: ProgramStats;
 }
 

@@ -23,10 +23,11 @@ import { UplinkError, errorMessage } from './errors.js';
 import type { FfmpegInput } from './ffmpeg/argv.js';
 import { probeEncoders } from './ffmpeg/encoders.js';
 import { type FfmpegInfo, locateFfmpeg } from './ffmpeg/locate.js';
-import type { FfmpegExit } from './ffmpeg/process.js';
+import { exitError } from './ffmpeg/process.js';
 import { InvalidInputError } from './input-error.js';
 import { Logger, redact, registerSecret } from './log.js';
 import { Broadcast } from './outputs/broadcast.js';
+import type { RecordingResult } from './outputs/recording.js';
 import { cacheDir as defaultCacheDir } from './paths.js';
 import type { PublisherOptions } from './rtmp/publisher.js';
 import { type RtmpTarget, parseRtmpUrl } from './rtmp/url.js';
@@ -270,9 +271,7 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
 
   /** Checks a command's arguments, then runs it after every command before it has finished. */
   private command<K extends CommandName, R>(name: K, args: readonly unknown[], run: (...args: CommandArgs<K>) => Promise<R>): Promise<R> {
-    const checked = checkCommandArgs(name, args);
-    if (!checked.ok) return Promise.reject(inputError(checked.problem));
-    return this.enqueue(() => run(...checked.args));
+    return this.read(name, args, (...checked) => this.enqueue(() => run(...checked)));
   }
 
   /** A command that only reads: checked, but not queued behind slow changes (a device listing takes a second). */
@@ -377,9 +376,13 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
       if (exit.reason === 'stopped') return;
       void this.enqueue(async () => {
         if (this.broadcast !== broadcast) return;
-        const failed = exit.reason !== 'ended';
-        if (failed) this.notice('error', exit.detail ? `${exit.message} (${exit.detail})` : exit.message, { code: 'ENCODER_FAILED' });
-        await this.endProgram(failed ? { reason: 'failed', message: redact(exit.message), code: exitCode(exit) } : { reason: 'duration' });
+        if (exit.reason === 'ended') {
+          await this.endProgram({ reason: 'duration' });
+          return;
+        }
+        const error = exitError(exit);
+        this.notice('error', error.message, { code: error.code });
+        await this.endProgram({ reason: 'failed', message: error.message, code: error.code });
       });
     });
     return broadcast;
@@ -397,10 +400,10 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
     this.resetDestinationStates();
     this.phase = 'idle';
     this.emitState();
-    const ended: ProgramEnded = { ...how, mediaSec: broadcast.mediaSec, stats };
+    const ended: ProgramEnded = { ...how, stats };
     if (recording) {
       ended.recording = { file: recording.file, bytes: recording.bytes, durationSec: recording.durationSec };
-      this.notice('info', `recorded ${recording.durationSec.toFixed(1)} s to ${recording.file}`, { code: 'RECORDING_SAVED' });
+      this.recordingSaved(recording);
     }
     this.emit('onProgramEnded', ended);
   }
@@ -424,8 +427,12 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
     }
     this.recordingFile = undefined;
     const result = await this.broadcast?.stopRecording();
-    if (result) this.notice('info', `recorded ${result.durationSec.toFixed(1)} s to ${result.file}`, { code: 'RECORDING_SAVED' });
+    if (result) this.recordingSaved(result);
     this.emitState();
+  }
+
+  private recordingSaved(result: RecordingResult): void {
+    this.notice('info', `recorded ${result.durationSec.toFixed(1)} s to ${result.file}`, { code: 'RECORDING_SAVED' });
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -541,10 +548,6 @@ function inputError(problem: InputProblem): InvalidInputError {
 
 function keyRef(id: string): string {
   return `destination:${id}:stream-key`;
-}
-
-function exitCode(exit: FfmpegExit): string {
-  return `ENCODER_${exit.reason.toUpperCase().replace(/-/g, '_')}`;
 }
 
 /** A destination's fields as kept: the service's name when it has none. */

@@ -63,14 +63,15 @@ export function registerStream(program: Command, setExitCode: (code: number) => 
 function settingsFromOptions(options: Pick<StreamOptions, 'size' | 'fps' | 'bitrate' | 'encoder'>): EncodingSettings {
   const size = /^(\d+)x(\d+)$/i.exec(options.size.trim());
   if (!size) throw new UplinkError('INVALID_SETTING', `--size must look like 1280x720 (got "${options.size}")`);
+  // A value that is not a number stays text, so the message quotes what was typed.
   const number = (text: string): unknown => (/^\s*[\d.]+\s*$/.test(text) ? Number(text) : text);
   return validateEncoding(
     {
       width: Number(size[1]),
       height: Number(size[2]),
-      fps: number(options.fps) as number,
-      videoBitrateKbps: number(options.bitrate) as number,
-      encoder: options.encoder as EncodingSettings['encoder'],
+      fps: number(options.fps),
+      videoBitrateKbps: number(options.bitrate),
+      encoder: options.encoder,
     },
     asFlag,
   );
@@ -212,9 +213,9 @@ class Report {
     let code = this.failed.size > 0 || neverLive.length > 0 ? 1 : 0;
     // The engine has said why the program failed, in a notice.
     if (ended?.reason === 'failed') code = 1;
-    const mediaSec = ended?.mediaSec ?? 0;
+    const mediaSec = ended?.stats.mediaSec ?? 0;
     if (options.json) {
-      printJson({ ok: code === 0, ...ended?.stats, mediaSec, recording: ended?.recording ?? null });
+      printJson({ ok: code === 0, mediaSec, ...ended?.stats, recording: ended?.recording ?? null });
     } else if (this.everLive.size > 0) {
       this.say(`streamed ${mediaSec.toFixed(1)} s to ${this.everLive.size}/${this.names.size} destination(s)${ended?.recording ? `, recorded to ${ended.recording.file}` : ''}`);
     } else if (ended?.recording) {

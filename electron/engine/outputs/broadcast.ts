@@ -91,11 +91,6 @@ export class Broadcast extends EventEmitter<BroadcastEvents> {
     return this.restarts;
   }
 
-  /** Media time made so far, in seconds. */
-  get mediaSec(): number {
-    return this.mediaMs / 1000;
-  }
-
   /**
    * Starts the encoder. Resolves at its first keyframe: the encoder works. Rejects with the reason when
    * FFmpeg ends before making one (an encoder listed but unusable, a source FFmpeg cannot open), so a
@@ -121,10 +116,6 @@ export class Broadcast extends EventEmitter<BroadcastEvents> {
 
   removeDestination(id: string): Promise<void> {
     return this.outputs.removeDestination(id);
-  }
-
-  waitForDestinations(): Promise<void> {
-    return this.outputs.waitForDestinations();
   }
 
   startRecording(file: string, format?: RecordingFormat): Promise<void> {

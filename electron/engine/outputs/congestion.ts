@@ -5,11 +5,12 @@
  * sockets; the destination feeds in its queue depth and acts on the decision.
  */
 import { isStreamHeader } from '../flv/headers.js';
+import type { DropReason } from '../../contract.js';
 import type { FlvTag } from '../flv/reader.js';
 import { MessageType } from '../rtmp/messages.js';
 import type { MediaMessage } from '../rtmp/publisher.js';
 
-export type DropReason = 'congestion' | 'reconnecting' | 'waiting-for-keyframe';
+export type { DropReason };
 
 /**
  * - header: onMetaData, sequence headers, end-of-sequence and other tags that carry no picture or

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { DestinationState, DestinationStats } from '../../contract.js';
 import { UplinkError, asUplinkError } from '../errors.js';
 import type { StreamHeaderCache } from '../flv/headers.js';
 import type { FlvTag, FlvTagKind } from '../flv/reader.js';
@@ -8,32 +9,7 @@ import type { RtmpTarget } from '../rtmp/url.js';
 import { CongestionPolicy, type CongestionThresholds, type DropReason, classifyTag, isDroppableVideoMessage } from './congestion.js';
 import { DeadConnectionDetector, type DeadReason, type ReconnectPolicy, decideRetry, reconnectPolicy } from './reconnect.js';
 
-export type DestinationState = 'offline' | 'connecting' | 'live' | 'reconnecting' | 'stopping' | 'failed';
-
-export interface DestinationStats {
-  state: DestinationState;
-  /** Media bits handed to the connection over the last second. */
-  bitrateKbps: number;
-  /** Video frames (pictures, not headers) queued for a server since start. */
-  framesSent: number;
-  /**
-   * Video frames this destination did not send: dropped for congestion, while reconnecting, or while
-   * waiting for a keyframe. Frames still queued when a connection died are lost with it and not counted.
-   */
-  framesDropped: number;
-  /** framesDropped out of all video frames pushed, in percent. */
-  dropPercent: number;
-  /** Dropped video frames by reason. */
-  dropsByReason: Record<DropReason, number>;
-  /** Media time and bytes waiting for this destination's connection. */
-  queueMs: number;
-  queueBytes: number;
-  /** Times a live connection was lost (or replaced on command) and a new one sought. */
-  reconnects: number;
-  /** Seconds the current connection has been live; 0 when not live. */
-  uptimeSec: number;
-  lastError?: string;
-}
+export type { DestinationState, DestinationStats };
 
 export interface DestinationOptions {
   /** The stream's current metadata and sequence headers, sent first on every new connection. */

@@ -96,20 +96,6 @@ export class ProgramOutputs extends EventEmitter<ProgramOutputsEvents> {
     await entry.destination.stop();
   }
 
-  /** Resolves once no destination is still making its first connection (each is live or has failed). */
-  waitForDestinations(): Promise<void> {
-    const settled = (): boolean => [...this.destinations.values()].every(({ destination }) => destination.state !== 'connecting');
-    return new Promise((resolve) => {
-      if (settled()) return resolve();
-      const check = (): void => {
-        if (!settled()) return;
-        this.removeListener('destinationState', check);
-        resolve();
-      };
-      this.on('destinationState', check);
-    });
-  }
-
   /** Creates the file at once (a path that cannot be written fails here, before anything starts) and records from the next keyframe. */
   async startRecording(file: string, format: RecordingFormat = formatForFile(file)): Promise<void> {
     if (this.recorder) throw new UplinkError('ALREADY_RECORDING', `already recording to ${this.recorder.file}: stop that recording first`);

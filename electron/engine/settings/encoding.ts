@@ -77,7 +77,7 @@ function invalid(field: string, message: string): InvalidInputError {
  * Fills defaults and checks every field. Unknown keys are rejected so that a typo ("fsp") is reported
  * instead of silently streaming at the default.
  */
-export function validateEncoding(input: EncodingSettingsInput = {}, label: FieldLabel = (field) => field): EncodingSettings {
+export function validateEncoding(input: unknown = {}, label: FieldLabel = (field) => field): EncodingSettings {
   const parsed = encodingPatchSchema(label).safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
