@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { UplinkError, errorMessage } from '../errors.js';
-import { isVideoKeyframe } from '../flv/headers.js';
+import { isStreamHeader, isVideoKeyframe } from '../flv/headers.js';
 import { FlvParser, type FlvTag } from '../flv/reader.js';
 import { Logger } from '../log.js';
 import type { EncodingSettings } from '../settings/encoding.js';
@@ -43,10 +43,6 @@ const FIRST_KEYFRAME_TIMEOUT_MS = 15_000;
 const CUT_TIMEOUT_MS = 3_000;
 /** Video frames whose arrival delay is remembered, for placing the next FFmpeg on the timeline. */
 const DELAY_SAMPLES = 30;
-
-function isHeaderTag(tag: FlvTag): boolean {
-  return tag.kind === 'script' || tag.video?.sequenceHeader === true || tag.audio?.sequenceHeader === true;
-}
 
 function stoppedExit(): FfmpegExit {
   return { code: null, signal: null, reason: 'stopped', message: 'The encoder was stopped.', stderrTail: [] };
@@ -361,7 +357,7 @@ export class ProgramEncoder extends EventEmitter<ProgramEncoderEvents> {
   }
 
   private onTag(run: EncoderRun, tag: FlvTag, now: number): void {
-    const header = isHeaderTag(tag);
+    const header = isStreamHeader(tag);
     if (tag.kind === 'video' && !header) run.noteDelay(arrivalDelay(now, tag.timestamp));
     if (run === this.incoming) {
       run.held.push(tag);
@@ -403,7 +399,7 @@ export class ProgramEncoder extends EventEmitter<ProgramEncoderEvents> {
   }
 
   private emitTag(tag: FlvTag, timestamp: number, now: number): void {
-    if (!isHeaderTag(tag)) {
+    if (!isStreamHeader(tag)) {
       if (tag.kind === 'video') this.lastVideoTs = Math.max(this.lastVideoTs, timestamp);
       if (tag.kind === 'audio') this.lastAudioTs = Math.max(this.lastAudioTs, timestamp);
     }
@@ -434,7 +430,7 @@ export class ProgramEncoder extends EventEmitter<ProgramEncoderEvents> {
     });
     run.offset = plan.offset;
     this.cut = { from: old, at: plan.at, audioAt: undefined, videoReached: false, audioReached: false, timer: setTimeout(() => this.finishCut(), CUT_TIMEOUT_MS) };
-    for (const tag of run.held) if (tag.kind === 'audio' && !isHeaderTag(tag)) this.noteIncomingAudio(run, tag);
+    for (const tag of run.held) if (tag.kind === 'audio' && !isStreamHeader(tag)) this.noteIncomingAudio(run, tag);
   }
 
   /** The old FFmpeg reached the cut (or ended): the new one makes the program from its keyframe on. */
@@ -453,7 +449,7 @@ export class ProgramEncoder extends EventEmitter<ProgramEncoderEvents> {
     const held = run.held;
     run.held = [];
     for (const tag of held) {
-      if (isHeaderTag(tag)) {
+      if (isStreamHeader(tag)) {
         // Headers go just before the keyframe, never behind what their own kind has already sent.
         const floor = tag.kind === 'audio' ? this.lastAudioTs : tag.kind === 'script' ? this.lastTimestamp : -1;
         this.emitTag(tag, Math.max(at, floor), now);

@@ -36,9 +36,9 @@ export class StreamHeaderCache {
   }
 }
 
-/** True for a video keyframe that carries a picture (not a sequence header): where a consumer can start. */
+/** True for a video keyframe that carries a picture (not a sequence header or end): where a consumer can start. */
 export function isVideoKeyframe(tag: FlvTag): boolean {
-  return tag.kind === 'video' && tag.video?.frameType === 'key' && !tag.video.sequenceHeader;
+  return tag.kind === 'video' && tag.video?.frameType === 'key' && !isStreamHeader(tag);
 }
 
 /**

@@ -4,7 +4,7 @@
  * the queued ones), because streamers and ingest operators know how that behaves. Pure: no clocks, no
  * sockets; the destination feeds in its queue depth and acts on the decision.
  */
-import { isStreamHeader } from '../flv/headers.js';
+import { isStreamHeader, isVideoKeyframe } from '../flv/headers.js';
 import type { DropReason } from '../../contract.js';
 import type { FlvTag } from '../flv/reader.js';
 import { MessageType } from '../rtmp/messages.js';
@@ -24,7 +24,7 @@ export type TagClass = 'header' | 'keyframe' | 'frame' | 'audio';
 export function classifyTag(tag: FlvTag): TagClass {
   if (isStreamHeader(tag)) return 'header';
   if (tag.kind === 'audio') return 'audio';
-  return tag.video?.frameType === 'key' ? 'keyframe' : 'frame';
+  return isVideoKeyframe(tag) ? 'keyframe' : 'frame';
 }
 
 /** Legacy FLV codec ids whose second byte is a packet type (AVC, and the common HEVC extension). */
