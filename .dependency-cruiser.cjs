@@ -14,7 +14,7 @@ module.exports = {
       comment: 'The contract is what every front type-checks against: it imports no engine code and no Node module.',
       severity: 'error',
       from: { path: '^dist/electron/contract(-schema)?\\.js$' },
-      to: { pathNot: ['^dist/electron/contract(-schema)?\\.js$', '^node_modules/zod/'] },
+      to: { pathNot: ['^dist/electron/contract(-schema)?\\.js$', '^node_modules/valibot/'] },
     },
     {
       name: 'engine-imports-no-front',

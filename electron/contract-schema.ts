@@ -7,7 +7,7 @@
  *
  * No Node types and no engine imports: the renderer imports this file.
  */
-import { z } from 'zod';
+import * as v from 'valibot';
 
 // ---------------------------------------------------------------------------------------------------
 // Encoding
@@ -77,42 +77,47 @@ type NumberKind = 'number' | 'integer' | 'even';
 const KIND_TEXT: Record<NumberKind, string> = { number: 'a number', integer: 'a whole number', even: 'an even whole number' };
 
 function rangedNumber(name: string, range: { min: number; max: number }, kind: NumberKind) {
-  const rule = (issue: { input?: unknown }): string => `${name} must be ${KIND_TEXT[kind]} between ${range.min} and ${range.max} (got ${showValue(issue.input)})`;
-  let schema = z.number({ error: rule });
-  if (kind !== 'number') schema = schema.int({ error: rule });
-  if (kind === 'even') schema = schema.multipleOf(2, { error: rule });
-  return schema.min(range.min, { error: rule }).max(range.max, { error: rule });
+  const rule = (issue: { input: unknown }): string => `${name} must be ${KIND_TEXT[kind]} between ${range.min} and ${range.max} (got ${showValue(issue.input)})`;
+  const whole = kind !== 'number';
+  return v.pipe(
+    v.number(rule),
+    v.check((value) => !whole || Number.isInteger(value), rule),
+    v.check((value) => kind !== 'even' || value % 2 === 0, rule),
+    v.minValue(range.min, rule),
+    v.maxValue(range.max, rule),
+  );
 }
 
-function oneOf<const T extends readonly [string | number, ...(string | number)[]]>(name: string, values: T) {
-  return z.literal(values, { error: (issue) => `${name} must be one of ${values.join(', ')} (got ${showValue(issue.input)})` });
+function oneOf<const T extends readonly (string | number)[]>(name: string, values: T) {
+  return v.picklist(values, (issue) => `${name} must be one of ${values.join(', ')} (got ${showValue(issue.input)})`);
 }
 
 function buildEncodingPatchSchema(label: FieldLabel) {
   const L = ENCODING_LIMITS;
-  return z.strictObject(
-    {
-      width: rangedNumber(label('width'), L.width, 'even'),
-      height: rangedNumber(label('height'), L.height, 'even'),
-      fps: rangedNumber(label('fps'), L.fps, 'number'),
-      videoBitrateKbps: rangedNumber(label('videoBitrateKbps'), L.videoBitrateKbps, 'integer'),
-      keyframeIntervalSec: rangedNumber(label('keyframeIntervalSec'), L.keyframeIntervalSec, 'integer'),
-      encoder: oneOf(label('encoder'), H264_ENCODER_NAMES),
-      // Checked against the encoder's own presets once the encoder is known (settings/encoding.ts).
-      preset: z.string({ error: (issue) => `${label('preset')} must be a name or null (got ${showValue(issue.input)})` }).nullable(),
-      profile: oneOf(label('profile'), H264_PROFILES),
-      bFrames: rangedNumber(label('bFrames'), L.bFrames, 'integer'),
-      audioBitrateKbps: rangedNumber(label('audioBitrateKbps'), L.audioBitrateKbps, 'integer'),
-      audioSampleRate: oneOf(label('audioSampleRate'), [44100, 48000]),
-      audioChannels: oneOf(label('audioChannels'), [1, 2]),
-    },
-    {
-      error: (issue) =>
-        issue.code === 'unrecognized_keys'
-          ? `Unknown encoding setting '${issue.keys[0]}': the known ones are ${ENCODING_FIELDS.join(', ')}`
+  return v.partial(
+    v.strictObject(
+      {
+        width: rangedNumber(label('width'), L.width, 'even'),
+        height: rangedNumber(label('height'), L.height, 'even'),
+        fps: rangedNumber(label('fps'), L.fps, 'number'),
+        videoBitrateKbps: rangedNumber(label('videoBitrateKbps'), L.videoBitrateKbps, 'integer'),
+        keyframeIntervalSec: rangedNumber(label('keyframeIntervalSec'), L.keyframeIntervalSec, 'integer'),
+        encoder: oneOf(label('encoder'), H264_ENCODER_NAMES),
+        // Checked against the encoder's own presets once the encoder is known (settings/encoding.ts).
+        preset: v.nullable(v.string((issue) => `${label('preset')} must be a name or null (got ${showValue(issue.input)})`)),
+        profile: oneOf(label('profile'), H264_PROFILES),
+        bFrames: rangedNumber(label('bFrames'), L.bFrames, 'integer'),
+        audioBitrateKbps: rangedNumber(label('audioBitrateKbps'), L.audioBitrateKbps, 'integer'),
+        audioSampleRate: oneOf(label('audioSampleRate'), [44100, 48000] as const),
+        audioChannels: oneOf(label('audioChannels'), [1, 2] as const),
+      },
+      // An unknown key is reported with the key as its input; anything that is not an object, as itself.
+      (issue) =>
+        issue.expected === 'never'
+          ? `Unknown encoding setting '${String(issue.input)}': the known ones are ${ENCODING_FIELDS.join(', ')}`
           : `encoding settings must be an object (got ${showValue(issue.input)})`,
-    },
-  ).partial();
+    ),
+  );
 }
 
 export type EncodingPatch = Partial<EncodingSettings>;
@@ -129,93 +134,92 @@ export function encodingPatchSchema(label: FieldLabel = asIs): ReturnType<typeof
   return schema;
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Destinations
-
-export const SERVICE_IDS = ['twitch', 'youtube', 'facebook', 'kick', 'custom'] as const;
-export type ServiceId = (typeof SERVICE_IDS)[number];
-
-const id = z.string({ error: 'id must be a string' }).min(1, { error: 'id must not be empty' }).max(200, { error: 'id is too long' });
-const text = (name: string, max: number) =>
-  z.string({ error: `${name} must be text` }).max(max, { error: `${name} must be at most ${max} characters long` });
-
-export const destinationInputSchema = z.strictObject(
-  {
-    name: text('name', 100),
-    service: z.enum(SERVICE_IDS, { error: (issue) => `service must be one of ${SERVICE_IDS.join(', ')} (got ${showValue(issue.input)})` }),
-    serverId: text('serverId', 100).optional(),
-    serverUrl: text('serverUrl', 2048).optional(),
-    /** Stored as a secret; never returned. */
-    streamKey: text('streamKey', 2048).optional(),
-    enabled: z.boolean({ error: 'enabled must be true or false' }).optional(),
-  },
-  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown destination field '${issue.keys[0]}'` : 'a destination must be an object') },
-);
-export type DestinationInput = z.infer<typeof destinationInputSchema>;
-
-// ---------------------------------------------------------------------------------------------------
-// Every command's arguments
-
-const sourceArg = text('source', 4096).min(1, { error: 'source must not be empty' });
-const sourcesSchema = z.strictObject(
-  { video: sourceArg.optional(), audio: sourceArg.optional() },
-  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown source field '${issue.keys[0]}': use video and audio` : 'sources must be an object') },
-);
-const file = text('file', 4096).min(1, { error: 'file must not be empty' });
-const flag = (name: string) => z.boolean({ error: `${name} must be true or false` });
-
-/** The arguments of each command, as a tuple: the proxies (preload, WebSocket) check them with these too. */
-export const COMMAND_ARGS = {
-  getState: z.tuple([]),
-  setSources: z.tuple([sourcesSchema]),
-  setEncoding: z.tuple([encodingPatchSchema()]),
-  setDynamicBitrate: z.tuple([flag('enabled')]),
-  addDestination: z.tuple([destinationInputSchema]),
-  updateDestination: z.tuple([id, destinationInputSchema.partial()]),
-  removeDestination: z.tuple([id]),
-  setDestinationEnabled: z.tuple([id, flag('enabled')]),
-  reconnectDestination: z.tuple([id]),
-  goLive: z.tuple([]),
-  stopStream: z.tuple([]),
-  startRecording: z.tuple([file]),
-  stopRecording: z.tuple([]),
-  listDevices: z.tuple([]),
-  listEncoders: z.tuple([flag('refresh').optional()]),
-  listServices: z.tuple([]),
-} as const;
-
-export type CommandName = keyof typeof COMMAND_ARGS;
-export type CommandArgs<K extends CommandName> = z.infer<(typeof COMMAND_ARGS)[K]>;
-
-/** A rejected input: the first problem found, with the path of the field inside the command's arguments. */
+/** A rejected input: the first problem found, with the path of the field inside what was checked. */
 export interface InputProblem {
   /** `videoBitrateKbps`, `1.serverUrl` (argument 1's field): dotted, argument index first when there are several. */
   field: string;
   message: string;
 }
 
+/** Checks `input` against `schema`: the parsed value, or the first problem with its dotted path. */
+export function check<T>(schema: v.GenericSchema<unknown, T>, input: unknown): { ok: true; value: T } | { ok: false; problem: InputProblem } {
+  const result = v.safeParse(schema, input);
+  if (result.success) return { ok: true, value: result.output };
+  const issue = result.issues[0];
+  return { ok: false, problem: { field: v.getDotPath(issue) ?? '', message: issue.message } };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Destinations
+
+export const SERVICE_IDS = ['twitch', 'youtube', 'facebook', 'kick', 'custom'] as const;
+export type ServiceId = (typeof SERVICE_IDS)[number];
+
+const id = v.pipe(v.string('id must be a string'), v.minLength(1, 'id must not be empty'), v.maxLength(200, 'id is too long'));
+const text = (name: string, max: number) => v.pipe(v.string(`${name} must be text`), v.maxLength(max, `${name} must be at most ${max} characters long`));
+
+const destinationEntries = {
+  name: text('name', 100),
+  service: v.picklist(SERVICE_IDS, (issue) => `service must be one of ${SERVICE_IDS.join(', ')} (got ${showValue(issue.input)})`),
+  serverId: v.optional(text('serverId', 100)),
+  serverUrl: v.optional(text('serverUrl', 2048)),
+  /** Stored as a secret; never returned. */
+  streamKey: v.optional(text('streamKey', 2048)),
+  enabled: v.optional(v.boolean('enabled must be true or false')),
+};
+const destinationMessage = (issue: { expected: string | null; input: unknown }): string =>
+  issue.expected === 'never' ? `unknown destination field '${String(issue.input)}'` : 'a destination must be an object';
+
+export const destinationInputSchema = v.strictObject(destinationEntries, destinationMessage);
+export type DestinationInput = v.InferOutput<typeof destinationInputSchema>;
+
+// ---------------------------------------------------------------------------------------------------
+// Every command's arguments
+
+const nonEmpty = (name: string) => v.pipe(text(name, 4096), v.minLength(1, `${name} must not be empty`));
+const sourcesSchema = v.strictObject({ video: v.optional(nonEmpty('video')), audio: v.optional(nonEmpty('audio')) }, (issue) =>
+  issue.expected === 'never' ? `unknown source field '${String(issue.input)}': use video and audio` : 'sources must be an object',
+);
+const flag = (name: string) => v.boolean(`${name} must be true or false`);
+const args = <const T extends v.TupleItems>(items: T) => v.tuple(items);
+
+/** The arguments of each command, as a tuple: the proxies (preload, WebSocket) check them with these too. */
+export const COMMAND_ARGS = {
+  getState: args([]),
+  setSources: args([sourcesSchema]),
+  setEncoding: args([encodingPatchSchema()]),
+  setDynamicBitrate: args([flag('enabled')]),
+  addDestination: args([destinationInputSchema]),
+  updateDestination: args([id, v.partial(v.strictObject(destinationEntries, destinationMessage))]),
+  removeDestination: args([id]),
+  setDestinationEnabled: args([id, flag('enabled')]),
+  reconnectDestination: args([id]),
+  goLive: args([]),
+  stopStream: args([]),
+  startRecording: args([nonEmpty('file')]),
+  stopRecording: args([]),
+  listDevices: args([]),
+  listEncoders: args([v.optional(flag('refresh'))]),
+  listServices: args([]),
+} as const;
+
+export type CommandName = keyof typeof COMMAND_ARGS;
+export type CommandArgs<K extends CommandName> = v.InferOutput<(typeof COMMAND_ARGS)[K]>;
+
 /** Checks a command's arguments; returns them parsed, or the first problem. */
 export function checkCommandArgs<K extends CommandName>(
   name: K,
   args: readonly unknown[],
 ): { ok: true; args: CommandArgs<K> } | { ok: false; problem: InputProblem } {
-  const tuple = COMMAND_ARGS[name] as unknown as z.ZodTuple;
-  const schema = tuple as unknown as z.ZodType<CommandArgs<K>>;
+  const schema = COMMAND_ARGS[name];
   // Trailing undefined arguments are the same as absent ones (optional flags called without them).
   let given = [...args];
   while (given.length > 0 && given[given.length - 1] === undefined) given = given.slice(0, -1);
-  const result = schema.safeParse(given);
-  if (result.success) return { ok: true, args: result.data };
-  const issue = result.error.issues[0]!;
-  const path = issue.path.map(String);
+  const arity = schema.items.length;
+  if (given.length > arity) return { ok: false, problem: { field: '', message: `${name} takes ${arity} argument(s), not ${given.length}` } };
+  const checked = check(schema as unknown as v.GenericSchema<unknown, CommandArgs<K>>, given);
+  if (checked.ok) return { ok: true, args: checked.value };
+  const { field, message } = checked.problem;
   // A single argument is addressed by its own fields: `fps`, not `0.fps`.
-  const arity = tuple.def.items.length;
-  const field = (arity <= 1 ? path.slice(1) : path).join('.');
-  const message =
-    issue.code === 'too_big' && path.length === 0
-      ? `${name} takes ${arity} argument(s)`
-      : issue.code === 'too_small' && path.length === 0
-        ? `${name} needs its arguments`
-        : issue.message;
-  return { ok: false, problem: { field, message } };
+  return { ok: false, problem: { field: arity <= 1 ? field.split('.').slice(1).join('.') : field, message } };
 }

@@ -17,11 +17,9 @@ import type {
   StudioPhase,
   StudioState,
 } from '../contract.js';
-import { discoverDevices } from './capture/discover.js';
 import { type SourceSpec, inputForSource, inputOptionsFor, isBuiltInSource, parseSourceArg } from './capture/sources.js';
 import { UplinkError, errorMessage } from './errors.js';
 import type { FfmpegInput } from './ffmpeg/argv.js';
-import { probeEncoders } from './ffmpeg/encoders.js';
 import { type FfmpegInfo, locateFfmpeg } from './ffmpeg/locate.js';
 import { exitError } from './ffmpeg/process.js';
 import { InvalidInputError } from './input-error.js';
@@ -241,7 +239,7 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
   listDevices(...args: []): Promise<CaptureDevice[]> {
     return this.read('listDevices', args, async () => {
       const ffmpeg = await this.ffmpeg();
-      this.devices = await discoverDevices({ ffmpegPath: ffmpeg.path });
+      this.devices = await discoverDevices(ffmpeg.path);
       return this.devices;
     });
   }
@@ -249,6 +247,7 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
   listEncoders(...args: [boolean?]): Promise<EncoderStatus[]> {
     return this.read('listEncoders', args, async (refresh) => {
       const ffmpeg = await this.ffmpeg();
+      const { probeEncoders } = await import('./ffmpeg/encoders.js');
       return probeEncoders({ ffmpegPath: ffmpeg.path, cacheDir: this.cacheDir(), listedEncoders: ffmpeg.features.encoders, refresh: refresh ?? false });
     });
   }
@@ -302,7 +301,7 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
 
   private async resolveInputs(video: string, audio: string, encoding: EncodingSettings): Promise<FfmpegInput[]> {
     const ffmpeg = await this.ffmpeg();
-    if (!(isBuiltInSource(video) && isBuiltInSource(audio))) this.devices ??= await discoverDevices({ ffmpegPath: ffmpeg.path });
+    if (!(isBuiltInSource(video) && isBuiltInSource(audio))) this.devices ??= await discoverDevices(ffmpeg.path);
     const options = inputOptionsFor(encoding, ffmpeg.features.drawtext);
     const [videoSpec, audioSpec] = [parseSourceArg(video, this.devices ?? []), parseSourceArg(audio, this.devices ?? [])];
     if (!givesPicture(videoSpec)) throw new InvalidInputError('INVALID_SOURCE', 'video', 'video needs a picture: test, color:NAME, a camera, a screen or a media file');
@@ -540,6 +539,15 @@ function givesPicture(source: SourceSpec): boolean {
 
 function givesSound(source: SourceSpec): boolean {
   return !(source.kind === 'test-pattern' || source.kind === 'color' || source.kind === 'image' || (source.kind === 'device' && source.device.kind !== 'audio'));
+}
+
+/**
+ * Device discovery and the encoder probe are loaded when first used: going live with the test pattern
+ * needs neither, and start-up is part of the time to go live.
+ */
+async function discoverDevices(ffmpegPath: string): Promise<CaptureDevice[]> {
+  const { discoverDevices: discover } = await import('./capture/discover.js');
+  return discover({ ffmpegPath });
 }
 
 function inputError(problem: InputProblem): InvalidInputError {

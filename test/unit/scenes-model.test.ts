@@ -69,13 +69,13 @@ describe('scene collection model', () => {
     expect(problems(c)).toEqual([
       'sources[2].settings.color: a colour is #RRGGBB or #RRGGBBAA',
       'sources[3].settings.url: a network stream is an rtmp, rtmps, srt, rtsp, rtsps, http, https URL',
-      'scenes[0].items[1].crop.top: Too small: expected number to be >=0',
+      'scenes[0].items[1].crop.top: Invalid value: Expected >=0 but received -1',
     ]);
   });
 
   it('needs the volume of an audio device', () => {
     const c = collection() as unknown as { sources: Record<string, unknown>[] };
     delete c.sources[1]!.audio;
-    expect(problems(c)).toEqual(['sources[1].audio: Invalid input: expected object, received undefined']);
+    expect(problems(c)).toEqual(['sources[1].audio: Invalid key: Expected "audio" but received undefined']);
   });
 });

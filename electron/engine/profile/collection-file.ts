@@ -1,5 +1,5 @@
 /** The scene collection file of a profile, and how older versions of it are migrated. */
-import { COLLECTION_VERSION, type Collection, CollectionSchema } from '../scenes/model.js';
+import { COLLECTION_VERSION, type Collection, parseCollection } from '../scenes/model.js';
 import type { Migration, VersionedFileKind } from './versioned-file.js';
 
 export const COLLECTION_MIGRATIONS: readonly Migration[] = [
@@ -13,6 +13,6 @@ export const COLLECTION_MIGRATIONS: readonly Migration[] = [
 export const COLLECTION_FILE: VersionedFileKind<Collection> = {
   label: 'scene collection',
   version: COLLECTION_VERSION,
-  schema: CollectionSchema,
+  parse: parseCollection,
   migrations: COLLECTION_MIGRATIONS,
 };

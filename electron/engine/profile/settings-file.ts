@@ -3,17 +3,18 @@
  * schema fixes only the envelope and keeps every field it does not know, so that saving never drops
  * what a newer part of Uplink wrote.
  */
-import { z } from 'zod';
+import * as v from 'valibot';
+import { parseWith } from '../scenes/model.js';
 import type { VersionedFileKind } from './versioned-file.js';
 
 export const SETTINGS_VERSION = 1;
 
-export const SettingsSchema = z.looseObject({ version: z.literal(SETTINGS_VERSION) });
-export type ProfileSettings = z.infer<typeof SettingsSchema>;
+export const SettingsSchema = v.looseObject({ version: v.literal(SETTINGS_VERSION) });
+export type ProfileSettings = v.InferOutput<typeof SettingsSchema>;
 
 export const SETTINGS_FILE: VersionedFileKind<ProfileSettings> = {
   label: 'settings',
   version: SETTINGS_VERSION,
-  schema: SettingsSchema,
+  parse: (input) => parseWith(SettingsSchema, input),
   migrations: [],
 };

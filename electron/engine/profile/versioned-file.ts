@@ -6,9 +6,8 @@
 import { constants } from 'node:fs';
 import { copyFile, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import type { z } from 'zod';
 import { UplinkError, errorMessage } from '../errors.js';
-import { formatPath } from '../scenes/model.js';
+import type { ParseResult } from '../scenes/model.js';
 
 /** Turns a file of version `from` into version `from + 1`. Pure; gets a copy it may change. */
 export interface Migration {
@@ -21,7 +20,8 @@ export interface VersionedFileKind<T> {
   label: string;
   /** The version this code reads and writes. */
   version: number;
-  schema: z.ZodType<T>;
+  /** Checks untrusted content: the value, or every problem with its path. */
+  parse(input: unknown): ParseResult<T>;
   /** One step per older version, oldest first: from 1 to 2, 2 to 3, ... */
   migrations: readonly Migration[];
 }
@@ -70,13 +70,13 @@ export async function readVersionedFile<T>(file: string, kind: VersionedFileKind
     record = { ...step.migrate(structuredClone(record)), version: from + 1 };
   }
 
-  const parsed = kind.schema.safeParse(record);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : '';
-    throw await invalid(`${formatPath(issue.path)}: ${issue.message}${more}`);
+  const parsed = kind.parse(record);
+  if (!parsed.ok) {
+    const [problem] = parsed.problems;
+    const more = parsed.problems.length > 1 ? ` (and ${parsed.problems.length - 1} more)` : '';
+    throw await invalid(`${problem!.path}: ${problem!.message}${more}`);
   }
-  return version === kind.version ? { value: parsed.data } : { value: parsed.data, migratedFrom: version };
+  return version === kind.version ? { value: parsed.value } : { value: parsed.value, migratedFrom: version };
 }
 
 /**
@@ -84,10 +84,10 @@ export async function readVersionedFile<T>(file: string, kind: VersionedFileKind
  * `FILE.bak`. A crash at any point leaves either the old file or the new one, never half of one.
  */
 export async function writeVersionedFile<T>(file: string, kind: VersionedFileKind<T>, value: T): Promise<void> {
-  const parsed = kind.schema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new UplinkError('PROFILE_INVALID', `not saving the ${kind.label} ${file}: ${formatPath(issue.path)}: ${issue.message}`);
+  const parsed = kind.parse(value);
+  if (!parsed.ok) {
+    const [problem] = parsed.problems;
+    throw new UplinkError('PROFILE_INVALID', `not saving the ${kind.label} ${file}: ${problem!.path}: ${problem!.message}`);
   }
   const previous = await readFile(file, 'utf8').catch(() => null);
   if (previous !== null) {
@@ -99,7 +99,7 @@ export async function writeVersionedFile<T>(file: string, kind: VersionedFileKin
   const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
   try {
-    await handle.writeFile(`${JSON.stringify(parsed.data, null, 2)}\n`);
+    await handle.writeFile(`${JSON.stringify(parsed.value, null, 2)}\n`);
     await handle.sync();
   } finally {
     await handle.close();

@@ -1,32 +1,34 @@
 /**
  * The scene model: sources, scenes and their items on a fixed canvas, and the collection that holds
- * them (OBS's libobs model, which streamers know). Plain data with zod schemas and no Node imports: the
+ * them (OBS's libobs model, which streamers know). Plain data with valibot schemas and no Node imports: the
  * renderer imports these types through the contract, and every front validates what it receives with
  * the same schemas.
  *
  * A source is opened once however many scenes use it; an item places a source (or another scene) on a
  * scene. Ids are unique across sources and scenes together, so an item's `sourceId` can name either.
  */
-import { z } from 'zod';
+import * as v from 'valibot';
 
 /** The version of the collection this code writes; older files are migrated (see profile/migrations). */
 export const COLLECTION_VERSION = 2;
 
-const Id = z.string().min(1).max(200);
-const Name = z.string().max(500);
+const Id = v.pipe(v.string(), v.minLength(1), v.maxLength(200));
+const Name = v.pipe(v.string(), v.maxLength(500));
+const PositiveInt = v.pipe(v.number(), v.integer(), v.gtValue(0));
+const Positive = v.pipe(v.number(), v.gtValue(0));
 
 /** `#RRGGBB` or `#RRGGBBAA` (alpha last, 255 = opaque). */
-export const ColorSchema = z.string().regex(/^#[0-9a-f]{6}([0-9a-f]{2})?$/i, 'a colour is #RRGGBB or #RRGGBBAA');
+export const ColorSchema = v.pipe(v.string(), v.regex(/^#[0-9a-f]{6}([0-9a-f]{2})?$/i, 'a colour is #RRGGBB or #RRGGBBAA'));
 
 /** Below this a volume is silence; JSON has no -Infinity. */
 export const SILENT_DB = -100;
 
 /** Volume in dB relative to the source's own level (0 = unchanged), and mute, as OBS's mixer has them. */
-export const AudioSettingsSchema = z.object({
-  volumeDb: z.number().min(SILENT_DB).max(26),
-  muted: z.boolean(),
+export const AudioSettingsSchema = v.object({
+  volumeDb: v.pipe(v.number(), v.minValue(SILENT_DB), v.maxValue(26)),
+  muted: v.boolean(),
 });
-export type AudioSettings = z.infer<typeof AudioSettingsSchema>;
+export type AudioSettings = v.InferOutput<typeof AudioSettingsSchema>;
 
 export const DEFAULT_AUDIO: AudioSettings = { volumeDb: 0, muted: false };
 
@@ -36,86 +38,77 @@ export const DEFAULT_AUDIO: AudioSettings = { volumeDb: 0, muted: false };
  * `device: null` means the system's default device.
  */
 const DeviceRef = {
-  device: z.string().min(1).nullable(),
-  deviceName: z.string().optional(),
+  device: v.nullable(v.pipe(v.string(), v.minLength(1))),
+  deviceName: v.optional(v.string()),
 };
 
-const source = <K extends string, S extends z.ZodRawShape>(kind: K, settings: S) =>
-  z.object({ id: Id, name: Name, kind: z.literal(kind), settings: z.object(settings) });
+const source = <K extends string, S extends v.ObjectEntries, E extends v.ObjectEntries = Record<never, never>>(kind: K, settings: S, extra?: E) =>
+  v.object({ id: Id, name: Name, kind: v.literal(kind), settings: v.object(settings), ...(extra as E) });
 
-export const VideoDeviceSourceSchema = source('video-device', {
-  ...DeviceRef,
-  role: z.enum(['camera', 'capture-card']),
-  /** Asked-for mode; absent = the device's default. */
-  width: z.number().int().positive().optional(),
-  height: z.number().int().positive().optional(),
-  fps: z.number().positive().optional(),
-}).extend({ audio: AudioSettingsSchema.optional() });
+export const VideoDeviceSourceSchema = source(
+  'video-device',
+  {
+    ...DeviceRef,
+    role: v.picklist(['camera', 'capture-card']),
+    /** Asked-for mode; absent = the device's default. */
+    width: v.optional(PositiveInt),
+    height: v.optional(PositiveInt),
+    fps: v.optional(Positive),
+  },
+  { audio: v.optional(AudioSettingsSchema) },
+);
 
-export const AudioDeviceSourceSchema = source('audio-device', {
-  ...DeviceRef,
-  role: z.enum(['microphone', 'desktop-audio']),
-}).extend({ audio: AudioSettingsSchema });
+export const AudioDeviceSourceSchema = source('audio-device', { ...DeviceRef, role: v.picklist(['microphone', 'desktop-audio']) }, { audio: AudioSettingsSchema });
 
-export const ScreenSourceSchema = source('screen', {
-  ...DeviceRef,
-  captureCursor: z.boolean(),
-});
+export const ScreenSourceSchema = source('screen', { ...DeviceRef, captureCursor: v.boolean() });
 
-export const ImageSourceSchema = source('image', { file: z.string().min(1) });
+export const ImageSourceSchema = source('image', { file: v.pipe(v.string(), v.minLength(1)) });
 
-export const ColorSourceSchema = source('color', {
-  color: ColorSchema,
-  width: z.number().int().positive(),
-  height: z.number().int().positive(),
-});
+export const ColorSourceSchema = source('color', { color: ColorSchema, width: PositiveInt, height: PositiveInt });
 
 export const TextSourceSchema = source('text', {
-  text: z.string(),
-  fontFace: z.string(),
-  fontSizePx: z.number().positive(),
-  bold: z.boolean(),
-  italic: z.boolean(),
+  text: v.string(),
+  fontFace: v.string(),
+  fontSizePx: Positive,
+  bold: v.boolean(),
+  italic: v.boolean(),
   color: ColorSchema,
   /** Absent = transparent. */
-  backgroundColor: ColorSchema.optional(),
+  backgroundColor: v.optional(ColorSchema),
 });
 
-export const MediaSourceSchema = source('media', {
-  file: z.string().min(1),
-  loop: z.boolean(),
-}).extend({ audio: AudioSettingsSchema.optional() });
+export const MediaSourceSchema = source('media', { file: v.pipe(v.string(), v.minLength(1)), loop: v.boolean() }, { audio: v.optional(AudioSettingsSchema) });
 
 /** Protocols FFmpeg reads live feeds from; HLS is an http(s) URL. */
 export const NETWORK_PROTOCOLS = ['rtmp', 'rtmps', 'srt', 'rtsp', 'rtsps', 'http', 'https'] as const;
-const NetworkUrl = z.string().refine(
-  (url) => NETWORK_PROTOCOLS.some((protocol) => url.toLowerCase().startsWith(`${protocol}://`)),
-  { message: `a network stream is an ${NETWORK_PROTOCOLS.join(', ')} URL` },
+const NetworkUrl = v.pipe(
+  v.string(),
+  v.check((url) => NETWORK_PROTOCOLS.some((protocol) => url.toLowerCase().startsWith(`${protocol}://`)), `a network stream is an ${NETWORK_PROTOCOLS.join(', ')} URL`),
 );
 
-export const NetworkSourceSchema = source('network', { url: NetworkUrl }).extend({
-  audio: AudioSettingsSchema.optional(),
-});
+export const NetworkSourceSchema = source('network', { url: NetworkUrl }, { audio: v.optional(AudioSettingsSchema) });
 
 export const TestPatternSourceSchema = source('test-pattern', {});
 
-export const ToneSourceSchema = source('tone', {
-  frequencyHz: z.number().positive().max(24000),
-}).extend({ audio: AudioSettingsSchema });
+export const ToneSourceSchema = source('tone', { frequencyHz: v.pipe(v.number(), v.gtValue(0), v.maxValue(24000)) }, { audio: AudioSettingsSchema });
 
 /**
  * A source imported from OBS that Uplink cannot show (a browser source, game capture, a plugin's): kept
  * with its place in every scene, drawn as a labelled card, so that nothing is lost silently.
  */
-export const PlaceholderSourceSchema = source('placeholder', {
-  /** OBS's source kind (its `id`), e.g. `browser_source`. */
-  obsKind: z.string(),
-  label: z.string(),
-  width: z.number().int().positive(),
-  height: z.number().int().positive(),
-}).extend({ audio: AudioSettingsSchema.optional() });
+export const PlaceholderSourceSchema = source(
+  'placeholder',
+  {
+    /** OBS's source kind (its `id`), e.g. `browser_source`. */
+    obsKind: v.string(),
+    label: v.string(),
+    width: PositiveInt,
+    height: PositiveInt,
+  },
+  { audio: v.optional(AudioSettingsSchema) },
+);
 
-export const SourceSchema = z.discriminatedUnion('kind', [
+export const SourceSchema = v.variant('kind', [
   VideoDeviceSourceSchema,
   AudioDeviceSourceSchema,
   ScreenSourceSchema,
@@ -128,12 +121,12 @@ export const SourceSchema = z.discriminatedUnion('kind', [
   ToneSourceSchema,
   PlaceholderSourceSchema,
 ]);
-export type Source = z.infer<typeof SourceSchema>;
+export type Source = v.InferOutput<typeof SourceSchema>;
 export type SourceKind = Source['kind'];
 
-const Pixels = z.number().int().min(0);
-export const CropSchema = z.object({ top: Pixels, right: Pixels, bottom: Pixels, left: Pixels });
-export type Crop = z.infer<typeof CropSchema>;
+const Pixels = v.pipe(v.number(), v.integer(), v.minValue(0));
+export const CropSchema = v.object({ top: Pixels, right: Pixels, bottom: Pixels, left: Pixels });
+export type Crop = v.InferOutput<typeof CropSchema>;
 export const NO_CROP: Crop = { top: 0, right: 0, bottom: 0, left: 0 };
 
 /**
@@ -141,47 +134,49 @@ export const NO_CROP: Crop = { top: 0, right: 0, bottom: 0, left: 0 };
  * own pixels), is drawn scaled into the box `x, y, width, height` (canvas pixels, top-left origin; the
  * box may reach past the canvas edges).
  */
-export const SceneItemSchema = z.object({
+export const SceneItemSchema = v.object({
   id: Id,
   /** A source's id, or a scene's id for a nested scene. */
   sourceId: Id,
-  x: z.number(),
-  y: z.number(),
+  x: v.number(),
+  y: v.number(),
   /** 0 x 0 for an audio-only source: its item says the scene plays it. */
-  width: z.number().min(0),
-  height: z.number().min(0),
+  width: v.pipe(v.number(), v.minValue(0)),
+  height: v.pipe(v.number(), v.minValue(0)),
   crop: CropSchema,
-  visible: z.boolean(),
-  locked: z.boolean(),
+  visible: v.boolean(),
+  locked: v.boolean(),
 });
-export type SceneItem = z.infer<typeof SceneItemSchema>;
+export type SceneItem = v.InferOutput<typeof SceneItemSchema>;
 
 /** `items` are in drawing order: the first is at the bottom, the last on top (as OBS saves them). */
-export const SceneSchema = z.object({ id: Id, name: Name, items: z.array(SceneItemSchema) });
-export type Scene = z.infer<typeof SceneSchema>;
+export const SceneSchema = v.object({ id: Id, name: Name, items: v.array(SceneItemSchema) });
+export type Scene = v.InferOutput<typeof SceneSchema>;
 
-export const CanvasSchema = z.object({
-  width: z.number().int().min(16).max(8192),
-  height: z.number().int().min(16).max(8192),
-  fps: z.number().positive().max(240),
+export const CanvasSchema = v.object({
+  width: v.pipe(v.number(), v.integer(), v.minValue(16), v.maxValue(8192)),
+  height: v.pipe(v.number(), v.integer(), v.minValue(16), v.maxValue(8192)),
+  fps: v.pipe(v.number(), v.gtValue(0), v.maxValue(240)),
 });
-export type Canvas = z.infer<typeof CanvasSchema>;
+export type Canvas = v.InferOutput<typeof CanvasSchema>;
 
-export const TransitionSchema = z.object({
-  kind: z.enum(['cut', 'fade']),
-  durationMs: z.number().int().min(0).max(10_000),
+export const TransitionSchema = v.object({
+  kind: v.picklist(['cut', 'fade']),
+  durationMs: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10_000)),
 });
-export type Transition = z.infer<typeof TransitionSchema>;
+export type Transition = v.InferOutput<typeof TransitionSchema>;
 export const DEFAULT_TRANSITION: Transition = { kind: 'fade', durationMs: 300 };
 
-const CollectionShape = z.object({
-  version: z.literal(COLLECTION_VERSION),
+/** The collection's shape; `parseCollection` checks its references too. */
+export const CollectionSchema = v.object({
+  version: v.literal(COLLECTION_VERSION),
   canvas: CanvasSchema,
-  sources: z.array(SourceSchema),
-  scenes: z.array(SceneSchema).min(1),
+  sources: v.array(SourceSchema),
+  scenes: v.pipe(v.array(SceneSchema), v.minLength(1)),
   currentSceneId: Id,
   transition: TransitionSchema,
 });
+export type Collection = v.InferOutput<typeof CollectionSchema>;
 
 export interface CollectionProblem {
   /** Where, as a property path: `scenes[2].items[0].sourceId`. */
@@ -189,24 +184,21 @@ export interface CollectionProblem {
   message: string;
 }
 
-/** The whole collection, its references checked too (see collectionProblems). */
-export const CollectionSchema = CollectionShape.superRefine((collection, ctx) => {
-  for (const problem of referenceProblems(collection)) {
-    ctx.addIssue({ code: 'custom', message: problem.message, path: parsePath(problem.path) });
-  }
-});
-export type Collection = z.infer<typeof CollectionShape>;
+export type ParseResult<T = Collection> = { ok: true; value: T } | { ok: false; problems: CollectionProblem[] };
 
-export type ParseResult = { ok: true; collection: Collection } | { ok: false; problems: CollectionProblem[] };
+/** Checks untrusted input against a schema: the value, or every problem with its path. */
+export function parseWith<T>(schema: v.GenericSchema<unknown, T>, input: unknown): ParseResult<T> {
+  const result = v.safeParse(schema, input);
+  if (result.success) return { ok: true, value: result.output };
+  return { ok: false, problems: result.issues.map((issue) => ({ path: formatPath((issue.path ?? []).map((item) => item.key as PropertyKey)), message: issue.message })) };
+}
 
 /** Validates untrusted input (a file, a front's command) into a Collection, or the list of what is wrong. */
 export function parseCollection(input: unknown): ParseResult {
-  const result = CollectionSchema.safeParse(input);
-  if (result.success) return { ok: true, collection: result.data };
-  return {
-    ok: false,
-    problems: result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
-  };
+  const shaped = parseWith(CollectionSchema, input);
+  if (!shaped.ok) return shaped;
+  const problems = referenceProblems(shaped.value);
+  return problems.length === 0 ? shaped : { ok: false, problems };
 }
 
 /**
@@ -275,8 +267,4 @@ export function formatPath(path: readonly PropertyKey[]): string {
     else out += out === '' ? String(key) : `.${String(key)}`;
   }
   return out || '(the whole file)';
-}
-
-function parsePath(path: string): (string | number)[] {
-  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!));
 }

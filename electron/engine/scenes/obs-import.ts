@@ -164,7 +164,7 @@ export function importObsCollection(input: unknown, options: ObsImportOptions = 
     const first = checked.problems[0]!;
     throw new UplinkError('OBS_IMPORT_FAILED', `the imported collection is not valid at ${first.path}: ${first.message}; please report this with the OBS file`);
   }
-  return { collection: checked.collection, report };
+  return { collection: checked.value, report };
 }
 
 interface Placement {

@@ -12,6 +12,7 @@ import {
   H264_PROFILES,
   type H264EncoderName,
   type H264Profile,
+  check,
   encodingPatchSchema,
 } from '../../contract-schema.js';
 import { InvalidInputError } from '../input-error.js';
@@ -78,12 +79,9 @@ function invalid(field: string, message: string): InvalidInputError {
  * instead of silently streaming at the default.
  */
 export function validateEncoding(input: unknown = {}, label: FieldLabel = (field) => field): EncodingSettings {
-  const parsed = encodingPatchSchema(label).safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw invalid(issue.path.map(String).join('.'), issue.message);
-  }
-  const given = parsed.data;
+  const parsed = check(encodingPatchSchema(label), input);
+  if (!parsed.ok) throw invalid(parsed.problem.field, parsed.problem.message);
+  const given = parsed.value;
   const value = <K extends keyof EncodingSettings>(key: K): EncodingSettings[K] => (given[key] === undefined ? DEFAULT_ENCODING[key] : given[key]) as EncodingSettings[K];
 
   const encoder = value('encoder');
