@@ -334,6 +334,26 @@ describe('acknowledgements', () => {
     expect(publisher.queueDepth().ms).toBeLessThan(700);
     publisher.abort();
   });
+
+  it('a burst of media (an encoder catching up after a late source) is not congestion until it has waited', async () => {
+    const url = await serve();
+    const publisher = new RtmpPublisher(parseRtmpUrl(url));
+    await publisher.start();
+    const connection = server!.connections[0]!;
+    for (let i = 0; i < 14; i++) publisher.send(frame(i * 33, 5_000, i === 0));
+    await until(() => bytesReceived(connection) >= 70_000);
+    // The server confirms all of it (with room for the handshake and chunk headers), then nothing more.
+    const acknowledged = new Promise((resolve) => publisher.once('acknowledgement', resolve));
+    connection.send({ chunkStreamId: 2, typeId: MessageType.Acknowledgement, streamId: 0, payload: encodeAcknowledgement(bytesReceived(connection) + 10_000) });
+    await acknowledged;
+    // Two seconds of media handed over at once, 1.2 MB, none of it confirmed yet.
+    for (let i = 14; i < 74; i++) publisher.send(frame(i * 33, 20_000));
+    const depth = publisher.queueDepth();
+    expect(depth.bytes).toBeGreaterThan(1_000_000);
+    // It has not waited: far below the 700 ms at which a destination drops frames for congestion.
+    expect(depth.ms).toBeLessThan(200);
+    publisher.abort();
+  });
 });
 
 describe('fuzzing what the server sends during the publish conversation', () => {

@@ -16,10 +16,16 @@ export interface MediaMessage {
   arrivedAt?: bigint;
 }
 
+/** A message in our queue, with when it came (performance.now()): how long it has waited is part of how late it is. */
+type QueuedMessage = MediaMessage & { queuedAtMs: number };
+
 export interface QueueDepth {
   /** Bytes not yet handed to the kernel: our queue plus the socket's own buffer. */
   bytes: number;
-  /** Media time between the newest message sent to us and the oldest one not yet handed to the kernel. */
+  /**
+   * Media time between the newest message sent to us and the oldest one the server has not confirmed,
+   * but never more than that oldest message has waited here: a burst is not a backlog.
+   */
   ms: number;
   messages: number;
 }
@@ -77,11 +83,11 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
   error: UplinkError | undefined;
 
   private session: RtmpPublishSession | undefined;
-  private queue: Array<MediaMessage | undefined> = [];
+  private queue: Array<QueuedMessage | undefined> = [];
   private head = 0;
   private queuedBytes = 0;
-  /** Messages handed to the socket but not yet confirmed delivered: [end offset in session.bytesOut, timestamp]. */
-  private inSocket: Array<[number, number]> = [];
+  /** Messages handed to the socket but not yet confirmed delivered: [end offset in session.bytesOut, timestamp, queued at]. */
+  private inSocket: Array<[number, number, number]> = [];
   private inSocketHead = 0;
   /** Bytes of this connection the server said it received, once it acknowledges at all. */
   private acknowledged: number | undefined;
@@ -144,7 +150,7 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
     this.lastTimestamp.set(message.typeId, message.timestamp);
     this.advanceClock(message.timestamp);
 
-    this.queue.push(message);
+    this.queue.push({ ...message, queuedAtMs: performance.now() });
     this.queuedBytes += message.payload.length;
     this.pump();
     if ((this.state as PublisherState) === 'failed') return false;
@@ -210,6 +216,7 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
     const socketBytes = session?.writableLength ?? 0;
     let unacknowledged = 0;
     let oldest: number | undefined;
+    let oldestQueuedAt: number | undefined;
     if (session) {
       const flushed = session.bytesOut - socketBytes;
       const trusted = this.acknowledged !== undefined && !this.acknowledgementsTooRare;
@@ -220,12 +227,20 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
         this.inSocket = this.inSocket.slice(this.inSocketHead);
         this.inSocketHead = 0;
       }
-      oldest = this.inSocket[this.inSocketHead]?.[1];
+      const entry = this.inSocket[this.inSocketHead];
+      if (entry) [, oldest, oldestQueuedAt] = entry;
     }
-    oldest ??= this.queue[this.head]?.timestamp;
+    if (oldest === undefined) {
+      const queued = this.queue[this.head];
+      oldest = queued?.timestamp;
+      oldestQueuedAt = queued?.queuedAtMs;
+    }
+    // Media that came in a burst (an encoder catching up after a late source) is not late until it
+    // has waited: never more behind than the oldest message has been with us.
+    const waitedMs = oldestQueuedAt === undefined ? 0 : performance.now() - oldestQueuedAt;
     return {
       bytes: this.queuedBytes + socketBytes + unacknowledged,
-      ms: oldest === undefined ? 0 : Math.max(0, this.newestClock - this.clockOf(oldest)),
+      ms: oldest === undefined ? 0 : Math.max(0, Math.min(this.newestClock - this.clockOf(oldest), waitedMs)),
       messages: this.queue.length - this.head,
     };
   }
@@ -260,7 +275,7 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
    */
   dropQueued(shouldDrop: (message: MediaMessage) => boolean): number {
     let dropped = 0;
-    const kept: Array<MediaMessage | undefined> = [];
+    const kept: Array<QueuedMessage | undefined> = [];
     for (let i = this.head; i < this.queue.length; i++) {
       const message = this.queue[i]!;
       if (shouldDrop(message)) {
@@ -360,7 +375,7 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
       this.queuedBytes -= message.payload.length;
       if (onWritten) this.sendMeasured(session, message, onWritten);
       else session.sendMedia(message.typeId, message.timestamp, message.payload);
-      this.inSocket.push([session.bytesOut, message.timestamp]);
+      this.inSocket.push([session.bytesOut, message.timestamp, message.queuedAtMs]);
       this.messagesSent++;
       this.mediaBytesSent += message.payload.length;
     }
