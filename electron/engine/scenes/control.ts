@@ -81,10 +81,10 @@ function validatedArg(c: FilterCommand): string {
   }
   if (typeof c.arg !== 'string') refuse(c, 'its value is neither a number nor text');
   const arg = c.arg;
-  if (arg.trim() === '') refuse(c, 'its value is empty');
+  if (/^ *$/.test(arg)) refuse(c, 'its value is empty');
+  if (!SIMPLE_ARG.test(arg) || /['"\\]/.test(arg)) refuse(c, 'its value holds quotes, backslashes, control or non-ASCII characters');
   if (arg !== arg.trim()) refuse(c, 'its value starts or ends with a space');
   if (arg.length > MAX_ARG) refuse(c, `its value is longer than ${MAX_ARG} characters`);
-  if (!SIMPLE_ARG.test(arg) || /['"\\]/.test(arg)) refuse(c, 'its value holds quotes, backslashes or control characters');
   return arg;
 }
 
