@@ -13,8 +13,8 @@
  *   once lands on one frame: two overlays moved in one batch changed on the same output frame in every
  *   trial. Only if a batch straddled the filter's poll could it split over two frames; sending it in one
  *   tick keeps that window to microseconds against a 33 ms frame. (A REQ socket allows one command per
- *   frame.) The change shows on the output frame after the reply, 1-2 frames (33-66 ms at 30 fps) after
- *   the send.
+ *   frame.) 20 batches of 4 overlay moves: none split, each showed 2-3 output frames after the send
+ *   (at 30 fps), on the frame after the reply.
  * - Each message gets one reply: "0 Success", or FFmpeg's error as "<errno> <strerror>" ("38 Function not
  *   implemented": no such filter or command; "22 Invalid argument": a bad value; "1163346256 Not yet
  *   implemented...": e.g. `enable` on scale or crop, which have no timeline), optionally followed by a
@@ -32,6 +32,9 @@
  *   poll: a batch of 2 landed 4 frames apart, the first 4-6 frames (130-200 ms) after the write. So
  *   batches over stdin are not atomic, and FFmpeg's answer goes to stderr only ("Command reply for
  *   stream 0: ret:0"). Any other byte on stdin is a key command too ('q' quits): only write whole lines.
+ * - Not the channel's doing, but met here: changing `crop h` on a chain color (yuv420p) -> crop -> scale
+ *   (fixed size) -> overlay made FFmpeg 5.1 stop producing frames (no reply, no exit); the same with
+ *   `format=yuva420p` before the crop, or without the scale, kept running.
  */
 import { Dealer } from 'zeromq';
 import { createServer } from 'node:net';
@@ -114,7 +117,12 @@ export function formatStdinCommand(c: FilterCommand): string {
   return `c${target} -1 ${command} ${arg}\n`;
 }
 
-/** The zmq filter to place in the graph (on a video chain that always flows), escaped for the graph. */
+/**
+ * The zmq filter to place in the graph (on a video chain that always flows), escaped for both the
+ * option and the graph level: `zmq=bind_address=tcp\\://127.0.0.1\\:PORT` as -filter_complex
+ * text. Escaped once only (`tcp\://`), the graph parser eats the backslashes and FFmpeg fails with
+ * "No option name near '//127.0.0.1:PORT'".
+ */
 export function zmqFilter(port: number): string {
   if (!Number.isInteger(port) || port < 1 || port > 65_535) {
     throw new UplinkError('SCENE_CONTROL_PORT', `The scene control port ${port} is not a TCP port number.`);
