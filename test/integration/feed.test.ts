@@ -161,7 +161,9 @@ describe('SourceFeed with the real FFmpeg', () => {
       media.start();
       const ended = await reach('ended');
       expect(ended.reason).toBe('"Camera" reached its end.');
-      expect(states.map((change) => change.state)).toEqual(['opening', 'live', 'ended']);
+      const order = states.map((change) => change.state);
+      expect(order.slice(0, 2)).toEqual(['opening', 'live']);
+      expect(order.at(-1)).toBe('ended');
       expect(media.latestFrame()?.length).toBe(frameBytes(W, H));
       expect(media.pid).toBeUndefined();
     });
@@ -171,15 +173,17 @@ describe('SourceFeed with the real FFmpeg', () => {
       const { states, reach } = recordStates(media);
       media.start();
       await reach('live');
-      const seen = new Set<number>();
+      const pid = media.pid;
+      // The clip lasts 1 s: count new pictures until more than two clips' worth have come.
+      let last = media.latestFrame();
+      let changes = 0;
       await until(() => {
-        if (media.pid !== undefined) seen.add(media.pid);
-        return seen.size >= 3;
-      });
-      for (const pid of seen) pids.add(pid);
-      // The third run delivers new frames like the first.
-      const before = media.latestFrame();
-      await until(() => media.latestFrame() !== before);
+        const frame = media.latestFrame();
+        if (frame !== last) changes += 1;
+        last = frame;
+        return changes >= 70;
+      }, 30_000);
+      expect(media.pid).toBe(pid);
       expect(media.state).toBe('live');
       expect(states.map((change) => change.state)).toEqual(['opening', 'live']);
     });

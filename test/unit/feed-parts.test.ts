@@ -26,6 +26,8 @@ describe('captureArgs', () => {
     expect(file).toContain('0:v:0');
     const already = captureArgs({ ...base, input: { args: ['-stream_loop', '-1', '-re'], url: 'a.mkv', kind: 'video' }, video: { width: 64, height: 36, fps: 30 } });
     expect(already.filter((arg) => arg === '-re')).toHaveLength(1);
+    const looped = captureArgs({ ...base, onEnd: 'loop', input: { args: [], url: 'a.mkv', kind: 'video' }, video: { width: 64, height: 36, fps: 30 } });
+    expect(looped.slice(4, 8)).toEqual(['-stream_loop', '-1', '-re', '-thread_queue_size']);
     const network = captureArgs({ ...base, input: { args: [], url: 'srt://phone:9000', kind: 'video' }, video: { width: 64, height: 36, fps: 30 } });
     expect(network).not.toContain('-re');
     const tone = captureArgs({ ...base, input: { args: ['-f', 'lavfi'], url: 'sine', kind: 'audio' }, audio: { sampleRate: 48000, channels: 1 } });

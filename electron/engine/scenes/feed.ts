@@ -130,8 +130,12 @@ export function captureArgs(spec: FeedSpec): string[] {
   checkSpec(spec);
   const { input, video, audio } = spec;
   const args = ['-hide_banner', '-nostats', '-loglevel', 'level+info'];
-  // A file would otherwise be decoded as fast as the CPU allows and be over in seconds.
-  if (isMediaFile(input) && !input.args.includes('-re')) args.push('-re');
+  if (isMediaFile(input)) {
+    // FFmpeg loops a file without a gap; reopening it would cost a process start (over a second when busy).
+    if (spec.onEnd === 'loop' && !input.args.includes('-stream_loop')) args.push('-stream_loop', '-1');
+    // A file would otherwise be decoded as fast as the CPU allows and be over in seconds.
+    if (!input.args.includes('-re')) args.push('-re');
+  }
   args.push(...input.args);
   if (!input.args.includes('-thread_queue_size')) args.push('-thread_queue_size', THREAD_QUEUE_SIZE);
   args.push('-i', input.url);
@@ -436,7 +440,8 @@ export class SourceFeed extends EventEmitter<SourceFeedEvents> {
     // A run that delivered nothing and "ended" (an empty or broken file) would loop without pause.
     if (endedByItself && this.deliveredThisRun) {
       if (this.spec.onEnd === 'loop') {
-        // Still 'live' through the reopen; if the file does not play again, the stall check says so.
+        // FFmpeg loops files itself (-stream_loop); this is for inputs that end anyway, e.g. a lavfi source
+        // with a duration. Still 'live' through the reopen; if nothing comes, the stall check says so.
         this.launch();
         this.stallTimer = setTimeout(() => this.checkStall(), this.stallMs);
         return;
