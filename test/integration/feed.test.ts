@@ -2,12 +2,13 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { inputForSource, type SourceSpec } from '../../electron/engine/capture/sources.js';
 import { locateFfmpeg } from '../../electron/engine/ffmpeg/locate.js';
 import { SourceFeed, frameBytes, type FeedSpec, type FeedState, type FeedStateChange, type SourceFeedOptions } from '../../electron/engine/scenes/feed.js';
-import { Relay, blackFrame, videoLane } from '../../electron/engine/scenes/relay.js';
+import { Relay, audioLane, blackFrame, videoLane } from '../../electron/engine/scenes/relay.js';
 import { isRunning, until } from '../helpers/wait.js';
 
 const W = 320;
@@ -208,24 +209,39 @@ describe('SourceFeed with the real FFmpeg', () => {
   });
 });
 
-describe('Relay from a SourceFeed to a real FFmpeg', () => {
-  it('the compositor input keeps its full frame rate while the capture is stopped for 3 s', async () => {
+describe('Relay from SourceFeeds to a real FFmpeg', () => {
+  it('the compositor inputs keep their full rate and stay aligned while a capture is stopped for 3 s', async () => {
     const camera = feed({ kind: 'test-pattern' });
+    const mic = feed({ kind: 'tone' }, { audio: { sampleRate: 48000, channels: 2 } });
     const { reach } = recordStates(camera);
+    const micStates = recordStates(mic);
     camera.start();
-    await reach('live');
+    mic.start();
+    await Promise.all([reach('live'), micStates.reach('live')]);
 
+    // Raw pipe inputs are opened one after the other: without a tiny probe FFmpeg waits for seconds of
+    // the second input while the first one's pipe is full, and the relay (skipping for all) never sends it.
+    const raw = ['-probesize', '32', '-analyzeduration', '0'];
     const consumer = spawn(ffmpegPath, [
       '-hide_banner', '-nostdin', '-loglevel', 'info',
-      '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-video_size', `${W}x${H}`, '-framerate', String(FPS), '-i', 'pipe:0',
-      '-f', 'null', '-',
-    ], { stdio: ['pipe', 'ignore', 'pipe'] });
+      ...raw, '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-video_size', `${W}x${H}`, '-framerate', String(FPS), '-i', 'pipe:0',
+      ...raw, '-f', 's16le', '-ar', '48000', '-ac', '2', '-i', 'pipe:3',
+      '-map', '0:v', '-f', 'null', '-',
+      '-map', '1:a', '-c:a', 'pcm_s16le', '-f', 's16le', 'pipe:1',
+    ], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+    const audioIn = consumer.stdio[3];
+    if (!(audioIn instanceof Writable)) throw new Error('no audio pipe');
     let stderr = '';
+    let audioOut = 0;
     consumer.stderr.setEncoding('utf8');
     consumer.stderr.on('data', (chunk: string) => (stderr += chunk));
+    consumer.stdout.on('data', (chunk: Buffer) => (audioOut += chunk.length));
     const consumerExit = new Promise<number | null>((resolve) => consumer.once('exit', (code) => resolve(code)));
 
-    const relay = new Relay(FPS, [videoLane(consumer.stdin, camera, blackFrame(W, H))]);
+    const relay = new Relay(FPS, [
+      videoLane(consumer.stdin, camera, blackFrame(W, H)),
+      audioLane(audioIn, mic, { sampleRate: 48000, channels: 2 }, FPS),
+    ]);
     relay.start();
     try {
       await until(() => relay.stats.ticks >= FPS);
@@ -244,10 +260,13 @@ describe('Relay from a SourceFeed to a real FFmpeg', () => {
     } finally {
       relay.stop();
       consumer.stdin.end();
+      audioIn.end();
     }
     expect(await consumerExit).toBe(0);
     const frames = [...stderr.matchAll(/frame=\s*(\d+)/g)].at(-1)?.[1];
-    // Everything the relay wrote reached FFmpeg as whole frames: nothing stalled, nothing torn.
+    // Everything the relay wrote reached FFmpeg as whole frames: nothing stalled, nothing torn; and
+    // exactly one tick of sound per frame, so picture and sound stay aligned however long it runs.
     expect(Number(frames)).toBe(relay.stats.ticks);
+    expect(audioOut).toBe(relay.stats.ticks * (48000 / FPS) * 4);
   });
 });

@@ -343,6 +343,7 @@ export class SourceFeed extends EventEmitter<SourceFeedEvents> {
     }
   }
 
+  /** 'stopped' before start() and after stop(). */
   get state(): FeedState {
     return this.stateNow;
   }

@@ -13,7 +13,10 @@ import { Logger } from '../log.js';
 
 export interface RelayLane {
   sink: Writable;
-  /** The bytes for tick n (a frame, or one tick of samples). */
+  /**
+   * The bytes for tick n (a frame, or one tick of samples). n counts the ticks written (skipped ones are
+   * not counted), so samplesForTick(n) adds up to exactly the media time of the frames written.
+   */
   next(tick: number): Buffer;
 }
 
@@ -58,6 +61,11 @@ function samplesBefore(tick: number, sampleRate: number, fps: number): number {
   return Math.floor((tick * sampleRate) / fps + 1e-9);
 }
 
+/**
+ * Raw pipe inputs must be opened with `-probesize 32 -analyzeduration 0` by the reading FFmpeg: it opens
+ * its inputs one after the other, and with the default probe it waits for seconds of the second input
+ * while the first one's pipe is full, so the relay (which then skips every lane) never sends it.
+ */
 export class Relay extends EventEmitter<RelayEvents> {
   private readonly periodMs: number;
   private readonly now: () => number;
