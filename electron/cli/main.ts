@@ -30,9 +30,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     const prefix = level === 'warn' ? 'warning: ' : level === 'error' ? '' : `[${level} ${scope}] `;
     process.stderr.write(`uplink: ${prefix}${message}\n`);
   }, (process.env.UPLINK_LOG as LogLevel | undefined) ?? 'warn');
+  const named = argv.find((arg) => !arg.startsWith('-'));
+  const wanted = named !== undefined && named in COMMANDS ? [named] : Object.keys(COMMANDS);
+  // The command's modules load while package.json is read: both are on the way to going live.
+  const [uplinkVersion, registers] = await Promise.all([version(), Promise.all(wanted.map((name) => COMMANDS[name]!()))]);
   const program = new Command('uplink')
     .description('Uplink: live-stream to Twitch, YouTube, Facebook, Kick or any RTMP(S) server.')
-    .version(await version(), '-V, --version')
+    .version(uplinkVersion, '-V, --version')
     .option('--ffmpeg <path>', 'the FFmpeg to use, and no other (without it: FFMPEG_PATH, else ffmpeg-static, else ffmpeg on PATH)')
     .exitOverride()
     .showHelpAfterError('(run uplink --help for usage)')
@@ -42,9 +46,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const setExitCode = (code: number): void => {
     exitCode = code;
   };
-  const named = argv.find((arg) => !arg.startsWith('-'));
-  const wanted = named !== undefined && named in COMMANDS ? [named] : Object.keys(COMMANDS);
-  for (const name of wanted) (await COMMANDS[name]!())(program, setExitCode);
+  for (const register of registers) register(program, setExitCode);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

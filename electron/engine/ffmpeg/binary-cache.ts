@@ -21,14 +21,22 @@ interface CacheFile<T> {
  * it again costs hundreds of milliseconds to seconds, at every start.
  */
 export class BinaryCache<T> {
+  private loaded: Promise<CacheFile<T>> | undefined;
+
   constructor(
     private readonly file: string,
     /** Bump when what is stored changes meaning, so that older entries are not trusted. */
     private readonly version: number,
   ) {}
 
+  /** Starts reading the file, so that a search going on meanwhile does not wait for it afterwards. */
+  prefetch(): void {
+    this.loaded ??= this.read();
+  }
+
   async get(binary: string): Promise<T | undefined> {
-    const [cache, info] = await Promise.all([this.read(), stat(binary).catch(() => undefined)]);
+    this.prefetch();
+    const [cache, info] = await Promise.all([this.loaded!, stat(binary).catch(() => undefined)]);
     const entry = cache.binaries[binary];
     if (!entry || !info || entry.mtimeMs !== info.mtimeMs || entry.size !== info.size) return undefined;
     return entry.value;
@@ -44,6 +52,7 @@ export class BinaryCache<T> {
       const partial = `${this.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
       await writeFile(partial, `${JSON.stringify(cache, null, 2)}\n`);
       await rename(partial, this.file);
+      this.loaded = Promise.resolve(cache);
     } catch (err) {
       log.warn(`could not write the cache ${this.file}: ${String(err)}`);
     }

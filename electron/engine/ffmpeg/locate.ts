@@ -351,14 +351,12 @@ export async function findOnPath(
     const pathExt = (envValue(where.env, 'PATHEXT') ?? '.COM;.EXE;.BAT;.CMD').split(';');
     names = pathExt.filter((ext) => SHELL_FREE_EXTENSIONS.includes(ext.toUpperCase())).map((ext) => name + ext.toLowerCase());
   }
-  for (const dir of dirs) {
-    for (const candidate of names) {
-      // Windows PATH entries may be quoted.
-      const file = api.join(dir.replace(/^"(.*)"$/, '$1'), candidate);
-      if (await isRunnable(file)) return file;
-    }
-  }
-  return null;
+  // Windows PATH entries may be quoted.
+  const files = dirs.flatMap((dir) => names.map((candidate) => api.join(dir.replace(/^"(.*)"$/, '$1'), candidate)));
+  // Every candidate is checked at once and the first in PATH order wins: one after the other, a long
+  // PATH cost a file-system round trip per entry on the way to going live.
+  const runnable = await Promise.all(files.map((file) => isRunnable(file)));
+  return files[runnable.indexOf(true)] ?? null;
 }
 
 function run(file: string, args: readonly string[], timeoutMs: number): Promise<string> {
@@ -498,6 +496,7 @@ export async function locateFfmpeg(options: LocateOptions = {}): Promise<FfmpegI
   const platform = options.platform ?? process.platform;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const cache = options.cacheDir ? new BinaryCache<FfmpegAssessment>(path.join(options.cacheDir, 'ffmpeg-binaries.json'), 1) : undefined;
+  cache?.prefetch();
 
   let explicitPath = options.explicitPath?.trim() ? options.explicitPath : undefined;
   if (explicitPath !== undefined) {
@@ -522,8 +521,14 @@ export async function locateFfmpeg(options: LocateOptions = {}): Promise<FfmpegI
     ['path', () => findOnPath('ffmpeg', { env, platform })],
   ];
 
-  for (const [source, resolveCandidate] of sources) {
-    const candidate = await resolveCandidate();
+  // Both places are looked at together (a failure is seen when its turn comes); candidates are still taken in order.
+  const candidates = sources.map(([source, resolveCandidate]) => {
+    const found = resolveCandidate();
+    found.catch(() => undefined);
+    return [source, found] as const;
+  });
+  for (const [source, found] of candidates) {
+    const candidate = await found;
     if (candidate === null || tried.has(candidate)) continue;
     tried.add(candidate);
     // ffmpeg-static exports a path even when its download failed: not worth reporting.

@@ -4,7 +4,7 @@ import { UplinkError, asUplinkError } from '../errors.js';
 import type { StreamHeaderCache } from '../flv/headers.js';
 import type { FlvTag, FlvTagKind } from '../flv/reader.js';
 import { Logger } from '../log.js';
-import { type PublisherOptions, RtmpPublisher } from '../rtmp/publisher.js';
+import type { PublisherOptions, RtmpPublisher } from '../rtmp/publisher.js';
 import type { RtmpTarget } from '../rtmp/url.js';
 import { CongestionPolicy, type CongestionThresholds, type DropReason, classifyTag, isDroppableVideoMessage } from './congestion.js';
 import { DeadConnectionDetector, type DeadReason, type ReconnectPolicy, decideRetry, reconnectPolicy } from './reconnect.js';
@@ -61,6 +61,20 @@ const JOIN_BUFFER_MAX_BYTES = 16 * 1024 * 1024;
 const STOP_FLUSH_MS = 3_000;
 const TICK_MS = 250;
 const STATS_EVERY_MS = 1_000;
+
+type PublisherModule = typeof import('../rtmp/publisher.js');
+let publisherModule: PublisherModule | undefined;
+let loadingPublisher: Promise<PublisherModule> | undefined;
+
+/**
+ * The RTMP client (publisher, session, chunking, AMF, handshake, transport) is loaded by the first
+ * connection rather than with this module: going live starts the encoder first, and the client loads
+ * while FFmpeg starts instead of before it (start-up is part of the time to go live).
+ */
+function loadPublisher(): Promise<PublisherModule> {
+  loadingPublisher ??= import('../rtmp/publisher.js').then((loaded) => (publisherModule = loaded));
+  return loadingPublisher;
+}
 
 /**
  * One live destination: its own connection, bounded queue, state and stats. It never blocks the
@@ -279,10 +293,22 @@ export class Destination extends EventEmitter<DestinationEvents> {
 
   private connect(state: 'connecting' | 'reconnecting'): void {
     const generation = ++this.generation;
+    if (!publisherModule) {
+      if (this.currentState !== state) this.setState(state, undefined);
+      loadPublisher().then(
+        () => {
+          if (generation === this.generation && this.isRunning()) this.connect(state);
+        },
+        (error: unknown) => {
+          if (generation === this.generation && this.isRunning()) this.onAttemptFailed(asUplinkError(error, 'CONNECTION_FAILED'));
+        },
+      );
+      return;
+    }
     const abort = new AbortController();
     this.connecting = abort;
     const userSignal = this.options.publisher?.signal;
-    const publisher = new RtmpPublisher(this.target, {
+    const publisher = new publisherModule.RtmpPublisher(this.target, {
       ...this.options.publisher,
       signal: userSignal ? AbortSignal.any([userSignal, abort.signal]) : abort.signal,
       publishGate: this.options.publishGate,
@@ -331,8 +357,9 @@ export class Destination extends EventEmitter<DestinationEvents> {
     this.joinBufferBytes = 0;
     // Never behind what this destination already sent: servers drop or reorder on time going back.
     for (const header of this.options.headers.headers(joining[0]?.timestamp ?? this.lastTimestamp)) publisher.sendTag(header);
-    this.setState('live', undefined);
+    // The first keyframe leaves before anyone hears of 'live': what listeners do then is not on its path.
     for (const tag of joining) this.push(tag);
+    this.setState('live', undefined);
   }
 
   private keepForJoin(tag: FlvTag, keyframe: boolean): void {
