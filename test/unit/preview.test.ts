@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import fc from 'fast-check';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -130,6 +131,54 @@ describe('JpegSplitter', () => {
     const splitter = new JpegSplitter(Math.max(...pictures.map((p) => p.length)) + 64);
     const big = Buffer.concat([pictures[0]!.subarray(0, -2), Buffer.alloc(50_000, 0x22), Buffer.from([0xff, 0xd9])]);
     expect(splitter.push(Buffer.concat([big, pictures[1]!, pictures[2]!]))).toEqual([pictures[1], pictures[2]]);
+  });
+});
+
+describe('JpegSplitter, fuzzed', () => {
+  const SEED = 808;
+
+  it('finds exactly the pictures among garbage without 0xFF bytes, however the stream is cut', () => {
+    const garbage = fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes.map((b) => (b === 0xff ? 0x7f : b))));
+    const piece = fc.record({ picture: fc.nat({ max: 3 }), before: garbage });
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 8 }), garbage, fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 20 }), (pieces, tail, sizes) => {
+        const input = Buffer.concat([...pieces.flatMap((p) => [p.before, pictures[p.picture]!]), tail]);
+        const chunks: Buffer[] = [];
+        for (let at = 0, i = 0; at < input.length; i += 1) {
+          const size = sizes[i % sizes.length]!;
+          chunks.push(input.subarray(at, at + size));
+          at += size;
+        }
+        expect(splitAll(new JpegSplitter(), chunks)).toEqual(pieces.map((p) => pictures[p.picture]));
+      }),
+      { seed: SEED, numRuns: 300 },
+    );
+  });
+
+  it('never throws, stays within maxBytes and returns only SOI..EOI pieces on arbitrary bytes', () => {
+    const maxBytes = 4096;
+    // Arbitrary bytes, spiked with markers and pieces of real pictures so that parsing gets somewhere.
+    const part = fc.oneof(
+      fc.uint8Array({ maxLength: 600 }).map((b) => Buffer.from(b)),
+      fc.constantFrom(...[0xd8, 0xd9, 0xda, 0xdb, 0xc0, 0x00, 0xd0, 0xff].map((m) => Buffer.from([0xff, m]))),
+      fc.tuple(fc.nat({ max: 3 }), fc.nat(), fc.nat()).map(([i, a, b]) => {
+        const p = pictures[i]!;
+        return p.subarray(Math.min(a, b) % p.length, Math.max(a, b) % (p.length + 1));
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 40 }), (parts) => {
+        const splitter = new JpegSplitter(maxBytes);
+        for (const chunk of parts) {
+          for (const jpeg of splitter.push(chunk)) {
+            expect([jpeg[0], jpeg[1], jpeg[jpeg.length - 2], jpeg[jpeg.length - 1]]).toEqual([0xff, 0xd8, 0xff, 0xd9]);
+            expect(jpeg.length).toBeLessThanOrEqual(maxBytes);
+          }
+          expect(splitter.buffered).toBeLessThanOrEqual(maxBytes);
+        }
+      }),
+      { seed: SEED, numRuns: 500 },
+    );
   });
 });
 
