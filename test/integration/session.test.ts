@@ -12,7 +12,7 @@ import {
   encodeWindowAckSize,
 } from '../../electron/engine/rtmp/messages.js';
 import { RtmpPublisher } from '../../electron/engine/rtmp/publisher.js';
-import { ACK_WINDOW_BYTES, RtmpPublishSession } from '../../electron/engine/rtmp/session.js';
+import { ACK_WINDOW_BYTES, ANNOUNCED_CHUNK_SIZE, RtmpPublishSession } from '../../electron/engine/rtmp/session.js';
 import { parseRtmpUrl } from '../../electron/engine/rtmp/url.js';
 import { type CommandHandler, type ScriptedConnection, ScriptedRtmpServer } from '../helpers/scripted-server.js';
 import { until } from '../helpers/wait.js';
@@ -47,11 +47,17 @@ describe('the publish conversation', () => {
     const url = await serve();
     const session = await RtmpPublishSession.publish(parseRtmpUrl(url));
     session.sendMedia(MessageType.Video, 0, Buffer.alloc(10_000, 1));
+    // Larger than a chunk: several chunks in one gathered write, read back whole.
+    const large = Buffer.from(Array.from({ length: 3 * ANNOUNCED_CHUNK_SIZE + 17 }, (_, i) => i % 251));
+    session.sendMedia(MessageType.Video, 40, large);
     await session.close();
     const connection = server!.connections[0]!;
     await until(() => connection.commands.some((c) => c.name === 'deleteStream'));
     const first = connection.received[0]!;
-    expect(decodeControlMessage(first.typeId, first.payload)).toEqual({ type: 'SetChunkSize', size: 4096 });
+    expect(decodeControlMessage(first.typeId, first.payload)).toEqual({ type: 'SetChunkSize', size: ANNOUNCED_CHUNK_SIZE });
+    const media = connection.received.filter((m) => m.typeId === MessageType.Video);
+    expect(media.map((m) => m.payload.length)).toEqual([10_000, large.length]);
+    expect(media[1]!.payload.equals(large)).toBe(true);
     expect(connection.commands.map((c) => c.name)).toEqual(['connect', 'releaseStream', 'FCPublish', 'createStream', 'publish', 'FCUnpublish', 'deleteStream']);
     const connect = connection.commands[0]!;
     expect(connect.transactionId).toBe(1);

@@ -1,7 +1,7 @@
-import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UplinkError } from '../../engine/errors.js';
+import { readFileChunks } from '../../engine/flv/file-reader.js';
 import { readFlvTags } from '../../engine/flv/reader.js';
 import { FilePublish } from '../../engine/outputs/file-publish.js';
 import { type DestinationOptions, addDestinationOptions, targetsFromOptions } from '../context.js';
@@ -73,7 +73,9 @@ async function publishFile(file: string, options: PublishOptions): Promise<numbe
   let inputError: UplinkError | undefined;
   let results: Awaited<ReturnType<FilePublish['run']>> = [];
   try {
-    results = await publish.run(readFlvTags(createReadStream(file, { highWaterMark: 1024 * 1024 })), { realTime: !options.fast, signal: abort.signal });
+    // The file is read into one buffer again and again while every destination has sent what it was given.
+    const chunks = readFileChunks(file, { canReuse: () => publish.inputReleased });
+    results = await publish.run(readFlvTags(chunks), { realTime: !options.fast, signal: abort.signal });
   } catch (err) {
     inputError = err instanceof UplinkError ? err : new UplinkError('INPUT_FAILED', `cannot read ${file}: ${String(err)}`);
   } finally {

@@ -207,6 +207,15 @@ export class Destination extends EventEmitter<DestinationEvents> {
     return new Promise((resolve) => this.writableWaiters.push(resolve));
   }
 
+  /**
+   * True while this destination holds bytes of tags it was given (queued, or in its socket): a reader
+   * whose tags are views of a buffer may overwrite that buffer only once no destination does. Copies it
+   * keeps (headers, the tags it joins with) do not count; a dropped connection holds nothing.
+   */
+  get holdsInput(): boolean {
+    return this.publisher !== undefined && this.publisher.heldBytes() > 0;
+  }
+
   /** What whenWritable() would resolve at once: lets a reader skip a wait per tag. */
   get writable(): boolean {
     return this.isWritable();

@@ -53,6 +53,11 @@ export class FilePublish {
     }
   }
 
+  /** No destination holds bytes of the tags given to it: a reader may reuse the memory they were cut from. */
+  get inputReleased(): boolean {
+    return this.destinations.every((destination) => !destination.holdsInput);
+  }
+
   /** Media time sent so far, from the first media tag (headers aside). */
   get mediaMs(): number {
     return this.span.ms;

@@ -32,6 +32,15 @@ export class RtmpSessionError extends UplinkError {}
 export const ACK_WINDOW_BYTES = 64 * 1024;
 
 /**
+ * The chunk size we announce. Every chunk of a message costs a header and, for a large message, one
+ * more piece in the gathered write; at FFmpeg's and OBS's 4096 a 1080p keyframe was a hundred of them.
+ * 64 KiB carries most frames whole and stays far below what servers accept (nginx-rtmp: 10 MB).
+ */
+export const ANNOUNCED_CHUNK_SIZE = 64 * 1024;
+/** A message up to this size goes out copied into one buffer with its header; a larger one is never copied. */
+const COPY_MAX_BYTES = 1024;
+
+/**
  * The longest message we accept from a server. A server sends a publisher only control messages and
  * command answers, a few hundred bytes each; a bound this low means a broken or hostile server costs a
  * clear protocol error, never a 16 MiB allocation.
@@ -208,7 +217,7 @@ export class RtmpPublishSession extends EventEmitter<SessionEvents> {
     this.bytesOut += c0c1.length;
     await handshakeDone;
 
-    const chunkSize = options.chunkSize ?? 4096;
+    const chunkSize = options.chunkSize ?? ANNOUNCED_CHUNK_SIZE;
     this.write(controlMessage(MessageType.SetChunkSize, encodeSetChunkSize(chunkSize)));
     this.writer.chunkSize = chunkSize;
 
@@ -408,13 +417,13 @@ export class RtmpPublishSession extends EventEmitter<SessionEvents> {
 
   private write(message: RtmpMessage, onWritten?: () => void): boolean {
     if (this.closed) return false;
-    if (message.payload.length <= this.writer.chunkSize) {
+    if (message.payload.length <= COPY_MAX_BYTES) {
       const bytes = this.writer.encode(message);
       this.bytesOut += bytes.length;
       return this.socket.write(bytes, onWritten);
     }
-    // A message of several chunks goes out as one gathered write (writev) of its headers and views of
-    // its payload: copying every media byte into a new buffer cost more CPU than the rest of sending it.
+    // A larger message goes out as one gathered write (writev) of its chunk headers and views of its
+    // payload: copying every media byte into a new buffer cost more CPU than the rest of sending it.
     const parts = this.writer.encodeParts(message);
     const last = parts.length - 1;
     this.socket.cork();
