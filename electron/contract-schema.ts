@@ -8,6 +8,7 @@
  * No Node types and no engine imports: the renderer imports this file.
  */
 import * as v from 'valibot';
+import { AudioPatchSchema, CollectionSchema, ItemPatchSchema, SourceInputSchema, SourcePatchSchema, TransitionSchema } from './contract-scenes.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Encoding
@@ -201,6 +202,20 @@ export const COMMAND_ARGS = {
   listDevices: args([]),
   listEncoders: args([v.optional(flag('refresh'))]),
   listServices: args([]),
+  loadCollection: args([CollectionSchema]),
+  setProgramScene: args([id]),
+  setTransition: args([TransitionSchema]),
+  addScene: args([nonEmpty('name')]),
+  renameScene: args([id, nonEmpty('name')]),
+  removeScene: args([id]),
+  addSource: args([SourceInputSchema, v.optional(id)]),
+  updateSource: args([id, SourcePatchSchema]),
+  removeSource: args([id]),
+  addItem: args([id, id]),
+  updateItem: args([id, id, ItemPatchSchema]),
+  removeItem: args([id, id]),
+  moveItem: args([id, id, v.pipe(v.number('index must be a number'), v.integer('index must be a whole number'))]),
+  setSourceAudio: args([id, AudioPatchSchema]),
 } as const;
 
 export type CommandName = keyof typeof COMMAND_ARGS;

@@ -12,7 +12,10 @@
  */
 import type { CommandArgs, DestinationInput, EncodingPatch, EncodingSettings, H264EncoderName, ServiceId } from './contract-schema.js';
 
+import type { AudioPatch, Collection, ItemPatch, SourceInput, SourcePatch, Transition } from './contract-scenes.js';
+
 export type { DestinationInput, EncodingPatch, EncodingSettings, H264EncoderName, H264Profile, ServiceId } from './contract-schema.js';
+export type { AudioPatch, AudioSettings, Canvas, Collection, Crop, ItemPatch, Scene, SceneItem, Source, SourceInput, SourceKind, SourcePatch, Transition } from './contract-scenes.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Data
@@ -180,6 +183,36 @@ export interface DestinationView {
 
 export type StudioPhase = 'idle' | 'starting' | 'live' | 'stopping';
 
+/** How a live source (its own capture process) is doing; sources drawn by the compositor itself are always live. */
+export type SourceState = 'opening' | 'live' | 'stalled' | 'lost' | 'ended';
+
+export interface SourceStatus {
+  sourceId: string;
+  state: SourceState;
+  /** Why it stalled, was lost or ended, in one sentence. */
+  reason?: string;
+}
+
+/** The scene collection as the studio runs it. */
+export interface ScenesView {
+  collection: Collection;
+  /** The scene on air (the one being faded to during a transition). */
+  programSceneId: string;
+  /** Live sources that are not plainly live. */
+  sources: SourceStatus[];
+}
+
+/** A picture of the program for the preview: JPEG, newest wins (a slow front drops frames, never the program). */
+export interface PreviewFrame {
+  seq: number;
+  jpeg: Uint8Array;
+}
+
+/** Peak and RMS in dBFS (-Infinity for silence) per audio source after its fader, and of the mix (`sourceId: null`). */
+export interface AudioLevels {
+  levels: Array<{ sourceId: string | null; peakDb: number; rmsDb: number }>;
+}
+
 export interface StudioState {
   /** Grows by one with every change; a snapshot with a lower revision than one already seen is stale. */
   revision: number;
@@ -192,6 +225,8 @@ export interface StudioState {
   destinations: DestinationView[];
   recording: { active: boolean; file?: string };
   encoder: { running: boolean; restarts: number };
+  /** The scene collection when the studio runs scenes; null when it streams `video` and `audio` as they are. */
+  scenes: ScenesView | null;
 }
 
 export interface Notice {
@@ -257,6 +292,30 @@ export interface StudioCommands {
   listDevices(): Promise<CaptureDevice[]>;
   listEncoders(refresh?: boolean): Promise<EncoderStatus[]>;
   listServices(): Promise<ServicePreset[]>;
+
+  // Scenes: each command is one change of the collection, applied live (no encoder restart, no gap).
+  /** Runs this collection (checked whole: shape and references); the preview and meters start. */
+  loadCollection(collection: Collection): Promise<void>;
+  /** Puts a scene on air with the collection's transition. */
+  setProgramScene(sceneId: string): Promise<void>;
+  setTransition(transition: Transition): Promise<void>;
+  /** Returns the new scene's id. */
+  addScene(name: string): Promise<string>;
+  renameScene(sceneId: string, name: string): Promise<void>;
+  /** The last scene cannot be removed. */
+  removeScene(sceneId: string): Promise<void>;
+  /** Adds a source, and with `sceneId` an item showing it on top of that scene. */
+  addSource(source: SourceInput, sceneId?: string): Promise<{ sourceId: string; itemId?: string }>;
+  updateSource(sourceId: string, patch: SourcePatch): Promise<void>;
+  /** Removes the source and every item showing it. */
+  removeSource(sourceId: string): Promise<void>;
+  /** Places a source (or another scene) on a scene; returns the item's id. */
+  addItem(sceneId: string, sourceId: string): Promise<string>;
+  updateItem(sceneId: string, itemId: string, patch: ItemPatch): Promise<void>;
+  removeItem(sceneId: string, itemId: string): Promise<void>;
+  /** Drawing order: 0 is the bottom. */
+  moveItem(sceneId: string, itemId: string, toIndex: number): Promise<void>;
+  setSourceAudio(sourceId: string, patch: AudioPatch): Promise<void>;
 }
 
 export interface StudioEvents {
@@ -264,6 +323,10 @@ export interface StudioEvents {
   onStats: ProgramStats;
   onNotice: Notice;
   onProgramEnded: ProgramEnded;
+  /** Program preview pictures, up to 30 a second, whenever scenes run (live or not). */
+  onPreview: PreviewFrame;
+  /** Audio levels, 20 a second, whenever scenes run. */
+  onLevels: AudioLevels;
 }
 
 /** The command names, for the proxies (preload, WebSocket) that expose exactly these and nothing else. */
@@ -284,9 +347,23 @@ export const STUDIO_COMMANDS = [
   'listDevices',
   'listEncoders',
   'listServices',
+  'loadCollection',
+  'setProgramScene',
+  'setTransition',
+  'addScene',
+  'renameScene',
+  'removeScene',
+  'addSource',
+  'updateSource',
+  'removeSource',
+  'addItem',
+  'updateItem',
+  'removeItem',
+  'moveItem',
+  'setSourceAudio',
 ] as const satisfies ReadonlyArray<keyof StudioCommands>;
 
-export const STUDIO_EVENTS = ['onState', 'onStats', 'onNotice', 'onProgramEnded'] as const satisfies ReadonlyArray<keyof StudioEvents>;
+export const STUDIO_EVENTS = ['onState', 'onStats', 'onNotice', 'onProgramEnded', 'onPreview', 'onLevels'] as const satisfies ReadonlyArray<keyof StudioEvents>;
 
 // Every command is listed: a command added to the interface but not to the list fails to compile here.
 type Unlisted = Exclude<keyof StudioCommands, (typeof STUDIO_COMMANDS)[number]>;

@@ -17,11 +17,13 @@ import type {
   StudioPhase,
   StudioState,
 } from '../contract.js';
+import type { AudioPatch, Collection, ItemPatch, SourceInput, SourcePatch, Transition } from '../contract-scenes.js';
 import { type SourceSpec, inputForSource, inputOptionsFor, isBuiltInSource, parseSourceArg } from './capture/sources.js';
 import { UplinkError, errorMessage } from './errors.js';
 import type { FfmpegInput } from './ffmpeg/argv.js';
 import { type FfmpegInfo, locateFfmpeg } from './ffmpeg/locate.js';
 import { exitError } from './ffmpeg/process.js';
+import { programInputs } from './ffmpeg/program-encoder.js';
 import { InvalidInputError } from './input-error.js';
 import { Logger, redact, registerSecret } from './log.js';
 import { Broadcast } from './outputs/broadcast.js';
@@ -34,6 +36,9 @@ import { checkEncodingForService } from './services/check.js';
 import { getService, listServices } from './services/presets.js';
 import { targetForService } from './services/target.js';
 import { DEFAULT_ENCODING, applyEncodingPatch, validateEncoding } from './settings/encoding.js';
+import * as edit from './scenes/edit.js';
+import type { PreviewOptions } from './scenes/preview.js';
+import { StudioScenes } from './scenes/studio-scenes.js';
 
 export interface StudioOptions {
   secrets?: SecretStore;
@@ -48,6 +53,10 @@ export interface StudioOptions {
   publisher?: PublisherOptions;
   /** End the program after this much media time (the command line's --duration). */
   durationSec?: number;
+  /** Preview pictures while scenes run; false for none (the command line has no screen for them). */
+  preview?: PreviewOptions | false;
+  /** Audio meters while scenes run; default on. */
+  meters?: boolean;
 }
 
 interface DestinationRecord {
@@ -86,6 +95,8 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
   private devices: CaptureDevice[] | undefined;
   /** The tail of the command queue. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** The scene collection and its compositor, once one is loaded. */
+  private readonly scenes: StudioScenes;
 
   constructor(private readonly options: StudioOptions = {}) {
     super();
@@ -94,6 +105,16 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
     this.audio = options.audio ?? 'tone';
     this.encoding = validateEncoding({ ...DEFAULT_ENCODING, ...options.encoding });
     this.dynamicBitrate = options.dynamicBitrate ?? false;
+    this.scenes = new StudioScenes({
+      ffmpegPath: async () => (await this.ffmpeg()).path,
+      discover: async () => (this.devices ??= await discoverDevices((await this.ffmpeg()).path)),
+      ...(options.preview === undefined ? {} : { preview: options.preview }),
+      ...(options.meters === undefined ? {} : { meters: options.meters }),
+    });
+    this.scenes.on('changed', () => this.emitState());
+    this.scenes.on('preview', (frame) => this.emit('onPreview', frame));
+    this.scenes.on('levels', (levels) => this.emit('onLevels', levels));
+    this.scenes.on('notice', (level, message, code) => this.notice(level, message, { code }));
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -105,6 +126,7 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
 
   setSources(...args: [{ video?: string; audio?: string }]): Promise<void> {
     return this.command('setSources', args, async (sources) => {
+      if (this.scenes.active) throw new UplinkError('SCENES_ACTIVE', 'the studio runs scenes: change the sources of a scene instead');
       const video = sources.video ?? this.video;
       const audio = sources.audio ?? this.audio;
       const inputs = await this.resolveInputs(video, audio, this.encoding);
@@ -118,7 +140,7 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
   setEncoding(...args: [EncodingPatch]): Promise<EncodingSettings> {
     return this.command('setEncoding', args, async (patch) => {
       const next = applyEncodingPatch(this.encoding, patch);
-      if (this.broadcast) await this.broadcast.updateSettings(next, await this.resolveInputs(this.video, this.audio, next));
+      if (this.broadcast) await this.broadcast.updateSettings(next, await this.programInputs(next));
       this.encoding = next;
       this.emitState();
       return next;
@@ -256,13 +278,92 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
     return this.read('listServices', args, async () => listServices());
   }
 
+  // ---------------------------------------------------------------------------------------------------
+  // Scenes: every change is applied live by the compositor; the encoder and the connections never notice.
+
+  loadCollection(...args: [Collection]): Promise<void> {
+    return this.command('loadCollection', args, async (collection) => {
+      if (this.broadcast && !this.scenes.active) {
+        throw new UplinkError('LIVE_WITHOUT_SCENES', 'the program is running from its sources: stop streaming and recording before loading scenes');
+      }
+      await this.scenes.load(collection);
+    });
+  }
+
+  setProgramScene(...args: [string]): Promise<void> {
+    return this.command('setProgramScene', args, (sceneId) => this.scenes.setProgramScene(sceneId));
+  }
+
+  setTransition(...args: [Transition]): Promise<void> {
+    return this.command('setTransition', args, (transition) => this.editScenes((c) => edit.setTransition(c, transition)));
+  }
+
+  addScene(...args: [string]): Promise<string> {
+    return this.command('addScene', args, (name) => this.scenes.edit((c) => withResult(edit.addScene(c, name, randomUUID), 'sceneId')));
+  }
+
+  renameScene(...args: [string, string]): Promise<void> {
+    return this.command('renameScene', args, (sceneId, name) => this.editScenes((c) => edit.renameScene(c, sceneId, name)));
+  }
+
+  removeScene(...args: [string]): Promise<void> {
+    return this.command('removeScene', args, (sceneId) => this.editScenes((c) => edit.removeScene(c, sceneId)));
+  }
+
+  addSource(...args: [SourceInput, string?]): Promise<{ sourceId: string; itemId?: string }> {
+    return this.command('addSource', args, (source, sceneId) =>
+      this.scenes.edit((c) => {
+        const added = edit.addSource(c, source, randomUUID, sceneId === undefined ? undefined : { sceneId });
+        return { collection: added.collection, result: { sourceId: added.sourceId, ...(added.itemId ? { itemId: added.itemId } : {}) } };
+      }),
+    );
+  }
+
+  updateSource(...args: [string, SourcePatch]): Promise<void> {
+    return this.command('updateSource', args, (sourceId, patch) => this.editScenes((c) => edit.updateSource(c, sourceId, patch)));
+  }
+
+  removeSource(...args: [string]): Promise<void> {
+    return this.command('removeSource', args, (sourceId) => this.editScenes((c) => edit.removeSource(c, sourceId)));
+  }
+
+  addItem(...args: [string, string]): Promise<string> {
+    return this.command('addItem', args, (sceneId, sourceId) => this.scenes.edit((c) => withResult(edit.addItem(c, sceneId, sourceId, randomUUID), 'itemId')));
+  }
+
+  updateItem(...args: [string, string, ItemPatch]): Promise<void> {
+    return this.command('updateItem', args, (sceneId, itemId, patch) => this.editScenes((c) => edit.updateItem(c, sceneId, itemId, patch)));
+  }
+
+  removeItem(...args: [string, string]): Promise<void> {
+    return this.command('removeItem', args, (sceneId, itemId) => this.editScenes((c) => edit.removeItem(c, sceneId, itemId)));
+  }
+
+  moveItem(...args: [string, string, number]): Promise<void> {
+    return this.command('moveItem', args, (sceneId, itemId, toIndex) => this.editScenes((c) => edit.moveItem(c, sceneId, itemId, toIndex)));
+  }
+
+  setSourceAudio(...args: [string, AudioPatch]): Promise<void> {
+    return this.command('setSourceAudio', args, (sourceId, patch) => this.editScenes((c) => edit.setSourceAudio(c, sourceId, patch)));
+  }
+
   /** Stops everything, after the commands already queued: for app shutdown. */
   dispose(): Promise<void> {
     return this.enqueue(async () => {
       await this.stopRecordingNow();
       await this.stopStreaming();
       await this.endProgram({ reason: 'stopped' });
+      await this.scenes.dispose();
     });
+  }
+
+  /** Every FFmpeg the studio runs: the encoder's and, with scenes, the compositor's and every capture process. */
+  get pids(): number[] {
+    return [...(this.broadcast?.encoder.pids ?? []), ...this.scenes.pids];
+  }
+
+  private editScenes(change: (collection: Collection) => Collection): Promise<void> {
+    return this.scenes.edit((collection) => ({ collection: change(collection), result: undefined }));
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -297,6 +398,12 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
 
   private cacheDir(): string {
     return this.options.cacheDir ?? defaultCacheDir();
+  }
+
+  /** What the encoder reads: the composed program when scenes run, else the two sources as they are. */
+  private async programInputs(encoding: EncodingSettings): Promise<FfmpegInput[]> {
+    const program = this.scenes.program;
+    return program ? programInputs(program.format) : this.resolveInputs(this.video, this.audio, encoding);
   }
 
   private async resolveInputs(video: string, audio: string, encoding: EncodingSettings): Promise<FfmpegInput[]> {
@@ -336,7 +443,8 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
     const broadcast = new Broadcast({
       ffmpegPath: ffmpeg.path,
       settings: this.encoding,
-      inputs: await this.resolveInputs(this.video, this.audio, this.encoding),
+      inputs: await this.programInputs(this.encoding),
+      ...(this.scenes.program ? { program: this.scenes.program } : {}),
       encodeOptions: { ffmpegVersion: ffmpeg.version, durationSec: this.options.durationSec },
       publisher: this.options.publisher,
       dynamicBitrate: this.dynamicBitrate,
@@ -512,6 +620,7 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
       destinations: this.snapshotDestinations(),
       recording: this.recordingFile ? { active: true, file: this.recordingFile } : { active: false },
       encoder: { running: this.broadcast?.encoder.running ?? false, restarts: this.broadcast?.encoderRestarts ?? 0 },
+      scenes: this.scenes.view,
     };
   }
 
@@ -548,6 +657,11 @@ function givesSound(source: SourceSpec): boolean {
 async function discoverDevices(ffmpegPath: string): Promise<CaptureDevice[]> {
   const { discoverDevices: discover } = await import('./capture/discover.js');
   return discover({ ffmpegPath });
+}
+
+/** An edit's new collection, and the id it made as the command's result. */
+function withResult<K extends string>(edited: { collection: Collection } & Record<K, string>, key: K): { collection: Collection; result: string } {
+  return { collection: edited.collection, result: edited[key] };
 }
 
 function inputError(problem: InputProblem): InvalidInputError {

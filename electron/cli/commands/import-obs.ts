@@ -39,7 +39,7 @@ export function registerImportObs(program: Command, setExitCode: (code: number) 
     });
 }
 
-async function readObsFile(file: string): Promise<unknown> {
+export async function readObsFile(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -68,7 +68,7 @@ async function canvasOption(value: string): Promise<Canvas> {
 }
 
 /** OBS does not save the size of images and media files: read it from the files that are here. */
-async function fileSizes(input: unknown): Promise<Record<string, { width: number; height: number }>> {
+export async function fileSizes(input: unknown): Promise<Record<string, { width: number; height: number }>> {
   const files = obsSourceFiles(input).filter(({ file }) => existsSync(file));
   if (files.length === 0) return {};
   const ffprobe = await import('../../engine/ffmpeg/locate.js').then(({ locateFfprobe }) => locateFfprobe()).catch(() => null);

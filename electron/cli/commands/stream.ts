@@ -7,11 +7,13 @@ import { checkEncodingForService } from '../../engine/services/check.js';
 import { type EncodingSettings, validateEncoding } from '../../engine/settings/encoding.js';
 import { Studio } from '../../engine/studio.js';
 import { type DestinationOptions, type DestinationSpec, addDestinationOptions, destinationsFromOptions, printJson } from '../context.js';
+import { readScenes } from './scenes-file.js';
 import { StatusLine, formatBitrate } from '../status-line.js';
 
 interface StreamOptions extends DestinationOptions {
   video: string;
   audio: string;
+  scenes?: string;
   size: string;
   fps: string;
   bitrate: string;
@@ -39,7 +41,8 @@ export function registerStream(program: Command, setExitCode: (code: number) => 
     .command('stream')
     .description('capture, encode (H.264/AAC) and go live to one or more RTMP(S) servers')
     .option('--video <src>', 'video source: test, color:NAME, a device id from `uplink devices`, or a media file', 'test')
-    .option('--audio <src>', 'audio source: tone, silence, a device id, or a media file', 'tone');
+    .option('--audio <src>', 'audio source: tone, silence, a device id, or a media file', 'tone')
+    .option('--scenes <file>', 'stream a scene collection instead, starting on its current scene: an Uplink profile folder or collection.json, or an OBS scene collection (.json)');
   addDestinationOptions(command)
     .option('--size <WxH>', 'output size', '1280x720')
     .option('--fps <n>', 'frames per second', '30')
@@ -101,7 +104,10 @@ async function stream(options: StreamOptions, command: Command): Promise<number>
   }
 
   const { ffmpeg } = command.optsWithGlobals<{ ffmpeg?: string }>();
+  const scenes = options.scenes === undefined ? undefined : await readScenes(options.scenes);
   const studio = new Studio({
+    preview: false,
+    meters: false,
     ffmpegPath: ffmpeg,
     video: options.video,
     audio: options.audio,
@@ -122,6 +128,10 @@ async function stream(options: StreamOptions, command: Command): Promise<number>
   );
 
   for (const spec of specs) await studio.addDestination(destinationInput(spec));
+  if (scenes) {
+    for (const line of scenes.report) report.say(line);
+    await studio.loadCollection(scenes.collection);
+  }
 
   let stopSignals = (): void => undefined;
   const interrupted = new Promise<'interrupted'>((resolve) => {

@@ -265,7 +265,8 @@ export function buildEncodeArgs(
     audioIndexes.push(allInputs.length - 1);
   }
   for (const input of allInputs) {
-    argv.append(input.args).option('-thread_queue_size', THREAD_QUEUE_SIZE);
+    argv.append(input.args);
+    if (!input.args.includes('-thread_queue_size')) argv.option('-thread_queue_size', THREAD_QUEUE_SIZE);
     if (input.clock === 'wall' && options.clockOriginMs !== undefined) argv.append(wallClockAlignment(options.clockOriginMs));
     argv.option('-i', input.url);
   }

@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import type { Readable, Writable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import { UplinkError, errorMessage } from '../errors.js';
 import { Logger, redact } from '../log.js';
 import { formatCommandLine } from './argv.js';
@@ -50,7 +50,7 @@ export interface FfmpegProcessEvents {
 export interface FfmpegProcessOptions {
   ffmpegPath: string;
   args: readonly string[];
-  /** Number of extra output pipes, FFmpeg's fd 3, 4, ... (`pipe:3`), exposed as `sidePipes`. */
+  /** Number of extra pipes, FFmpeg's fd 3, 4, ... (`pipe:3`), exposed as `sidePipes`: outputs to read or inputs to write. */
   extraPipes?: number;
   env?: NodeJS.ProcessEnv;
   /** How many stderr lines to keep for classification and `stderrTail`. */
@@ -79,7 +79,8 @@ export class FfmpegProcess extends EventEmitter<FfmpegProcessEvents> {
   readonly pid: number | undefined;
   /** The muxed output (FLV for the stream). Read it: FFmpeg blocks when nobody does. */
   readonly stdout: Readable;
-  readonly sidePipes: readonly Readable[];
+  /** Node's child pipes are socket pairs: each side pipe can be read (an output) or written (an input). */
+  readonly sidePipes: readonly Duplex[];
 
   private readonly child: ChildProcess;
   private readonly stdin: Writable;
@@ -110,7 +111,7 @@ export class FfmpegProcess extends EventEmitter<FfmpegProcessEvents> {
     if (!stdin || !stdout || !stderr) throw new Error('spawn returned no stdio pipes');
     this.stdin = stdin;
     this.stdout = stdout;
-    this.sidePipes = this.child.stdio.slice(3).map((pipe) => pipe as Readable);
+    this.sidePipes = this.child.stdio.slice(3).map((pipe) => pipe as Duplex);
     // Writes after FFmpeg exited fail with EPIPE; the exit event reports the real story.
     stdin.on('error', (err) => this.log.debug(`stdin: ${errorMessage(err)}`));
 

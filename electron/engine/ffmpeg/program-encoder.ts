@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { Writable } from 'node:stream';
 import { UplinkError, errorMessage } from '../errors.js';
 import { isStreamHeader, isVideoKeyframe } from '../flv/headers.js';
 import { FlvParser, type FlvTag } from '../flv/reader.js';
@@ -10,10 +11,31 @@ import { assessSpeed, initialSpeedState } from './speed.js';
 import type { FfmpegProgress } from './stderr.js';
 import { arrivalDelay, planCut, rebaseAfterGap } from './timeline.js';
 
+/** The composed program (see scenes/program-feed.ts): raw pictures and sound the engine writes to FFmpeg. */
+export interface ProgramSource {
+  readonly format: { width: number; height: number; fps: number; sampleRate: number; channels: number };
+  /** Writes every tick from now on to `video` and `audio`; returns the function that stops it. */
+  attach(video: Writable, audio: Writable): () => void;
+}
+
+/** The encoder's inputs for a composed program: the picture on fd 3, the sound on fd 4. */
+export function programInputs(format: ProgramSource['format']): FfmpegInput[] {
+  // A short queue: a slow encoder should push back on the feed (which then skips whole ticks), not buffer
+  // hundreds of raw pictures in FFmpeg's input thread.
+  const queue = ['-thread_queue_size', '8', '-probesize', '32', '-analyzeduration', '0'];
+  return [
+    { args: ['-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-video_size', `${format.width}x${format.height}`, '-framerate', String(format.fps), ...queue], url: 'pipe:3', kind: 'video' },
+    { args: ['-f', 's16le', '-ar', String(format.sampleRate), '-ac', String(format.channels), ...queue], url: 'pipe:4', kind: 'audio' },
+  ];
+}
+
 export interface ProgramEncoderOptions {
   ffmpegPath: string;
   settings: EncodingSettings;
+  /** What FFmpeg opens; with `program`, use programInputs(program.format). */
   inputs: readonly FfmpegInput[];
+  /** The composed program, written to the inputs' pipes by the engine. */
+  program?: ProgramSource;
   /** Version-dependent options (e.g. -stats_period). */
   encodeOptions?: EncodeOptions;
   /** Restarts allowed after crashes within one minute before giving up. */
@@ -82,13 +104,21 @@ class EncoderRun {
   /** Exited and its stdout read to the end, so every tag it flushed has been handled. */
   readonly done: Promise<FfmpegExit>;
 
+  /** Stops the program being written to this FFmpeg's input pipes. */
+  private detach: (() => void) | undefined;
+
   constructor(
     ffmpegPath: string,
     args: string[],
     readonly settings: EncodingSettings,
     readonly inputs: readonly FfmpegInput[],
+    program?: ProgramSource,
   ) {
-    this.ffmpeg = new FfmpegProcess({ ffmpegPath, args });
+    this.ffmpeg = new FfmpegProcess({ ffmpegPath, args, extraPipes: program ? 2 : 0 });
+    if (program) {
+      const [video, audio] = this.ffmpeg.sidePipes;
+      this.detach = program.attach(video!, audio!);
+    }
     const drained = new Promise<void>((resolve) => this.ffmpeg.stdout.once('close', resolve));
     this.done = this.ffmpeg.exited.then(async (exit) => {
       // A grandchild holding the pipe open must not keep the exit from being handled.
@@ -96,6 +126,17 @@ class EncoderRun {
       this.exit = exit;
       return exit;
     });
+  }
+
+  /**
+   * Before stopping: FFmpeg ignores 'q' when its inputs are pipes, but ends its inputs, flushes and exits
+   * at their end, so the last pictures are encoded rather than cut off.
+   */
+  endInput(): void {
+    if (!this.detach) return;
+    this.detach();
+    this.detach = undefined;
+    for (const pipe of this.ffmpeg.sidePipes) pipe.end();
   }
 
   get frameMs(): number {
@@ -241,6 +282,7 @@ export class ProgramEncoder extends EventEmitter<ProgramEncoderEvents> {
     this.handover = undefined;
     await Promise.all(
       [...this.runs].map(async (run) => {
+        run.endInput();
         await run.ffmpeg.stop(3_000);
         await run.done;
       }),
@@ -310,6 +352,7 @@ export class ProgramEncoder extends EventEmitter<ProgramEncoderEvents> {
     const old = this.current;
     if (old) {
       old.replaced = true;
+      old.endInput();
       await old.ffmpeg.stop(2_000);
       await old.done;
     }
@@ -321,7 +364,8 @@ export class ProgramEncoder extends EventEmitter<ProgramEncoderEvents> {
   private spawnRun(): EncoderRun {
     const options: EncodeOptions = { ...this.encodeOptionsNow(), clockOriginMs: Date.now() };
     const args = buildEncodeArgs(this.settings, this.inputs, {}, options);
-    const run = new EncoderRun(this.options.ffmpegPath, args, this.settings, this.inputs);
+    const run = new EncoderRun(this.options.ffmpegPath, args, this.settings, this.inputs, this.options.program);
+    void run.done.then(() => run.endInput());
     this.runs.add(run);
     run.ffmpeg.stdout.on('data', (chunk: Buffer) => {
       let tags: FlvTag[];
@@ -462,6 +506,7 @@ export class ProgramEncoder extends EventEmitter<ProgramEncoderEvents> {
     }
     if (old && !old.exit) {
       old.replaced = true;
+      old.endInput();
       void old.ffmpeg.stop(2_000);
     }
     this.emit('restarted', 'settings', undefined);

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { DestinationState, ProgramStats } from '../../contract.js';
 import { type UplinkError, errorMessage } from '../errors.js';
 import type { EncodeOptions, FfmpegInput } from '../ffmpeg/argv.js';
-import { ProgramEncoder, type RestartCause } from '../ffmpeg/program-encoder.js';
+import { ProgramEncoder, type ProgramSource, type RestartCause } from '../ffmpeg/program-encoder.js';
 import type { FfmpegExit } from '../ffmpeg/process.js';
 import type { FlvTag } from '../flv/reader.js';
 import { Logger } from '../log.js';
@@ -21,6 +21,8 @@ export interface BroadcastOptions {
   ffmpegPath: string;
   settings: EncodingSettings;
   inputs: readonly FfmpegInput[];
+  /** The composed program (scenes), which the inputs then read (programInputs). */
+  program?: ProgramSource;
   encodeOptions?: EncodeOptions;
   publisher?: PublisherOptions;
   /**
@@ -63,6 +65,7 @@ export class Broadcast extends EventEmitter<BroadcastEvents> {
       ffmpegPath: options.ffmpegPath,
       settings: options.settings,
       inputs: options.inputs,
+      ...(options.program ? { program: options.program } : {}),
       encodeOptions: options.encodeOptions,
     });
     // A server sees a publish only once the encoder has proved it works (its first keyframe).

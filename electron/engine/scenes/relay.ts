@@ -31,6 +31,13 @@ export interface RelayStats {
 
 export interface RelayOptions {
   now?: () => number;
+  /**
+   * Ticks written that have not come out of the consumer yet, and how many may be: beyond the limit a
+   * tick is skipped. Pipes hold many ticks (a clock frame is 384 bytes), and every tick held is a frame of
+   * delay between a command and the picture that shows it; the consumer's own output is the only true
+   * measure of how far behind it is.
+   */
+  inFlight?: { count: () => number; max: number };
   /** How many overdue ticks a late timer still writes; beyond that they are skipped and the clock re-anchored. */
   maxCatchUpTicks?: number;
 }
@@ -70,6 +77,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   private readonly periodMs: number;
   private readonly now: () => number;
   private readonly maxCatchUp: number;
+  private readonly inFlight: RelayOptions['inFlight'];
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   /** Wall time of schedule slot 0; moved when a long pause resets the schedule. */
@@ -92,6 +100,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     this.periodMs = 1000 / fps;
     this.now = options.now ?? (() => performance.now());
     this.maxCatchUp = Math.max(0, Math.floor(options.maxCatchUpTicks ?? DEFAULT_MAX_CATCH_UP));
+    this.inFlight = options.inFlight;
   }
 
   get stats(): RelayStats {
@@ -160,6 +169,11 @@ export class Relay extends EventEmitter<RelayEvents> {
     if (this.lanes.some((lane) => this.isLive(lane.sink) && lane.sink.writableNeedDrain)) {
       this.skip(count, now);
       return;
+    }
+    const room = this.inFlight ? Math.max(0, this.inFlight.max - this.inFlight.count()) : count;
+    if (room < count) {
+      this.skip(count - room, now);
+      count = room;
     }
     for (let i = 0; i < count; i++) {
       const tick = this.written;

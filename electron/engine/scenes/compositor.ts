@@ -1,0 +1,422 @@
+/**
+ * The live compositor: the program scene composed on the canvas, changed while it runs, with the preview
+ * and the meters, whether or not anything is live. It owns:
+ *
+ * - one SourceFeed per live source (its own capture FFmpeg), kept running across graph rebuilds;
+ * - one graph run: the compositor FFmpeg, the relay that feeds it on the program clock, its control
+ *   channel, and the readers of its side pipes;
+ * - the ProgramFeed that encoders attach to.
+ *
+ * Switching scenes, moving, cropping, hiding an item, volume and mute are filter commands sent as one
+ * batch (they land on one frame). What needs another graph (a new source, a scene with more items than
+ * the graph has slots, another canvas) starts a new run beside the old one; the program hands over at a
+ * whole tick when the new run's first picture is out, so an encoder attached to the program never sees it.
+ */
+import { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
+import { UplinkError, errorMessage } from '../errors.js';
+import { type FfmpegExit, FfmpegProcess, exitError } from '../ffmpeg/process.js';
+import { Logger } from '../log.js';
+import { type ControlChannel, type FilterCommand, ZmqControl, freePort } from './control.js';
+import { type FeedStateChange, SourceFeed } from './feed.js';
+import { CLOCK_SIZE, CHANNELS, type CompiledGraph, type CompositionState, PARKED, SAMPLE_RATE, compileGraph, stateCommands } from './graph.js';
+import { type MeterLevel, MeterReader, meterChain } from './meters.js';
+import type { Collection, Transition } from './model.js';
+import { type CompositorPlan, type FeedPlan, type PlanContext, planCompositor, programState, sceneGains, sceneSlots } from './plan.js';
+import { DEFAULT_PREVIEW, type PreviewFrame, type PreviewOptions, PreviewReader, previewChain, previewOutput } from './preview.js';
+import { ProgramFeed } from './program-feed.js';
+import { Relay, type RelayLane, audioLane, blackFrame, samplesForTick } from './relay.js';
+
+export interface CompositorOptions {
+  ffmpegPath: string;
+  collection: Collection;
+  context: PlanContext;
+  /** Program preview pictures; false for none (the CLI). */
+  preview?: PreviewOptions | false;
+  /** Audio meters; default on. */
+  meters?: boolean;
+}
+
+export interface SourceLevel {
+  /** null: the program mix. */
+  sourceId: string | null;
+  level: MeterLevel;
+}
+
+interface CompositorEvents {
+  preview: [PreviewFrame];
+  level: [SourceLevel];
+  /** A live source stalled, was lost, came back or ended. */
+  source: [FeedStateChange];
+  /** The compositor FFmpeg failed; a new one is being started. */
+  error: [UplinkError];
+  /** The program scene on air changed (after a transition has finished). */
+  scene: [string];
+}
+
+/** glibc returns big frame buffers to the kernel and faults them back in at every frame otherwise (see the notes). */
+const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: '1000000000', MALLOC_TRIM_THRESHOLD_: '1000000000' };
+/** Restarts of a failing compositor FFmpeg, and how long after one to count it as healthy again. */
+const RESTART_DELAY_MS = 1000;
+/** Ticks the compositor may hold between the relay and its output: the most a command can wait to be seen. */
+const MAX_IN_FLIGHT = 6;
+
+function feedKey(feed: FeedPlan): string {
+  return JSON.stringify([feed.input, feed.video, feed.audio, feed.onEnd]);
+}
+
+/** One compositor FFmpeg with what feeds and reads it. */
+class GraphRun {
+  readonly ffmpeg: FfmpegProcess;
+  readonly relay: Relay;
+  /** The plan the graph was built from; sizes and volumes may be updated, sources and slots not. */
+  plan: CompositorPlan;
+  control: ControlChannel | undefined;
+  private readonly readers: Array<{ off(): void }> = [];
+
+  constructor(
+    plan: CompositorPlan,
+    public state: CompositionState,
+    readonly compiled: CompiledGraph,
+    ffmpegPath: string,
+    feeds: ReadonlyMap<string, SourceFeed>,
+  ) {
+    this.plan = plan;
+    this.ffmpeg = new FfmpegProcess({
+      ffmpegPath,
+      args: ['-hide_banner', '-nostats', '-loglevel', 'level+info', '-filter_complex_threads', '1', ...compiled.args],
+      extraPipes: compiled.pipes.length,
+      env: { ...process.env, ...MALLOC_ENV },
+    });
+    const { fps } = plan.canvas;
+    const clock = blackFrame(CLOCK_SIZE, CLOCK_SIZE);
+    const silence = Buffer.alloc(Math.ceil(SAMPLE_RATE / fps + 1) * 2 * CHANNELS);
+    const lanes: RelayLane[] = [];
+    compiled.pipes.forEach((role, i) => {
+      const sink = this.ffmpeg.sidePipes[i]!;
+      switch (role.role) {
+        case 'clock':
+          lanes.push({ sink, next: () => clock });
+          break;
+        case 'bed':
+          lanes.push({ sink, next: (tick) => silence.subarray(0, samplesForTick(tick, SAMPLE_RATE, fps) * 2 * CHANNELS) });
+          break;
+        case 'video': {
+          const feed = feeds.get(role.sourceId)!;
+          const size = plan.video.find((v) => v.sourceId === role.sourceId)!.size;
+          const placeholder = blackFrame(size.width, size.height);
+          lanes.push({ sink, next: () => feed.latestFrame() ?? placeholder });
+          break;
+        }
+        case 'audio':
+          lanes.push(audioLane(sink, feeds.get(role.sourceId)!, { sampleRate: SAMPLE_RATE, channels: CHANNELS }, fps));
+          break;
+        default:
+          break;
+      }
+    });
+    this.relay = new Relay(fps, lanes, { inFlight: { count: () => this.relay.stats.ticks - (this.output?.ticks ?? 0), max: MAX_IN_FLIGHT } });
+  }
+
+  /** The program coming out of this run (set when it is wired to the program feed). */
+  output: { readonly ticks: number } | undefined;
+
+  pipe(role: CompiledGraph['pipes'][number]['role']): Readable | undefined {
+    const i = this.compiled.pipes.findIndex((p) => p.role === role);
+    return i < 0 ? undefined : this.ffmpeg.sidePipes[i];
+  }
+
+  pipesOf(role: 'meter'): Array<{ sourceId: string | null; pipe: Readable }> {
+    return this.compiled.pipes.flatMap((p, i) => (p.role === role ? [{ sourceId: p.sourceId, pipe: this.ffmpeg.sidePipes[i]! }] : []));
+  }
+
+  track(reader: { off(): void }): void {
+    this.readers.push(reader);
+  }
+
+  async stop(): Promise<FfmpegExit> {
+    this.relay.stop();
+    for (const reader of this.readers) reader.off();
+    await this.control?.close().catch(() => undefined);
+    // The inputs end, FFmpeg flushes and exits; 'q' is not read when inputs are pipes.
+    this.compiled.pipes.forEach((role, i) => {
+      if (['clock', 'bed', 'video', 'audio'].includes(role.role)) this.ffmpeg.sidePipes[i]!.end();
+    });
+    this.ffmpeg.stdout.resume();
+    return this.ffmpeg.stop(1_500);
+  }
+}
+
+export class Compositor extends EventEmitter<CompositorEvents> {
+  readonly program: ProgramFeed;
+  private collection: Collection;
+  private context: PlanContext;
+  private readonly feeds = new Map<string, { key: string; feed: SourceFeed }>();
+  private run: GraphRun | undefined;
+  private readonly log = new Logger('compositor');
+  /** Serializes everything that changes the graph: one change at a time, in order. */
+  private queue: Promise<void> = Promise.resolve();
+  private fade: { timer: NodeJS.Timeout; finish: () => Promise<void> } | undefined;
+  private stopped = false;
+  private onAir: string;
+
+  constructor(private readonly options: CompositorOptions) {
+    super();
+    this.collection = options.collection;
+    this.context = options.context;
+    this.onAir = options.collection.currentSceneId;
+    const { width, height, fps } = options.collection.canvas;
+    this.program = new ProgramFeed({ width, height, fps, sampleRate: SAMPLE_RATE, channels: CHANNELS });
+  }
+
+  /** The scene on air (the one being faded to, during a fade). */
+  get sceneId(): string {
+    return this.onAir;
+  }
+
+  /** Every FFmpeg the compositor runs: the graph and every capture process. */
+  get pids(): number[] {
+    const pids = [...this.feeds.values()].flatMap(({ feed }) => (feed.pid === undefined ? [] : [feed.pid]));
+    if (this.run?.ffmpeg.pid !== undefined && this.run.ffmpeg.running) pids.push(this.run.ffmpeg.pid);
+    return pids;
+  }
+
+  /** Ticks of the program clock written and skipped (the compositor could not keep up). */
+  get relayStats(): { ticks: number; skipped: number } {
+    return this.run?.relay.stats ?? { ticks: 0, skipped: 0 };
+  }
+
+  /** Starts the sources and the graph; resolves at the first program picture. */
+  start(): Promise<void> {
+    return this.enqueue(() => this.rebuild());
+  }
+
+  /**
+   * Takes a new collection (items moved, hidden, cropped, volumes, sources added...). Commands when the
+   * running graph can show it, a new graph beside the old one otherwise.
+   */
+  update(collection: Collection, context: PlanContext = this.context): Promise<void> {
+    return this.enqueue(async () => {
+      this.finishFade();
+      const sceneId = collection.scenes.some((s) => s.id === this.onAir) ? this.onAir : collection.currentSceneId;
+      this.collection = collection;
+      this.context = context;
+      this.onAir = sceneId;
+      const run = this.run;
+      const plan = planCompositor(collection, collection.canvas, context);
+      if (!run || !samePlan(run.plan, plan)) return this.rebuild();
+      run.plan = { ...plan, slots: run.plan.slots };
+      const next = programState(collection, sceneId, run.plan);
+      if (!next) return this.rebuild();
+      await this.apply(run, next);
+    });
+  }
+
+  /** Puts `sceneId` on air with `transition` (default: the collection's). */
+  switchScene(sceneId: string, transition: Transition = this.collection.transition): Promise<void> {
+    return this.enqueue(async () => {
+      if (!this.collection.scenes.some((s) => s.id === sceneId)) throw new UplinkError('NO_SUCH_SCENE', `There is no scene "${sceneId}".`);
+      this.finishFade();
+      const run = this.run;
+      if (!run) return;
+      const slots = sceneSlots(this.collection, sceneId, run.plan);
+      if (!slots) {
+        this.onAir = sceneId;
+        return this.rebuild();
+      }
+      const gains = sceneGains(this.collection, sceneId, run.plan);
+      this.onAir = sceneId;
+      if (transition.kind === 'cut' || transition.durationMs === 0) {
+        await this.apply(run, { layers: [slots, run.state.layers[1].map(() => PARKED)], fadeOpacity: 1, gains });
+        this.emit('scene', sceneId);
+        return;
+      }
+      await this.startFade(run, slots, gains, transition.durationMs, sceneId);
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.fade) clearTimeout(this.fade.timer);
+    this.fade = undefined;
+    await this.queue.catch(() => undefined);
+    await this.run?.stop();
+    this.run = undefined;
+    await Promise.all([...this.feeds.values()].map(({ feed }) => feed.stop()));
+    this.feeds.clear();
+  }
+
+  private enqueue(job: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(() => (this.stopped ? undefined : job()));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async apply(run: GraphRun, next: CompositionState): Promise<void> {
+    const commands = stateCommands(run.state, next);
+    run.state = next;
+    if (commands.length > 0) await this.send(run, commands);
+  }
+
+  private async send(run: GraphRun, commands: FilterCommand[]): Promise<void> {
+    if (!run.control) throw new UplinkError('COMPOSITOR_NOT_READY', 'The compositor is not running.');
+    await run.control.send(commands);
+  }
+
+  /**
+   * A fade: the new scene is composed on layer 1, the blend steps layer 0's weight down once a frame and
+   * the sound crosses over; at the end layer 0 takes the new scene and layer 1 is parked, in one batch, so
+   * the program never shows the change.
+   */
+  private async startFade(run: GraphRun, slots: CompositionState['layers'][0], gains: number[], durationMs: number, sceneId: string): Promise<void> {
+    const from = run.state;
+    await this.apply(run, { layers: [from.layers[0], slots], fadeOpacity: 1, gains: from.gains });
+    const started = performance.now();
+    const frameMs = 1000 / this.collection.canvas.fps;
+    const finish = async (): Promise<void> => {
+      if (this.fade) clearTimeout(this.fade.timer);
+      this.fade = undefined;
+      await this.apply(run, { layers: [slots, slots.map(() => PARKED)], fadeOpacity: 1, gains });
+      this.emit('scene', sceneId);
+    };
+    const step = (): void => {
+      const t = Math.min(1, (performance.now() - started) / durationMs);
+      if (t >= 1) {
+        void this.enqueue(finish).catch((err) => this.log.warn(`fade: ${errorMessage(err)}`));
+        return;
+      }
+      const state: CompositionState = { layers: run.state.layers, fadeOpacity: 1 - t, gains: from.gains.map((g, k) => g + (gains[k]! - g) * t) };
+      this.apply(run, state).catch((err) => this.log.warn(`fade: ${errorMessage(err)}`));
+      if (this.fade) this.fade.timer = setTimeout(step, frameMs);
+    };
+    this.fade = { timer: setTimeout(step, frameMs), finish };
+  }
+
+  /** A fade still running ends now (a new change arrived): it jumps to its end in one batch. */
+  private finishFade(): void {
+    const fade = this.fade;
+    if (!fade) return;
+    clearTimeout(fade.timer);
+    this.fade = undefined;
+    void fade.finish().catch((err) => this.log.warn(`fade: ${errorMessage(err)}`));
+  }
+
+  /** A new graph for the current collection beside the running one; the program hands over at its first tick. */
+  private async rebuild(): Promise<void> {
+    const plan = planCompositor(this.collection, this.collection.canvas, this.context);
+    const state = programState(this.collection, this.onAir, plan);
+    if (!state) throw new Error('a fresh plan has slots for every scene');
+    this.syncFeeds(plan);
+    const port = await freePort();
+    const compiled = compileGraph({
+      canvas: plan.canvas,
+      video: plan.video,
+      audio: plan.audio,
+      slotsPerLayer: plan.slots,
+      initial: state,
+      control: { kind: 'zmq', port },
+      ...(this.options.preview === false ? {} : { preview: previewPlan(this.options.preview) }),
+      ...(this.options.meters === false ? {} : { meter: (fd: number) => meterChain(fd, { sampleRate: SAMPLE_RATE }) }),
+    });
+    const feeds = new Map([...this.feeds].map(([id, { feed }]) => [id, feed]));
+    const run = new GraphRun(plan, state, compiled, this.options.ffmpegPath, feeds);
+    const old = this.run;
+    this.run = run;
+    this.wire(run);
+    run.relay.start();
+    try {
+      run.control = await ZmqControl.connect(port);
+      await this.firstTick(run);
+    } catch (err) {
+      if (this.run === run) this.run = old;
+      await run.stop();
+      throw err;
+    }
+    if (old) await old.stop();
+  }
+
+  private firstTick(run: GraphRun): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const before = this.program.delivered;
+      const onTick = (): void => {
+        if (this.program.delivered > before && this.run === run) {
+          this.program.off('tick', onTick);
+          void run.ffmpeg.exited.then(() => undefined);
+          resolve();
+        }
+      };
+      this.program.on('tick', onTick);
+      void run.ffmpeg.exited.then((exit) => {
+        this.program.off('tick', onTick);
+        reject(exitError(exit));
+      });
+    });
+  }
+
+  private wire(run: GraphRun): void {
+    run.output = this.program.read(run.ffmpeg.stdout, run.pipe('program-audio')!);
+    const preview = run.pipe('preview');
+    if (preview) {
+      const reader = new PreviewReader(preview);
+      const onFrame = (frame: PreviewFrame): void => {
+        if (this.run === run) this.emit('preview', frame);
+      };
+      reader.on('frame', onFrame);
+      run.track({ off: () => reader.off('frame', onFrame) });
+    }
+    for (const { sourceId, pipe } of run.pipesOf('meter')) {
+      const reader = new MeterReader(pipe);
+      const onLevel = (level: MeterLevel): void => {
+        if (this.run === run) this.emit('level', { sourceId, level });
+      };
+      reader.on('level', onLevel);
+      run.track({ off: () => reader.off('level', onLevel) });
+    }
+    void run.ffmpeg.exited.then((exit) => {
+      if (this.run !== run || this.stopped || exit.reason === 'stopped') return;
+      // A crash of the graph: the sources keep running, a new graph takes over.
+      const error = exitError(exit);
+      this.log.warn(`compositor failed: ${error.message}`);
+      this.emit('error', error);
+      setTimeout(() => void this.enqueue(() => this.rebuild()).catch((err) => this.log.warn(`restart: ${errorMessage(err)}`)), RESTART_DELAY_MS).unref();
+    });
+  }
+
+  /** Capture processes for the plan: unchanged ones keep running, new ones start, unused ones stop. */
+  private syncFeeds(plan: CompositorPlan): void {
+    const wanted = new Map(plan.feeds.map((feed) => [feed.sourceId, feed]));
+    for (const [id, { key, feed }] of this.feeds) {
+      const next = wanted.get(id);
+      if (!next || feedKey(next) !== key) {
+        void feed.stop();
+        this.feeds.delete(id);
+      }
+    }
+    for (const [id, feedPlan] of wanted) {
+      if (this.feeds.has(id)) continue;
+      const feed = new SourceFeed({
+        sourceId: id,
+        name: feedPlan.name,
+        ffmpegPath: this.options.ffmpegPath,
+        input: feedPlan.input,
+        ...(feedPlan.video ? { video: { ...feedPlan.video, fps: plan.canvas.fps } } : {}),
+        ...(feedPlan.audio ? { audio: { sampleRate: SAMPLE_RATE, channels: CHANNELS } } : {}),
+        onEnd: feedPlan.onEnd,
+      });
+      feed.on('state', (change) => this.emit('source', change));
+      feed.start();
+      this.feeds.set(id, { key: feedKey(feedPlan), feed });
+    }
+  }
+}
+
+function previewPlan(options: PreviewOptions | undefined): NonNullable<Parameters<typeof compileGraph>[0]['preview']> {
+  return { chain: previewChain(options ?? DEFAULT_PREVIEW), output: (label, fd) => previewOutput(label, fd) };
+}
+
+/** Whether a running graph (its sources, sizes and slots) can show another plan by commands alone. */
+function samePlan(a: CompositorPlan, b: CompositorPlan): boolean {
+  const shape = (plan: CompositorPlan): string => JSON.stringify([plan.canvas, plan.video, plan.audio]);
+  return shape(a) === shape(b) && b.slots <= a.slots;
+}

@@ -1,0 +1,145 @@
+/**
+ * The studio's scenes: the collection it runs, the compositor that shows it, and what the fronts see of
+ * both (the view in every snapshot, preview pictures, audio levels, notices about sources). Studio keeps
+ * the command queue and the contract; this keeps the scene side of it in one place.
+ */
+import { EventEmitter } from 'node:events';
+import type { AudioLevels, CaptureDevice, Notice, PreviewFrame, ScenesView, SourceStatus } from '../../contract.js';
+import { InvalidInputError } from '../input-error.js';
+import { UplinkError } from '../errors.js';
+import type { ProgramSource } from '../ffmpeg/program-encoder.js';
+import { Compositor } from './compositor.js';
+import { gatherContext } from './context.js';
+import type { FeedStateChange } from './feed.js';
+import { type Collection, referenceProblems } from './model.js';
+import type { PlanContext } from './plan.js';
+import type { PreviewOptions } from './preview.js';
+
+export interface StudioScenesOptions {
+  ffmpegPath: () => Promise<string>;
+  discover: () => Promise<CaptureDevice[]>;
+  /** Preview pictures for the fronts; false for none (the command line). */
+  preview?: PreviewOptions | false;
+  meters?: boolean;
+}
+
+interface StudioScenesEvents {
+  /** The view changed (collection, scene on air, a source's state). */
+  changed: [];
+  preview: [PreviewFrame];
+  levels: [AudioLevels];
+  notice: [level: Notice['level'], message: string, code: string];
+}
+
+export class StudioScenes extends EventEmitter<StudioScenesEvents> {
+  private collection: Collection | undefined;
+  private compositor: Compositor | undefined;
+  private context: PlanContext | undefined;
+  private readonly statuses = new Map<string, SourceStatus>();
+  private readonly levels = new Map<string | null, { peakDb: number; rmsDb: number }>();
+
+  constructor(private readonly options: StudioScenesOptions) {
+    super();
+  }
+
+  get view(): ScenesView | null {
+    if (!this.collection) return null;
+    return {
+      collection: this.collection,
+      programSceneId: this.compositor?.sceneId ?? this.collection.currentSceneId,
+      sources: [...this.statuses.values()],
+    };
+  }
+
+  get active(): boolean {
+    return this.collection !== undefined;
+  }
+
+  /** The composed program, for the encoder; undefined until a collection runs. */
+  get program(): ProgramSource | undefined {
+    return this.compositor?.program;
+  }
+
+  /** Every FFmpeg the scenes run (capture processes and the compositor). */
+  get pids(): number[] {
+    return this.compositor?.pids ?? [];
+  }
+
+  /** Runs `collection`: the compositor starts (or takes it live, by commands where it can). */
+  async load(collection: Collection): Promise<void> {
+    const problem = referenceProblems(collection)[0];
+    if (problem) throw new InvalidInputError('INVALID_COLLECTION', problem.path, `${problem.path}: ${problem.message}`);
+    const ffmpegPath = await this.options.ffmpegPath();
+    const known = this.context?.fileSizes;
+    const context = await gatherContext(collection, { ffmpegPath, discover: this.options.discover, ...(known ? { known } : {}) });
+    if (!this.compositor) {
+      const compositor = new Compositor({ ffmpegPath, collection, context, preview: this.options.preview ?? undefined, meters: this.options.meters ?? true });
+      this.wire(compositor);
+      try {
+        await compositor.start();
+      } catch (err) {
+        await compositor.stop();
+        throw err;
+      }
+      this.compositor = compositor;
+    } else {
+      await this.compositor.update(collection, context);
+    }
+    this.collection = collection;
+    this.context = context;
+    for (const id of this.statuses.keys()) if (!collection.sources.some((s) => s.id === id)) this.statuses.delete(id);
+    this.emit('changed');
+  }
+
+  /** Applies one edit of the collection (a pure function from edit.ts). */
+  async edit<R>(change: (collection: Collection) => { collection: Collection; result: R }): Promise<R> {
+    const { collection, result } = change(this.current());
+    await this.load(collection);
+    return result;
+  }
+
+  async setProgramScene(sceneId: string): Promise<void> {
+    const collection = this.current();
+    if (!collection.scenes.some((s) => s.id === sceneId)) throw new InvalidInputError('NO_SUCH_SCENE', 'sceneId', `there is no scene "${sceneId}"`);
+    await this.compositor!.switchScene(sceneId);
+    this.collection = { ...collection, currentSceneId: sceneId };
+    this.emit('changed');
+  }
+
+  async dispose(): Promise<void> {
+    await this.compositor?.stop();
+    this.compositor = undefined;
+  }
+
+  private current(): Collection {
+    if (!this.collection) throw new UplinkError('NO_SCENES', 'there is no scene collection: load one (or import one from OBS) first');
+    return this.collection;
+  }
+
+  private wire(compositor: Compositor): void {
+    compositor.on('preview', (frame) => this.emit('preview', { seq: frame.seq, jpeg: frame.jpeg }));
+    compositor.on('level', ({ sourceId, level }) => {
+      this.levels.set(sourceId, level);
+      // The mix's reading closes a round: every source has had its own by then.
+      if (sourceId === null) this.emit('levels', { levels: [...this.levels].map(([id, l]) => ({ sourceId: id, peakDb: l.peakDb, rmsDb: l.rmsDb })) });
+    });
+    compositor.on('source', (change) => this.onSource(change));
+    compositor.on('error', (err) => this.emit('notice', 'warning', `the compositor failed and is restarting: ${err.message}`, 'COMPOSITOR_RESTARTED'));
+    compositor.on('scene', () => this.emit('changed'));
+  }
+
+  private onSource(change: FeedStateChange): void {
+    const before = this.statuses.get(change.sourceId)?.state;
+    if (change.state === 'live' || change.state === 'stopped') this.statuses.delete(change.sourceId);
+    else this.statuses.set(change.sourceId, { sourceId: change.sourceId, state: change.state, ...(change.reason ? { reason: change.reason } : {}) });
+    if (change.state === 'stalled' || change.state === 'lost') {
+      this.emit('notice', 'warning', change.reason ?? `"${change.name}" ${change.state === 'lost' ? 'was lost' : 'stalled'}`, change.state === 'lost' ? 'SOURCE_LOST' : 'SOURCE_STALLED');
+    } else if (change.state === 'live' && (before === 'stalled' || before === 'lost')) {
+      this.emit('notice', 'info', `"${change.name}" is back`, 'SOURCE_BACK');
+    } else if (change.state === 'ended') {
+      this.emit('notice', 'info', change.reason ?? `"${change.name}" ended`, 'SOURCE_ENDED');
+    }
+    this.emit('changed');
+  }
+}
+
