@@ -63,6 +63,8 @@ const MAX_CONTINUOUS_GAP_MS = 500;
  * counts only the bytes we hold.
  */
 const RARE_ACK_FACTOR = 4;
+/** How long those windows may go unacknowledged before acknowledgements count as too rare. */
+const ACK_DUE_MS = 2_000;
 
 /** The socket buffer is kept small so that queue depth is measured here, where policy can act on it. */
 const SOCKET_HIGH_WATER = 128 * 1024;
@@ -91,6 +93,8 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
   private inSocketHead = 0;
   /** Bytes of this connection the server said it received, once it acknowledges at all. */
   private acknowledged: number | undefined;
+  /** When the last acknowledgement came (performance.now()). */
+  private acknowledgedAt = 0;
   /** Set once the server's acknowledgements proved too far apart to tell queue depth by. */
   private acknowledgementsTooRare = false;
   /**
@@ -219,8 +223,12 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
     let oldestQueuedAt: number | undefined;
     if (session) {
       const flushed = session.bytesOut - socketBytes;
+      this.checkAcknowledgementsDue(flushed);
       const trusted = this.acknowledged !== undefined && !this.acknowledgementsTooRare;
-      const delivered = trusted ? Math.min(flushed, this.acknowledged!) : flushed;
+      // The server acknowledges once a window: up to a window of bytes unacknowledged is the normal state
+      // of a link with nothing waiting (64 KB is most of a second at a low bitrate), not a queue.
+      const window = session.ackWindowBytes;
+      const delivered = trusted ? Math.min(flushed, this.acknowledged! + window) : flushed;
       unacknowledged = flushed - delivered;
       while (this.inSocketHead < this.inSocket.length && this.inSocket[this.inSocketHead]![0] <= delivered) this.inSocketHead++;
       if (this.inSocketHead > 1024 && this.inSocketHead * 2 > this.inSocket.length) {
@@ -253,6 +261,21 @@ export class RtmpPublisher extends EventEmitter<PublisherEvents> {
     const window = this.session?.ackWindowBytes ?? 0;
     if (window > 0 && acknowledged - (this.acknowledged ?? 0) > RARE_ACK_FACTOR * window) this.acknowledgementsTooRare = true;
     this.acknowledged = acknowledged;
+    this.acknowledgedAt = performance.now();
+  }
+
+  /**
+   * A server that acknowledged once and then stays silent (nginx-rtmp acknowledges every 5 MB whatever
+   * window we ask for: at a streamer's bitrate, once a minute) would leave its one acknowledgement
+   * standing and make every byte since look undelivered, the queue seconds behind and growing. Once
+   * several windows have gone out with no acknowledgement for a while, they are too rare to count on.
+   */
+  private checkAcknowledgementsDue(flushed: number): void {
+    if (this.acknowledged === undefined || this.acknowledgementsTooRare) return;
+    const window = this.session?.ackWindowBytes ?? 0;
+    if (window > 0 && flushed - this.acknowledged > RARE_ACK_FACTOR * window && performance.now() - this.acknowledgedAt > ACK_DUE_MS) {
+      this.acknowledgementsTooRare = true;
+    }
   }
 
   /** True once the server's acknowledgements proved too rare to measure queue depth by. */
