@@ -143,7 +143,8 @@ class GraphRun {
       if (['clock', 'bed', 'video', 'audio'].includes(role.role)) this.ffmpeg.sidePipes[i]!.end();
     });
     this.ffmpeg.stdout.resume();
-    return this.ffmpeg.stop(1_500);
+    // Nothing it writes needs finishing (no file): a short grace, then SIGTERM, which FFmpeg takes as 'q'.
+    return this.ffmpeg.stop(300);
   }
 }
 

@@ -25,6 +25,7 @@ export const SAMPLE_RATE = 48_000;
 export const CHANNELS = 2;
 /** The relay's clock frames: the smallest yuv420p picture, black. */
 export const CLOCK_SIZE = 16;
+
 /** A parked slot draws nothing and costs nothing: a 16x16 corner, scaled to itself, overlay disabled. */
 const PARK = 16;
 

@@ -203,8 +203,8 @@ export function planCompositor(collection: Collection, canvas: CanvasSpec, conte
       });
     }
   }
-  if (video.length === 0) {
-    // The routers need at least one input; an empty collection shows black.
+  while (video.length < 2) {
+    // streamselect takes two inputs or more; with fewer sources, black stands in (never shown).
     video.push({ sourceId: '', size: { width: 16, height: 16 }, origin: { feed: false, chain: still(`color=c=black:s=16x16:r=${canvas.fps}`, canvas.fps) } });
   }
   const sizeOf = sizeLookup(sources);

@@ -36,6 +36,8 @@ export class StudioScenes extends EventEmitter<StudioScenesEvents> {
   private compositor: Compositor | undefined;
   private context: PlanContext | undefined;
   private readonly statuses = new Map<string, SourceStatus>();
+  /** Sources that stalled or were lost and are not live again yet. */
+  private readonly troubled = new Set<string>();
   private readonly levels = new Map<string | null, { peakDb: number; rmsDb: number }>();
 
   constructor(private readonly options: StudioScenesOptions) {
@@ -129,12 +131,15 @@ export class StudioScenes extends EventEmitter<StudioScenesEvents> {
   }
 
   private onSource(change: FeedStateChange): void {
-    const before = this.statuses.get(change.sourceId)?.state;
+    // Back from a stall or a loss (through 'opening' again after a loss), not just opened.
+    const troubled = this.troubled.has(change.sourceId);
+    if (change.state === 'stalled' || change.state === 'lost') this.troubled.add(change.sourceId);
+    if (change.state === 'live' || change.state === 'stopped') this.troubled.delete(change.sourceId);
     if (change.state === 'live' || change.state === 'stopped') this.statuses.delete(change.sourceId);
     else this.statuses.set(change.sourceId, { sourceId: change.sourceId, state: change.state, ...(change.reason ? { reason: change.reason } : {}) });
     if (change.state === 'stalled' || change.state === 'lost') {
       this.emit('notice', 'warning', change.reason ?? `"${change.name}" ${change.state === 'lost' ? 'was lost' : 'stalled'}`, change.state === 'lost' ? 'SOURCE_LOST' : 'SOURCE_STALLED');
-    } else if (change.state === 'live' && (before === 'stalled' || before === 'lost')) {
+    } else if (change.state === 'live' && troubled) {
       this.emit('notice', 'info', `"${change.name}" is back`, 'SOURCE_BACK');
     } else if (change.state === 'ended') {
       this.emit('notice', 'info', change.reason ?? `"${change.name}" ended`, 'SOURCE_ENDED');
