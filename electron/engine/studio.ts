@@ -106,7 +106,7 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
     this.encoding = validateEncoding({ ...DEFAULT_ENCODING, ...options.encoding });
     this.dynamicBitrate = options.dynamicBitrate ?? false;
     this.scenes = new StudioScenes({
-      ffmpegPath: async () => (await this.ffmpeg()).path,
+      ffmpeg: () => this.ffmpeg(),
       discover: async () => (this.devices ??= await discoverDevices((await this.ffmpeg()).path)),
       ...(options.preview === undefined ? {} : { preview: options.preview }),
       ...(options.meters === undefined ? {} : { meters: options.meters }),

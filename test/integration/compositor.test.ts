@@ -62,6 +62,25 @@ describe('the compositor', () => {
     expect(comp.pids.at(-1)).toBe(graphPid);
   });
 
+  it('without zmq (control: rebuild), a switch starts a new graph that takes over with no missing tick', async () => {
+    const c = collection(canvas, [color('red', '#ff0000'), color('blue', '#0000ff')], [
+      { id: 'A', items: [item('bg', 'red', { x: 0, y: 0, width: W, height: H })] },
+      { id: 'B', items: [item('bg', 'blue', { x: 0, y: 0, width: W, height: H })] },
+    ]);
+    compositor = new Compositor({ ffmpegPath: 'ffmpeg', collection: c, context: { devices: [], fileSizes: new Map() }, preview: false, meters: false, control: 'rebuild' });
+    const comp = compositor;
+    await comp.start();
+    const firstGraph = comp.pids.at(-1);
+    await firstTick(comp.program, (t) => near(at(10, 10)(t), RED));
+    const ticks: string[] = [];
+    comp.program.on('tick', (t) => ticks.push(near(at(10, 10)(t), RED) ? 'A' : near(at(10, 10)(t), BLUE) ? 'B' : '?'));
+    await comp.switchScene('B', { kind: 'fade', durationMs: 300 });
+    await firstTick(comp.program, (t) => near(at(10, 10)(t), BLUE));
+    expect(comp.pids.at(-1)).not.toBe(firstGraph);
+    // Red until the new graph takes over, blue after: nothing else, nothing in between.
+    expect(ticks.filter((k, i) => i === 0 || k !== ticks[i - 1])).toEqual(['A', 'B']);
+  });
+
   it('fades between scenes: the frames in between are a mix of both', async () => {
     const c = collection(canvas, [color('red', '#ff0000'), color('blue', '#0000ff')], [
       { id: 'A', items: [item('bg', 'red', { x: 0, y: 0, width: W, height: H })] },

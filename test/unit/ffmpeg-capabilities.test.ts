@@ -23,12 +23,12 @@ function without(listing: string, names: readonly string[]): string {
 
 describe('parseCompositorSupport', () => {
   it("finds everything in Debian 12's FFmpeg 5.1, with zmq for control", () => {
-    expect(parseCompositorSupport(filters, muxers, encoders)).toEqual({ control: 'zmq', missing: [] });
+    expect(parseCompositorSupport(filters, muxers, encoders)).toEqual({ control: 'zmq', missing: [], essential: [] });
   });
 
   it('falls back to stdin without zmq and names the missing streamselect', () => {
     const support = parseCompositorSupport(fixture('filters-5.1-no-zmq-no-streamselect.txt'), muxers, encoders);
-    expect(support).toEqual({ control: 'stdin', missing: ['the streamselect filter'] });
+    expect(support).toEqual({ control: 'stdin', missing: ['the streamselect filter'], essential: ['the streamselect filter'] });
   });
 
   it('names what serves a feature, so the check says what is lost', () => {
@@ -39,12 +39,13 @@ describe('parseCompositorSupport', () => {
     );
     expect(support.missing).toEqual([
       'the astats filter (audio meters)',
-      'the blend filter (fade transitions)',
+      'the blend filter',
       'the drawtext filter (text sources)',
       'the mjpeg encoder (preview)',
       'the fifo muxer (preview)',
       'the mjpeg muxer (preview)',
     ]);
+    expect(support.essential).toEqual(['the blend filter']);
   });
 
   it('asks for a hardware H.264 encoder when libx264 is missing', () => {
@@ -92,7 +93,7 @@ describe('probeCompositorSupport', () => {
       calls.push([command, ...args]);
       return recorded(command, args, options);
     };
-    expect(await probeCompositorSupport('/opt/ffmpeg', run)).toEqual({ control: 'zmq', missing: [] });
+    expect(await probeCompositorSupport('/opt/ffmpeg', run)).toEqual({ control: 'zmq', missing: [], essential: [] });
     expect(calls.sort()).toEqual([
       ['/opt/ffmpeg', '-hide_banner', '-encoders'],
       ['/opt/ffmpeg', '-hide_banner', '-filters'],
@@ -110,6 +111,6 @@ describe('probeCompositorSupport', () => {
   });
 
   it('probes the real FFmpeg of this machine', async () => {
-    expect(await probeCompositorSupport('ffmpeg')).toEqual({ control: 'zmq', missing: [] });
+    expect(await probeCompositorSupport('ffmpeg')).toEqual({ control: 'zmq', missing: [], essential: [] });
   });
 });

@@ -13,6 +13,8 @@ export interface CompositorSupport {
   control: 'zmq' | 'stdin';
   /** What the compositor needs and this FFmpeg lacks, each named for the user ("the streamselect filter"). */
   missing: string[];
+  /** Those of `missing` without which there is no composition at all (not a preview, meters, text...). */
+  essential: string[];
 }
 
 /** The names of what a build has, as FfmpegFeatures (locate.ts) already holds them. */
@@ -37,7 +39,8 @@ const FILTERS: readonly (readonly [string, string?])[] = [
   ['aresample'],
   ['astats', 'audio meters'],
   ['ametadata', 'audio meters'],
-  ['blend', 'fade transitions'],
+  // Transitions are part of the graph whether or not a fade ever runs.
+  ['blend'],
   ['fps'],
   ['format'],
   ['color'],
@@ -80,7 +83,11 @@ export function compositorSupport(names: ListedNames): CompositorSupport {
     );
   }
   missing.push(...lacking('encoder', ENCODERS, names.encoders), ...lacking('muxer', MUXERS, names.muxers));
-  return { control: names.filters.includes('zmq') ? 'zmq' : 'stdin', missing };
+  const essential = [
+    ...lacking('filter', FILTERS.filter(([, purpose]) => purpose === undefined), names.filters),
+    ...lacking('muxer', MUXERS.filter(([name, purpose]) => purpose === undefined && name !== 'flv' && name !== 'nut'), names.muxers),
+  ];
+  return { control: names.filters.includes('zmq') ? 'zmq' : 'stdin', missing, essential };
 }
 
 /** Pure: from `ffmpeg -hide_banner -filters`, `-muxers` (or `-formats`) and `-encoders` output. */

@@ -35,6 +35,13 @@ export interface CompositorOptions {
   preview?: PreviewOptions | false;
   /** Audio meters; default on. */
   meters?: boolean;
+  /**
+   * How changes reach the running graph: 'zmq' commands (they land on one frame), or, for an FFmpeg built
+   * without libzmq, 'rebuild': every change starts a new graph beside the running one, which takes over at
+   * a whole tick (about half a second per change, no gap; fades become cuts). FFmpeg's stdin commands are
+   * no way out: FFmpeg stops reading its stdin when any input is a pipe, and every input here is.
+   */
+  control?: 'zmq' | 'rebuild';
 }
 
 export interface SourceLevel {
@@ -227,7 +234,7 @@ export class Compositor extends EventEmitter<CompositorEvents> {
       }
       const gains = sceneGains(this.collection, sceneId, run.plan);
       this.onAir = sceneId;
-      if (transition.kind === 'cut' || transition.durationMs === 0) {
+      if (transition.kind === 'cut' || transition.durationMs === 0 || !this.commandsLand) {
         await this.apply(run, { layers: [slots, run.state.layers[1].map(() => PARKED)], fadeOpacity: 1, gains });
         this.emit('scene', sceneId);
         return;
@@ -256,8 +263,18 @@ export class Compositor extends EventEmitter<CompositorEvents> {
 
   private async apply(run: GraphRun, next: CompositionState): Promise<void> {
     const commands = stateCommands(run.state, next);
+    if (commands.length === 0) return;
+    if (!this.commandsLand) {
+      // The end state only: a graph built for it (a fade's steps would each be a new graph).
+      if (next.fadeOpacity === 1) await this.rebuild();
+      return;
+    }
     run.state = next;
-    if (commands.length > 0) await this.send(run, commands);
+    await this.send(run, commands);
+  }
+
+  private get commandsLand(): boolean {
+    return (this.options.control ?? 'zmq') === 'zmq';
   }
 
   private async send(run: GraphRun, commands: FilterCommand[]): Promise<void> {
@@ -316,7 +333,7 @@ export class Compositor extends EventEmitter<CompositorEvents> {
       audio: plan.audio,
       slotsPerLayer: plan.slots,
       initial: state,
-      control: { kind: 'zmq', port },
+      control: this.commandsLand ? { kind: 'zmq', port } : { kind: 'stdin' },
       ...(this.options.preview === false ? {} : { preview: previewPlan(this.options.preview) }),
       ...(this.options.meters === false ? {} : { meter: (fd: number) => meterChain(fd, { sampleRate: SAMPLE_RATE }) }),
     });
@@ -327,7 +344,7 @@ export class Compositor extends EventEmitter<CompositorEvents> {
     this.wire(run);
     run.relay.start();
     try {
-      run.control = await ZmqControl.connect(port);
+      if (this.commandsLand) run.control = await ZmqControl.connect(port);
       await this.firstTick(run);
     } catch (err) {
       if (this.run === run) this.run = old;

@@ -45,6 +45,8 @@ export interface PlanContext {
   /** Probed sizes of image and media files (absent: not readable, drawn as a card). */
   fileSizes: ReadonlyMap<string, Size>;
   fontFile?: string;
+  /** FFmpeg has drawtext (builds without libfreetype do not): text is not drawn, cards carry no label. */
+  drawtext?: boolean;
 }
 
 /** Slots kept free beyond the largest scene. */
@@ -78,15 +80,16 @@ function textSize(text: string, fontSizePx: number): Size {
   return { width: even(longest * fontSizePx * 0.62 + fontSizePx / 2), height: even(lines.length * fontSizePx * 1.3) };
 }
 
-function drawText(options: Array<readonly [string, string | number]>, fontFile: string | undefined): string {
-  return filter('drawtext', [...(fontFile ? [['fontfile', fontFile] as const] : []), ['expansion', 'none'], ...options]);
+function drawText(options: Array<readonly [string, string | number]>, context: PlanContext): string {
+  if (context.drawtext === false) return 'null';
+  return filter('drawtext', [...(context.fontFile ? [['fontfile', context.fontFile] as const] : []), ['expansion', 'none'], ...options]);
 }
 
-function card(label: string, size: Size, fps: number, fontFile: string | undefined): string {
+function card(label: string, size: Size, fps: number, context: PlanContext): string {
   const fontSize = Math.max(12, Math.round(size.height / 12));
   return still(
     `${filter('color', [['c', CARD], ['s', `${size.width}x${size.height}`], ['r', fps]])},` +
-      drawText([['text', label], ['fontsize', fontSize], ['fontcolor', 'white'], ['x', '(w-tw)/2'], ['y', '(h-th)/2']], fontFile),
+      drawText([['text', label], ['fontsize', fontSize], ['fontcolor', 'white'], ['x', '(w-tw)/2'], ['y', '(h-th)/2']], context),
     fps,
   );
 }
@@ -119,7 +122,7 @@ function planSource(source: Source, canvas: CanvasSpec, context: PlanContext): P
     feed: { input, onEnd },
   });
   const inputOptions = { width: canvas.width, height: canvas.height, fps, sampleRate: SAMPLE_RATE };
-  const missingCard = (label: string, natural: Size): Planned => ({ natural, frame: fitInto(natural, canvasSize), video: { feed: false, chain: card(label, fitInto(natural, canvasSize), fps, context.fontFile) } });
+  const missingCard = (label: string, natural: Size): Planned => ({ natural, frame: fitInto(natural, canvasSize), video: { feed: false, chain: card(label, fitInto(natural, canvasSize), fps, context) } });
 
   switch (source.kind) {
     case 'video-device':
@@ -168,7 +171,7 @@ function planSource(source: Source, canvas: CanvasSpec, context: PlanContext): P
       const background = backgroundColor ? colorArg(backgroundColor) : 'black@0';
       const chain =
         `${filter('color', [['c', background], ['s', `${frame.width}x${frame.height}`], ['r', fps]])},format=yuva420p,` +
-        drawText([['text', text], ['font', font], ['fontsize', Math.max(1, Math.round(fontSizePx * scale))], ['fontcolor', colorArg(color)], ['x', String(Math.round(fontSizePx * scale) / 4)], ['y', '0']], context.fontFile);
+        drawText([['text', text], ['font', font], ['fontsize', Math.max(1, Math.round(fontSizePx * scale))], ['fontcolor', colorArg(color)], ['x', String(Math.round(fontSizePx * scale) / 4)], ['y', '0']], context);
       return { natural, frame, video: { feed: false, chain: still(chain, fps) } };
     }
     case 'test-pattern':

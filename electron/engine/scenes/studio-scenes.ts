@@ -7,6 +7,8 @@ import { EventEmitter } from 'node:events';
 import type { AudioLevels, CaptureDevice, Notice, PreviewFrame, ScenesView, SourceStatus } from '../../contract.js';
 import { InvalidInputError } from '../input-error.js';
 import { UplinkError } from '../errors.js';
+import { compositorSupport } from '../ffmpeg/capabilities.js';
+import type { FfmpegFeatures } from '../ffmpeg/locate.js';
 import type { ProgramSource } from '../ffmpeg/program-encoder.js';
 import { Compositor } from './compositor.js';
 import { gatherContext } from './context.js';
@@ -16,7 +18,8 @@ import type { PlanContext } from './plan.js';
 import type { PreviewOptions } from './preview.js';
 
 export interface StudioScenesOptions {
-  ffmpegPath: () => Promise<string>;
+  /** The FFmpeg in use: its path and what its build has. */
+  ffmpeg: () => Promise<{ path: string; features: FfmpegFeatures }>;
   discover: () => Promise<CaptureDevice[]>;
   /** Preview pictures for the fronts; false for none (the command line). */
   preview?: PreviewOptions | false;
@@ -71,11 +74,28 @@ export class StudioScenes extends EventEmitter<StudioScenesEvents> {
   async load(collection: Collection): Promise<void> {
     const problem = referenceProblems(collection)[0];
     if (problem) throw new InvalidInputError('INVALID_COLLECTION', problem.path, `${problem.path}: ${problem.message}`);
-    const ffmpegPath = await this.options.ffmpegPath();
+    const ffmpeg = await this.options.ffmpeg();
+    const ffmpegPath = ffmpeg.path;
+    const support = compositorSupport(ffmpeg.features);
+    if (support.essential.length > 0) {
+      throw new UplinkError('FFMPEG_CANNOT_COMPOSE', `this FFmpeg (${ffmpegPath}) cannot compose scenes: it lacks ${support.essential.join(', ')}; run uplink ffmpeg, and use a full build of FFmpeg`);
+    }
     const known = this.context?.fileSizes;
-    const context = await gatherContext(collection, { ffmpegPath, discover: this.options.discover, ...(known ? { known } : {}) });
+    const context = { ...(await gatherContext(collection, { ffmpegPath, discover: this.options.discover, ...(known ? { known } : {}) })), drawtext: ffmpeg.features.drawtext };
+    // What this build lacks turns that feature off rather than the scenes (uplink ffmpeg names it).
+    const lacks = (what: string): boolean => support.missing.some((m) => m.includes(`(${what})`));
     if (!this.compositor) {
-      const compositor = new Compositor({ ffmpegPath, collection, context, preview: this.options.preview ?? undefined, meters: this.options.meters ?? true });
+      const compositor = new Compositor({
+        ffmpegPath,
+        collection,
+        context,
+        preview: lacks('preview') ? false : (this.options.preview ?? undefined),
+        meters: lacks('audio meters') ? false : (this.options.meters ?? true),
+        control: support.control === 'zmq' ? 'zmq' : 'rebuild',
+      });
+      if (support.control !== 'zmq') {
+        this.emit('notice', 'warning', 'this FFmpeg has no zmq filter: each scene change starts the compositor again beside the running one (about half a second, no gap), and fades are cuts', 'FFMPEG_NO_ZMQ');
+      }
       this.wire(compositor);
       try {
         await compositor.start();
