@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   publish: async () => (await import('./commands/publish.js')).registerPublish,
   devices: async () => (await import('./commands/devices.js')).registerDevices,
   encoders: async () => (await import('./commands/encoders.js')).registerEncoders,
+  ffmpeg: async () => (await import('./commands/ffmpeg.js')).registerFfmpeg,
   remux: async () => (await import('./commands/remux.js')).registerRemux,
   'import-obs': async () => (await import('./commands/import-obs.js')).registerImportObs,
 };
