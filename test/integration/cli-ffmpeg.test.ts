@@ -159,6 +159,6 @@ describe('uplink ffmpeg', () => {
       return;
     }
     expect(result.code).toBe(1);
-    expect(result.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^uplink: FFmpeg was not found: install FFmpeg \(apt install ffmpeg\), set FFMPEG_PATH/)]);
+    expect(result.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^uplink: FFmpeg was not found \(nothing chosen .*\): install FFmpeg \(apt install ffmpeg\), set FFMPEG_PATH/)]);
   });
 });

@@ -167,7 +167,7 @@ describe('locateFfmpeg', () => {
     const err = await codeOf(locateFfmpeg({ env: { PATH: empty }, platform: 'linux', loadBundledPath: noBundle }));
     expect(err.code).toBe('FFMPEG_NOT_FOUND');
     expect(err.message).toBe(
-      "FFmpeg was not found: install FFmpeg (apt install ffmpeg), set FFMPEG_PATH to the program's full path, or choose it in Settings > FFmpeg.",
+      "FFmpeg was not found (nothing chosen with --ffmpeg, in Settings or in FFMPEG_PATH; no ffmpeg-static package; no ffmpeg on the PATH): install FFmpeg (apt install ffmpeg), set FFMPEG_PATH to the program's full path, or choose it in Settings > FFmpeg.",
     );
   });
 

@@ -28,7 +28,7 @@ describe('parseCompositorSupport', () => {
 
   it('falls back to stdin without zmq and names the missing streamselect', () => {
     const support = parseCompositorSupport(fixture('filters-5.1-no-zmq-no-streamselect.txt'), muxers, encoders);
-    expect(support).toEqual({ control: 'stdin', missing: ['the streamselect filter'], essential: ['the streamselect filter'] });
+    expect(support).toEqual({ control: 'rebuild', missing: ['the streamselect filter'], essential: ['the streamselect filter'] });
   });
 
   it('names what serves a feature, so the check says what is lost', () => {
@@ -72,7 +72,7 @@ describe('parseCompositorSupport', () => {
 
   it('names everything when the listings are empty', () => {
     const support = parseCompositorSupport('', '', '');
-    expect(support.control).toBe('stdin');
+    expect(support.control).toBe('rebuild');
     expect(support.missing).toHaveLength(19 + 1 + 2 + 6);
   });
 });

@@ -169,11 +169,19 @@ describe('assessFfmpeg', () => {
   it('names every missing feature', () => {
     const lgpl = {
       ...listings('6.1'),
-      encoders: fixture('encoders-6.1.txt').replace(/^.*libx264.*$/gm, ''),
+      encoders: fixture('encoders-6.1.txt').replace(/^.*(libx264|h264_\w+).*$/gm, ''),
       filters: fixture('filters-6.1.txt').replace(/^.* (amix|testsrc2) .*$/gm, ''),
       formats: fixture('formats-6.1.txt').replace(/^.* lavfi .*$/m, ''),
     };
-    expect(assessFfmpeg(lgpl).problems).toEqual(['it lacks the libx264 encoder, the lavfi input, the filters testsrc2, amix']);
+    expect(assessFfmpeg(lgpl).problems).toEqual(['it lacks an H.264 encoder (libx264 or a hardware one), the lavfi input, the filters testsrc2, amix']);
+  });
+
+  it('takes a build with a hardware H.264 encoder and no x264 (whether it works is for uplink encoders to find)', () => {
+    const hardwareOnly = { ...listings('6.1'), encoders: fixture('encoders-6.1.txt').replace(/^.*libx264.*$/gm, '') };
+    const assessment = assessFfmpeg(hardwareOnly);
+    expect(assessment.problems).toEqual([]);
+    expect(assessment.features.h264Encoders).not.toContain('libx264');
+    expect(assessment.features.h264Encoders.length).toBeGreaterThan(0);
   });
 
   it('treats missing drawtext as a missing option, not a problem', () => {

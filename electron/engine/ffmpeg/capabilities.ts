@@ -1,7 +1,7 @@
 /**
  * What the live compositor needs from an FFmpeg build, and which control channel it offers. The zmq
- * filter is optional (libzmq is a build option: Debian's 5.1 has it; builds without it fall back to
- * commands on stdin); everything else missing is named for the streamer, with what it serves when that
+ * filter is optional (libzmq is a build option: Debian's 5.1 has it; without it every change builds a
+ * new graph beside the running one); everything else missing is named for the streamer, with what it serves when that
  * is not the whole compositor (the FFmpeg check prints these).
  */
 import { UplinkError } from '../errors.js';
@@ -10,7 +10,8 @@ import { H264_ENCODER_NAMES } from '../settings/encoding.js';
 import { parseEncoders, parseFilters, parseFormats } from './locate.js';
 
 export interface CompositorSupport {
-  control: 'zmq' | 'stdin';
+  /** zmq commands, or (without libzmq) a new graph per change: FFmpeg reads no stdin when its inputs are pipes. */
+  control: 'zmq' | 'rebuild';
   /** What the compositor needs and this FFmpeg lacks, each named for the user ("the streamselect filter"). */
   missing: string[];
   /** Those of `missing` without which there is no composition at all (not a preview, meters, text...). */
@@ -87,7 +88,7 @@ export function compositorSupport(names: ListedNames): CompositorSupport {
     ...lacking('filter', FILTERS.filter(([, purpose]) => purpose === undefined), names.filters),
     ...lacking('muxer', MUXERS.filter(([name, purpose]) => purpose === undefined && name !== 'flv' && name !== 'nut'), names.muxers),
   ];
-  return { control: names.filters.includes('zmq') ? 'zmq' : 'stdin', missing, essential };
+  return { control: names.filters.includes('zmq') ? 'zmq' : 'rebuild', missing, essential };
 }
 
 /** Pure: from `ffmpeg -hide_banner -filters`, `-muxers` (or `-formats`) and `-encoders` output. */

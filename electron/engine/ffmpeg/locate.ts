@@ -274,7 +274,8 @@ export function assessFfmpeg(listings: FfmpegListings): FfmpegAssessment {
     );
   }
   const missing: string[] = [];
-  if (!encoderNames.includes('libx264')) missing.push('the libx264 encoder');
+  // A build with a hardware H.264 encoder and no x264 (a vendor's build) can stream: uplink encoders tells whether it works.
+  if (features.h264Encoders.length === 0) missing.push('an H.264 encoder (libx264 or a hardware one)');
   if (!encoderNames.includes('aac')) missing.push('the aac encoder');
   if (!features.muxers.includes('flv')) missing.push('the flv muxer');
   if (!features.demuxers.includes('lavfi')) missing.push('the lavfi input');
@@ -553,7 +554,7 @@ export async function locateFfmpeg(options: LocateOptions = {}): Promise<FfmpegI
   }
 
   const first = rejected[0];
-  const why = first ? ` (${describeSource(first.source)}, ${first.path}: ${first.reason})` : '';
+  const why = first ? ` (${describeSource(first.source)}, ${first.path}: ${first.reason})` : ' (nothing chosen with --ffmpeg, in Settings or in FFMPEG_PATH; no ffmpeg-static package; no ffmpeg on the PATH)';
   if (anyFound) {
     throw new UplinkError('FFMPEG_UNSUITABLE', `FFmpeg cannot be used${why}: ${fixes('FFmpeg', platform)}.`);
   }

@@ -91,9 +91,9 @@ export class StudioScenes extends EventEmitter<StudioScenesEvents> {
         context,
         preview: lacks('preview') ? false : (this.options.preview ?? undefined),
         meters: lacks('audio meters') ? false : (this.options.meters ?? true),
-        control: support.control === 'zmq' ? 'zmq' : 'rebuild',
+        control: support.control,
       });
-      if (support.control !== 'zmq') {
+      if (support.control === 'rebuild') {
         this.emit('notice', 'warning', 'this FFmpeg has no zmq filter: each scene change starts the compositor again beside the running one (about half a second, no gap), and fades are cuts', 'FFMPEG_NO_ZMQ');
       }
       this.wire(compositor);
