@@ -17,6 +17,7 @@
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { filter } from '../capture/filtergraph.js';
+import { onPipeEnd } from './pipe-end.js';
 
 export interface MeterLevel {
   /** dBFS, -Infinity for digital silence */
@@ -151,20 +152,12 @@ export class MeterParser {
 export class MeterReader extends EventEmitter<{ level: [MeterReading]; end: [] }> {
   private readonly parser = new MeterParser();
   private newest: MeterReading | undefined;
-  private ended = false;
 
   constructor(pipe: Readable) {
     super();
     // The text is ASCII; latin1 decodes any byte on its own, so a chunk boundary never splits a character.
     pipe.on('data', (chunk: Buffer | string) => this.onText(typeof chunk === 'string' ? chunk : chunk.toString('latin1')));
-    const end = (): void => {
-      if (this.ended) return;
-      this.ended = true;
-      this.emit('end');
-    };
-    pipe.once('end', end);
-    pipe.once('close', end);
-    pipe.on('error', end);
+    onPipeEnd(pipe, () => this.emit('end'));
   }
 
   latest(): MeterReading | undefined {

@@ -19,6 +19,7 @@
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { FfmpegOutput } from '../ffmpeg/argv.js';
+import { onPipeEnd } from './pipe-end.js';
 
 export interface PreviewOptions {
   width: number;
@@ -281,21 +282,12 @@ export class PreviewReader extends EventEmitter<{ frame: [PreviewFrame]; end: []
   private readonly startedAt = performance.now();
   private newest: PreviewFrame | undefined;
   private count = 0;
-  private ended = false;
 
   constructor(pipe: Readable, maxJpegBytes?: number) {
     super();
     this.splitter = new JpegSplitter(maxJpegBytes);
     pipe.on('data', (chunk: Buffer) => this.onData(chunk));
-    const end = (): void => {
-      if (this.ended) return;
-      this.ended = true;
-      this.emit('end');
-    };
-    pipe.once('end', end);
-    pipe.once('close', end);
-    // A read error on a side pipe ends the preview, not the studio; FFmpeg's own exit tells the story.
-    pipe.on('error', end);
+    onPipeEnd(pipe, () => this.emit('end'));
   }
 
   latest(): PreviewFrame | undefined {
