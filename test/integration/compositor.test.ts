@@ -82,6 +82,21 @@ describe('the compositor', () => {
     expect(ticks.filter((k, i) => i === 0 || k !== ticks[i - 1])).toEqual(['A', 'B']);
   });
 
+  it('a graph that stops putting out pictures (stuck, not exited) is replaced, and the program goes on', async () => {
+    const c = collection(canvas, [color('red', '#ff0000'), color('blue', '#0000ff')], [{ id: 'A', items: [item('bg', 'red', { x: 0, y: 0, width: W, height: H })] }]);
+    const comp = start(c);
+    const errors: string[] = [];
+    comp.on('error', (err) => errors.push(err.code));
+    await comp.start();
+    const stuck = comp.pids.at(-1)!;
+    process.kill(stuck, 'SIGSTOP');
+    await until(() => errors.includes('COMPOSITOR_STUCK'));
+    const after = comp.program.delivered;
+    await until(() => comp.program.delivered > after + 30);
+    expect(comp.pids.at(-1)).not.toBe(stuck);
+    expect(isRunning(stuck)).toBe(false);
+  });
+
   it('fades between scenes: the frames in between are a mix of both', async () => {
     const c = collection(canvas, [color('red', '#ff0000'), color('blue', '#0000ff')], [
       { id: 'A', items: [item('bg', 'red', { x: 0, y: 0, width: W, height: H })] },

@@ -67,6 +67,12 @@ const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: '1000000000', MALLOC_TRIM_THRESHOLD
 const RESTART_DELAY_MS = 1000;
 /** Ticks the compositor may hold between the relay and its output: the most a command can wait to be seen. */
 const MAX_IN_FLIGHT = 6;
+/**
+ * A graph that puts out nothing for this long is stuck (FFmpeg 5.1 has been seen to stop producing
+ * frames after a batch of crop and scale changes, without exiting): it is killed and a new graph takes
+ * over, so the program never stays frozen.
+ */
+const STUCK_MS = 2_000;
 
 function feedKey(feed: FeedPlan): string {
   return JSON.stringify([feed.input, feed.video, feed.audio, feed.onEnd]);
@@ -360,7 +366,6 @@ export class Compositor extends EventEmitter<CompositorEvents> {
       const onTick = (): void => {
         if (this.program.delivered > before && this.run === run) {
           this.program.off('tick', onTick);
-          void run.ffmpeg.exited.then(() => undefined);
           resolve();
         }
       };
@@ -391,13 +396,29 @@ export class Compositor extends EventEmitter<CompositorEvents> {
       reader.on('level', onLevel);
       run.track({ off: () => reader.off('level', onLevel) });
     }
+    let stuck = false;
+    let seen = 0;
+    let movedAt = performance.now();
+    const watchdog = setInterval(() => {
+      const ticks = run.output?.ticks ?? 0;
+      if (ticks !== seen || seen === 0) {
+        seen = ticks;
+        movedAt = performance.now();
+      } else if (performance.now() - movedAt > STUCK_MS && this.run === run && !stuck) {
+        stuck = true;
+        this.log.warn(`the compositor has put out nothing for ${STUCK_MS} ms: starting a new one`);
+        run.ffmpeg.kill('SIGKILL');
+      }
+    }, STUCK_MS / 4);
+    watchdog.unref();
     void run.ffmpeg.exited.then((exit) => {
+      clearInterval(watchdog);
       if (this.run !== run || this.stopped || exit.reason === 'stopped') return;
       // A crash of the graph: the sources keep running, a new graph takes over.
-      const error = exitError(exit);
+      const error = stuck ? new UplinkError('COMPOSITOR_STUCK', 'The compositor stopped putting out pictures and was restarted.') : exitError(exit);
       this.log.warn(`compositor failed: ${error.message}`);
       this.emit('error', error);
-      setTimeout(() => void this.enqueue(() => this.rebuild()).catch((err) => this.log.warn(`restart: ${errorMessage(err)}`)), RESTART_DELAY_MS).unref();
+      setTimeout(() => void this.enqueue(() => this.rebuild()).catch((err) => this.log.warn(`restart: ${errorMessage(err)}`)), stuck ? 0 : RESTART_DELAY_MS).unref();
     });
   }
 
