@@ -170,7 +170,8 @@ describe('the studio (the contract every front drives)', () => {
     await until(() => frames(a.server) > before + 10);
     expect(a.server.connections).toHaveLength(1);
     await studio.updateDestination(dest.id, { streamKey: 'studio-rename-key-2' });
-    await until(() => a.server.connections.length === 2 && frames(a.server) > 0);
+    // The new connection has published (frames() counts the first connection's, which are there already).
+    await until(() => a.server.connections[1]?.commands.some((c) => c.name === 'publish') === true);
     const publish = a.server.connections[1]!.commands.find((c) => c.name === 'publish');
     expect(publish?.args[0]).toBe('studio-rename-key-2');
     await studio.stopStream();
