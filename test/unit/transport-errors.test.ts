@@ -25,3 +25,10 @@ describe('describeSocketError', () => {
     expect(error.message.split('\n')).toHaveLength(1);
   });
 });
+
+describe('an IPv6 server in a message', () => {
+  it('is written with brackets, so its port is not read as part of the address', () => {
+    const error = describeSocketError(withCode('ECONNREFUSED'), { host: '::1', port: 1935 });
+    expect(error.message).toContain('[::1]:1935 refused the connection');
+  });
+});

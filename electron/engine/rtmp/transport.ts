@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { UplinkError } from '../errors.js';
-import type { RtmpTarget } from './url.js';
+import { type RtmpTarget, hostAndPort } from './url.js';
 
 /** A connection-level failure, already phrased for the streamer. */
 export class RtmpConnectionError extends UplinkError {}
@@ -20,7 +20,7 @@ export async function openTransport(target: RtmpTarget, options: TransportOption
   // TLS is loaded only for rtmps: its import alone took ~40 ms of every launch, on the path to going live.
   const secure = target.protocol === 'rtmps' ? await import('node:tls') : undefined;
   return new Promise((resolve, reject) => {
-    const where = `${target.host}:${target.port}`;
+    const where = hostAndPort(target);
     let socket: net.Socket;
     const fail = (err: unknown): void => {
       cleanup();
@@ -96,7 +96,7 @@ const TLS_TRUST_CODES = new Set([
 export function describeSocketError(err: unknown, target: Pick<RtmpTarget, 'host' | 'port'>): UplinkError {
   if (err instanceof UplinkError) return err;
   const code = (err as { code?: unknown } | null)?.code;
-  const where = `${target.host}:${target.port}`;
+  const where = hostAndPort(target);
   const reason = err instanceof Error ? err.message : String(err);
   switch (code) {
     case 'ECONNREFUSED':
