@@ -36,7 +36,8 @@
  *   (fixed size) -> overlay made FFmpeg 5.1 stop producing frames (no reply, no exit); the same with
  *   `format=yuva420p` before the crop, or without the scale, kept running.
  */
-import { Dealer } from 'zeromq';
+// Loaded on the first connection: the native addon costs ~20 ms of every launch, scenes or not.
+import type { Dealer } from 'zeromq';
 import { createServer } from 'node:net';
 import { UplinkError, errorMessage } from '../errors.js';
 import { filter } from '../capture/filtergraph.js';
@@ -182,19 +183,18 @@ export class ZmqControl implements ControlChannel {
   }
 
   /** Returns at once: zmq connects when FFmpeg binds, and queues commands until then. */
-  static connect(port: number, options: ZmqControlOptions = {}): Promise<ZmqControl> {
+  static async connect(port: number, options: ZmqControlOptions = {}): Promise<ZmqControl> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const { Dealer: DealerSocket } = await import('zeromq');
     // linger 0: closing must not wait to deliver commands to an FFmpeg that is gone.
-    const socket = new Dealer({ linger: 0, sendTimeout: timeoutMs, receiveTimeout: timeoutMs });
+    const socket = new DealerSocket({ linger: 0, sendTimeout: timeoutMs, receiveTimeout: timeoutMs });
     try {
       socket.connect(`tcp://127.0.0.1:${port}`);
     } catch (err) {
       socket.close();
-      return Promise.reject(
-        new UplinkError('SCENE_CONTROL_FAILED', `The scene control channel could not connect (${errorMessage(err)}).`),
-      );
+      throw new UplinkError('SCENE_CONTROL_FAILED', `The scene control channel could not connect (${errorMessage(err)}).`);
     }
-    return Promise.resolve(new ZmqControl(socket, timeoutMs));
+    return new ZmqControl(socket, timeoutMs);
   }
 
   send(batch: readonly FilterCommand[]): Promise<void> {
