@@ -1,7 +1,7 @@
 /**
  * The layers of DESIGN.md, checked on every `npm test` so that they hold by construction, not by
  * convention:
- *   contract (contract.ts, contract-schema.ts, contract-scenes.ts)  <-  engine  <-  host, main, cli, remote
+ *   contract (contract.ts, contract-schema.ts, contract-scenes.ts, contract-wire.ts)  <-  engine  <-  host, main, cli, remote
  *   renderer and preload see the contract only.
  * It reads the built JavaScript in dist/ (dependency-cruiser cannot parse TypeScript 7 yet), so it sees
  * the imports that run; `tsconfig.contract.json` checks the type-only ones of the contract: the contract
@@ -13,8 +13,8 @@ module.exports = {
       name: 'contract-is-the-bottom',
       comment: 'The contract is what every front type-checks against: it imports no engine code and no Node module.',
       severity: 'error',
-      from: { path: '^dist/electron/contract(-schema|-scenes)?\\.js$' },
-      to: { pathNot: ['^dist/electron/contract(-schema|-scenes)?\\.js$', '^node_modules/valibot/'] },
+      from: { path: '^dist/electron/contract(-schema|-scenes|-wire)?\\.js$' },
+      to: { pathNot: ['^dist/electron/contract(-schema|-scenes|-wire)?\\.js$', '^node_modules/valibot/'] },
     },
     {
       name: 'engine-imports-no-front',
@@ -28,14 +28,14 @@ module.exports = {
       comment: 'The renderer runs in a browser and in the sandboxed window: from electron/ it may import the contract alone.',
       severity: 'error',
       from: { path: '^dist/renderer/' },
-      to: { path: '^dist/electron/', pathNot: '^dist/electron/contract(-schema|-scenes)?\\.js$' },
+      to: { path: '^dist/electron/', pathNot: '^dist/electron/contract(-schema|-scenes|-wire)?\\.js$' },
     },
     {
       name: 'preload-exposes-the-contract-only',
       comment: 'The preload exposes the contract and nothing else.',
       severity: 'error',
       from: { path: '^dist/electron/preload/' },
-      to: { path: '^dist/electron/', pathNot: ['^dist/electron/contract(-schema|-scenes)?\\.js$', '^dist/electron/preload/'] },
+      to: { path: '^dist/electron/', pathNot: ['^dist/electron/contract(-schema|-scenes|-wire)?\\.js$', '^dist/electron/preload/'] },
     },
     {
       name: 'fronts-do-not-import-each-other',
