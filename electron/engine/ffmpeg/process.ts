@@ -53,11 +53,18 @@ export interface FfmpegProcessOptions {
   /** Number of extra pipes, FFmpeg's fd 3, 4, ... (`pipe:3`), exposed as `sidePipes`: outputs to read or inputs to write. */
   extraPipes?: number;
   env?: NodeJS.ProcessEnv;
+  /**
+   * The process moves raw pictures (a compositor, a capture, an encoder fed raw frames): glibc's malloc
+   * then hands every 1.4 MB frame back to the kernel and faults it in again, which cost a
+   * picture-in-picture graph over three times its CPU here (shared/notes); these thresholds keep them.
+   */
+  rawFrames?: boolean;
   /** How many stderr lines to keep for classification and `stderrTail`. */
   stderrTailLines?: number;
 }
 
 const DEFAULT_TAIL_LINES = 100;
+const RAW_FRAME_MALLOC = { MALLOC_MMAP_THRESHOLD_: '1000000000', MALLOC_TRIM_THRESHOLD_: '1000000000' };
 const DEFAULT_STOP_GRACE_MS = 5_000;
 
 const running = new Set<ChildProcess>();
@@ -100,7 +107,7 @@ export class FfmpegProcess extends EventEmitter<FfmpegProcessEvents> {
     this.child = spawn(options.ffmpegPath, [...options.args], {
       // stdin stays a pipe (no -nostdin): 'q' and runtime filter commands are written to it.
       stdio: ['pipe', 'pipe', 'pipe', ...Array.from({ length: extra }, () => 'pipe' as const)],
-      env: options.env ?? process.env,
+      env: { ...(options.env ?? process.env), ...(options.rawFrames ? RAW_FRAME_MALLOC : {}) },
       windowsHide: true,
     });
     this.pid = this.child.pid;

@@ -114,7 +114,7 @@ class EncoderRun {
     readonly inputs: readonly FfmpegInput[],
     program?: ProgramSource,
   ) {
-    this.ffmpeg = new FfmpegProcess({ ffmpegPath, args, extraPipes: program ? 2 : 0 });
+    this.ffmpeg = new FfmpegProcess({ ffmpegPath, args, extraPipes: program ? 2 : 0, rawFrames: program !== undefined });
     if (program) {
       const [video, audio] = this.ffmpeg.sidePipes;
       this.detach = program.attach(video!, audio!);

@@ -61,8 +61,6 @@ interface CompositorEvents {
   scene: [string];
 }
 
-/** glibc returns big frame buffers to the kernel and faults them back in at every frame otherwise (see the notes). */
-const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: '1000000000', MALLOC_TRIM_THRESHOLD_: '1000000000' };
 /** Restarts of a failing compositor FFmpeg, and how long after one to count it as healthy again. */
 const RESTART_DELAY_MS = 1000;
 /** Ticks the compositor may hold between the relay and its output: the most a command can wait to be seen. */
@@ -99,7 +97,7 @@ class GraphRun {
       ffmpegPath,
       args: ['-hide_banner', '-nostats', '-loglevel', 'level+info', '-filter_complex_threads', '1', ...compiled.args],
       extraPipes: compiled.pipes.length,
-      env: { ...process.env, ...MALLOC_ENV },
+      rawFrames: true,
     });
     const { fps } = plan.canvas;
     const clock = blackFrame(CLOCK_SIZE, CLOCK_SIZE);

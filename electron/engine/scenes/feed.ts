@@ -385,7 +385,7 @@ export class SourceFeed extends EventEmitter<SourceFeedEvents> {
   private launch(): void {
     this.picture?.discardPartial();
     this.sound?.discardPartial();
-    const proc = new FfmpegProcess({ ffmpegPath: this.spec.ffmpegPath, args: this.args, extraPipes: this.spec.audio ? 1 : 0 });
+    const proc = new FfmpegProcess({ ffmpegPath: this.spec.ffmpegPath, args: this.args, extraPipes: this.spec.audio ? 1 : 0, rawFrames: this.spec.video !== undefined });
     this.current = proc;
     this.currentExited = false;
     this.deliveredThisRun = false;
