@@ -1,0 +1,52 @@
+/**
+ * The engine host's entry: runs the Studio in its own process, so that a busy or crashed window never
+ * touches the stream. Pure Node: it runs as an Electron `utilityProcess` (messages on
+ * `process.parentPort`, windows' MessagePorts handed over with them) and as a plain `child_process.fork`
+ * child (`process.send`, started with `serialization: 'advanced'` so preview pictures stay binary).
+ *
+ * Arguments: `--ffmpeg PATH`, `--cache-dir DIR` (both optional).
+ */
+import { Studio } from '../engine/studio.js';
+import { EngineHost, type ParentChannel } from './host.js';
+import type { HostToParent } from './parent-protocol.js';
+import type { MessagePortLike } from './port.js';
+
+interface ElectronParentPort {
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (e: { data: unknown; ports: MessagePortLike[] }) => void): unknown;
+}
+
+function parentChannel(): ParentChannel {
+  const electronPort = (process as unknown as { parentPort?: ElectronParentPort }).parentPort;
+  if (electronPort) {
+    return {
+      post: (message: HostToParent) => electronPort.postMessage(message),
+      onMessage: (listener) => electronPort.on('message', (e) => listener(e.data, e.ports ?? [])),
+    };
+  }
+  const send = process.send?.bind(process);
+  if (!send) throw new Error('the engine host runs as a utilityProcess or a forked child process; it was started alone');
+  // The parent's end is the host's lifeline: without a parent nobody can reach the studio.
+  process.on('disconnect', () => process.exit(0));
+  return {
+    post: (message: HostToParent) => {
+      if (process.connected) send(message);
+    },
+    onMessage: (listener) => process.on('message', (data) => listener(data, [])),
+  };
+}
+
+function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const host = new EngineHost(parentChannel());
+const ffmpegPath = argValue('--ffmpeg');
+const cacheDir = argValue('--cache-dir');
+const studio = new Studio({
+  secrets: host.secrets,
+  ...(ffmpegPath ? { ffmpegPath } : {}),
+  ...(cacheDir ? { cacheDir } : {}),
+});
+host.start(studio);
