@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   ffmpeg: async () => (await import('./commands/ffmpeg.js')).registerFfmpeg,
   remux: async () => (await import('./commands/remux.js')).registerRemux,
   'import-obs': async () => (await import('./commands/import-obs.js')).registerImportObs,
+  serve: async () => (await import('./commands/serve.js')).registerServe,
 };
 
 /**

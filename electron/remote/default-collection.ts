@@ -1,0 +1,121 @@
+/**
+ * The scene collection `uplink serve` runs: the profile's collection.json when there is one, else a
+ * first scene made from what this computer has (the first camera and microphone, or the test pattern and
+ * a tone), and every change a front makes saved back to the profile.
+ */
+import { randomUUID } from 'node:crypto';
+import type { CaptureDevice, StudioState } from '../contract.js';
+import { UplinkError, errorMessage } from '../engine/errors.js';
+import { Logger } from '../engine/log.js';
+import { readCollection, writeCollection } from '../engine/profile/profile.js';
+import * as edit from '../engine/scenes/edit.js';
+import { COLLECTION_VERSION, type Collection, DEFAULT_TRANSITION, type SourceInput } from '../engine/scenes/model.js';
+import type { Studio } from '../engine/studio.js';
+
+export const DEFAULT_CANVAS = { width: 1280, height: 720, fps: 30 } as const;
+
+/**
+ * One scene, "Scene": the first camera filling the canvas (else the test pattern) and the first
+ * microphone (else a 440 Hz tone). Desktop audio (a monitor) is not a microphone.
+ */
+export function defaultCollection(devices: readonly CaptureDevice[], newId: () => string = randomUUID): Collection {
+  const sceneId = newId();
+  const empty: Collection = {
+    version: COLLECTION_VERSION,
+    canvas: { ...DEFAULT_CANVAS },
+    sources: [],
+    scenes: [{ id: sceneId, name: 'Scene', items: [] }],
+    currentSceneId: sceneId,
+    transition: DEFAULT_TRANSITION,
+  };
+  const camera = devices.find((d) => d.kind === 'video');
+  const microphone = devices.find((d) => d.kind === 'audio' && !d.monitor);
+  const video: SourceInput = camera
+    ? { kind: 'video-device', name: camera.name, settings: { device: camera.id, deviceName: camera.name, role: 'camera' } }
+    : { kind: 'test-pattern', name: 'Test pattern', settings: {} };
+  const audio: SourceInput = microphone
+    ? { kind: 'audio-device', name: microphone.name, settings: { device: microphone.id, deviceName: microphone.name, role: 'microphone' }, audio: { volumeDb: 0, muted: false } }
+    : { kind: 'tone', name: 'Tone', settings: { frequencyHz: 440 }, audio: { volumeDb: 0, muted: false } };
+  const fullCanvas = { x: 0, y: 0, width: DEFAULT_CANVAS.width, height: DEFAULT_CANVAS.height };
+  const withVideo = edit.addSource(empty, video, newId, { sceneId, box: fullCanvas }).collection;
+  return edit.addSource(withVideo, audio, newId, { sceneId }).collection;
+}
+
+/**
+ * Loads the profile's collection into the studio, or the default one (from device discovery; a
+ * discovery that fails gives the test pattern and tone). Says which it was.
+ */
+export async function loadProfileCollection(studio: Studio, profileDir: string): Promise<'profile' | 'default'> {
+  const saved = await readCollection(profileDir);
+  if (saved) {
+    try {
+      await studio.loadCollection(saved.value);
+    } catch (err) {
+      // Starting on a default instead would overwrite the streamer's scenes at the first save.
+      throw new UplinkError('PROFILE_COLLECTION_FAILED', `cannot run the scenes of ${profileDir}: ${errorMessage(err)}`, { cause: err });
+    }
+    return 'profile';
+  }
+  const devices = await studio.listDevices().catch((err: unknown) => {
+    new Logger('serve').warn(`no capture devices (${errorMessage(err)}): starting on the test pattern and a tone`);
+    return [];
+  });
+  await studio.loadCollection(defaultCollection(devices));
+  return 'default';
+}
+
+/**
+ * Writes the collection to the profile after each change, once changes stop for `delayMs` (a drag sends
+ * many), one write at a time, each atomic (writeCollection). `flush()` writes what is pending now.
+ */
+export class CollectionSaver {
+  private readonly log = new Logger('serve');
+  private lastSaved: string | undefined;
+  private pending: Collection | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private readonly onState = (state: StudioState): void => this.changed(state);
+
+  constructor(
+    private readonly studio: Studio,
+    private readonly profileDir: string,
+    private readonly delayMs = 500,
+  ) {}
+
+  /** Starts watching; `current` is what the profile already holds, so that it is not written again. */
+  start(current: Collection | undefined): void {
+    this.lastSaved = current === undefined ? undefined : JSON.stringify(current);
+    this.studio.on('onState', this.onState);
+  }
+
+  /** Stops watching and writes the last change, if any. */
+  async stop(): Promise<void> {
+    this.studio.off('onState', this.onState);
+    await this.flush();
+  }
+
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const collection = this.pending;
+    this.pending = undefined;
+    if (collection !== undefined) {
+      const text = JSON.stringify(collection);
+      if (text !== this.lastSaved) {
+        this.lastSaved = text;
+        this.writing = this.writing.then(() =>
+          writeCollection(this.profileDir, collection).catch((err: unknown) => this.log.warn(`could not save the scenes to ${this.profileDir}: ${errorMessage(err)}`)),
+        );
+      }
+    }
+    return this.writing;
+  }
+
+  private changed(state: StudioState): void {
+    const collection = state.scenes?.collection;
+    if (collection === undefined) return;
+    this.pending = collection;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.flush(), this.delayMs);
+  }
+}
