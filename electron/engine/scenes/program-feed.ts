@@ -12,7 +12,7 @@ import { EventEmitter } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import type { ProgramSource } from '../ffmpeg/program-encoder.js';
 import { frameBytes } from './feed.js';
-import { samplesForTick } from './relay.js';
+import { backedUp, samplesForTick } from './relay.js';
 
 export interface ProgramFormat {
   width: number;
@@ -145,7 +145,7 @@ export class ProgramFeed extends EventEmitter<ProgramFeedEvents> implements Prog
       if (video.destroyed || audio.destroyed) return;
       // An encoder slower than real time loses whole ticks, picture and sound together, so the two stay
       // paired; waiting would stall the compositor, and the preview with it.
-      if (video.writableNeedDrain || audio.writableNeedDrain) {
+      if (backedUp(video, tick.video.length) || backedUp(audio, tick.audio.length)) {
         this.skipped++;
         return;
       }

@@ -88,6 +88,8 @@ export class Relay extends EventEmitter<RelayEvents> {
   private skippedTicks = 0;
   private lastLagEventAt = Number.NEGATIVE_INFINITY;
   private readonly broken = new Set<Writable>();
+  /** Bytes of each sink's last tick, the unit its backlog is judged in. */
+  private readonly lastWrite = new Map<Writable, number>();
   private readonly errorHandlers = new Map<Writable, (err: Error) => void>();
 
   constructor(
@@ -166,7 +168,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   private writeTicks(count: number, now: number): void {
     // One full sink skips the ticks for every lane: the compositor counts frames and samples as time,
     // so lanes that stayed in step with each other stay aligned.
-    if (this.lanes.some((lane) => this.isLive(lane.sink) && lane.sink.writableNeedDrain)) {
+    if (this.lanes.some((lane) => this.isLive(lane.sink) && backedUp(lane.sink, this.lastWrite.get(lane.sink) ?? 0))) {
       this.skip(count, now);
       return;
     }
@@ -181,7 +183,9 @@ export class Relay extends EventEmitter<RelayEvents> {
       for (const lane of this.lanes) {
         if (!this.isLive(lane.sink)) continue;
         try {
-          lane.sink.write(lane.next(tick));
+          const bytes = lane.next(tick);
+          this.lastWrite.set(lane.sink, bytes.length);
+          lane.sink.write(bytes);
         } catch (err) {
           // A lane that throws must not stop the clock for the others.
           log.warn(`lane write failed: ${errorMessage(err)}`);
@@ -201,6 +205,17 @@ export class Relay extends EventEmitter<RelayEvents> {
       this.emit('lag', this.stats);
     }
   }
+}
+
+/**
+ * Ticks a sink may hold before the next ones are skipped. One is not enough: a 720p picture (1.4 MB) is
+ * still being written when the reader is a few milliseconds late, which is no sign of a slow reader.
+ */
+export const MAX_PENDING_TICKS = 2;
+
+/** Whether a sink holds MAX_PENDING_TICKS writes of `tickBytes` that its reader has not taken. */
+export function backedUp(sink: Writable, tickBytes: number): boolean {
+  return sink.writableLength >= MAX_PENDING_TICKS * Math.max(1, tickBytes);
 }
 
 /** Anything that keeps a newest picture: a SourceFeed. */
