@@ -1,0 +1,86 @@
+/** The audio mixer: a fader in dB, mute and peak / RMS meters per audio source, and the mix's meter. */
+import * as Slider from '@radix-ui/react-slider';
+import { useEffect, useState } from 'react';
+import { METER_FLOOR_DB, formatDb, meterFraction } from '../format.js';
+import { hasAudio } from '../sources.js';
+import { selectRun, selectScenes, useApp } from '../store.js';
+
+/** The fader's travel; the engine takes down to -100 dB (silence) and up to +26 dB. */
+export const FADER_MIN_DB = -60;
+export const FADER_MAX_DB = 12;
+
+export function Mixer() {
+  const scenes = useApp(selectScenes);
+  const sources = (scenes?.collection.sources ?? []).filter(hasAudio);
+  return (
+    <section className="panel" aria-labelledby="mixer-title">
+      <h2 id="mixer-title" className="panel-title">
+        Audio mixer
+      </h2>
+      <div className="panel-body mixer">
+        <Strip name="Master" sourceId={null} />
+        {sources.map((source) => (
+          <Strip key={source.id} name={source.name} sourceId={source.id} volumeDb={source.audio.volumeDb} muted={source.audio.muted} />
+        ))}
+        {sources.length === 0 && <p className="muted small empty">No audio sources yet. Add a microphone or desktop audio.</p>}
+      </div>
+    </section>
+  );
+}
+
+function Strip({ name, sourceId, volumeDb, muted }: { name: string; sourceId: string | null; volumeDb?: number; muted?: boolean }) {
+  const run = useApp(selectRun);
+  const level = useApp((s) => s.levels?.levels.find((l) => l.sourceId === sourceId));
+  const [dragging, setDragging] = useState<number | null>(null);
+  // The engine's value takes over again once it has caught up with what the fader sent.
+  useEffect(() => setDragging(null), [volumeDb]);
+  const shown = dragging ?? Math.max(FADER_MIN_DB, volumeDb ?? 0);
+  const isMaster = sourceId === null;
+
+  return (
+    <div className={`strip${muted ? ' muted-strip' : ''}`}>
+      <div className="strip-head">
+        <span className="strip-name">{name}</span>
+        {!isMaster && <span className="strip-db">{muted ? 'Muted' : formatDb(shown)}</span>}
+      </div>
+      <Meter label={`${name} level`} peakDb={level?.peakDb ?? -Infinity} rmsDb={level?.rmsDb ?? -Infinity} />
+      {!isMaster && (
+        <div className="strip-controls">
+          <Slider.Root
+            className="slider"
+            min={FADER_MIN_DB}
+            max={FADER_MAX_DB}
+            step={0.5}
+            value={[shown]}
+            onValueChange={([db]) => {
+              if (db === undefined || sourceId === null) return;
+              setDragging(db);
+              void run('setSourceAudio', sourceId, { volumeDb: db });
+            }}
+          >
+            <Slider.Track className="slider-track">
+              <Slider.Range className="slider-range" />
+            </Slider.Track>
+            <Slider.Thumb className="slider-thumb" aria-label={`Volume of ${name}`} aria-valuetext={formatDb(shown)} />
+          </Slider.Root>
+          <button type="button" className={`icon-btn mute${muted ? ' on' : ''}`} aria-label={`Mute ${name}`} aria-pressed={muted ?? false} onClick={() => sourceId && void run('setSourceAudio', sourceId, { muted: !muted })}>
+            {muted ? '🔇' : '🔊'}
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** RMS as the filled bar, peak as a tick: what OBS shows, so loudness and clipping read at a glance. */
+export function Meter({ label, peakDb, rmsDb }: { label: string; peakDb: number; rmsDb: number }) {
+  const rms = meterFraction(rmsDb);
+  const peak = meterFraction(peakDb);
+  return (
+    <div className="meter" role="meter" aria-label={label} aria-valuemin={METER_FLOOR_DB} aria-valuemax={0} aria-valuenow={Number.isFinite(rmsDb) ? Math.max(METER_FLOOR_DB, Math.round(rmsDb)) : METER_FLOOR_DB}>
+      <div className="meter-scale" />
+      <div className="meter-cover" style={{ left: `${rms * 100}%` }} />
+      <div className="meter-peak" style={{ left: `calc(${peak * 100}% - 2px)`, opacity: peak > 0 ? 1 : 0 }} />
+    </div>
+  );
+}

@@ -1,0 +1,396 @@
+/**
+ * Settings: destinations (service presets, server, stream key, enable, health), video (canvas and output
+ * size, fps) and output (encoder, bitrate, keyframe interval, preset). Forms hold what is being typed;
+ * saving calls the contract, and a refusal is shown at the field it names.
+ */
+import * as Dialog from '@radix-ui/react-dialog';
+import * as Switch from '@radix-ui/react-switch';
+import * as Tabs from '@radix-ui/react-tabs';
+import { type FormEvent, useEffect, useState } from 'react';
+import type { DestinationInput, DestinationView, EncoderStatus, EncodingPatch, ServiceId, ServicePreset } from '../../../electron/contract.js';
+import { selectEncoding, selectRun, useApp } from '../store.js';
+import { Field, type FieldErrors, errorsFrom } from './Field.js';
+
+export function SettingsDialog() {
+  const open = useApp((s) => s.settingsOpen);
+  const setOpen = useApp((s) => s.setSettingsOpen);
+  return (
+    <Dialog.Root open={open} onOpenChange={setOpen}>
+      <Dialog.Portal>
+        <Dialog.Overlay className="overlay" />
+        <Dialog.Content className="dialog dialog-wide">
+          <div className="dialog-head">
+            <Dialog.Title className="dialog-title">Settings</Dialog.Title>
+            <Dialog.Close className="icon-btn" aria-label="Close settings">
+              ✕
+            </Dialog.Close>
+          </div>
+          <Dialog.Description className="sr-only">Destinations, video and output settings</Dialog.Description>
+          <Tabs.Root className="tabs" defaultValue="destinations" orientation="vertical">
+            <Tabs.List className="tab-list" aria-label="Settings sections">
+              <Tabs.Trigger className="tab" value="destinations">
+                Destinations
+              </Tabs.Trigger>
+              <Tabs.Trigger className="tab" value="video">
+                Video
+              </Tabs.Trigger>
+              <Tabs.Trigger className="tab" value="output">
+                Output
+              </Tabs.Trigger>
+            </Tabs.List>
+            <Tabs.Content className="tab-panel" value="destinations">
+              <DestinationsTab />
+            </Tabs.Content>
+            <Tabs.Content className="tab-panel" value="video">
+              <VideoTab />
+            </Tabs.Content>
+            <Tabs.Content className="tab-panel" value="output">
+              <OutputTab />
+            </Tabs.Content>
+          </Tabs.Root>
+        </Dialog.Content>
+      </Dialog.Portal>
+    </Dialog.Root>
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Destinations
+
+function useServices(): ServicePreset[] {
+  const client = useApp((s) => s.client);
+  const [services, setServices] = useState<ServicePreset[]>([]);
+  useEffect(() => {
+    let alive = true;
+    client.call('listServices').then(
+      (list) => alive && setServices(list),
+      () => undefined,
+    );
+    return () => {
+      alive = false;
+    };
+  }, [client]);
+  return services;
+}
+
+function DestinationsTab() {
+  const destinations = useApp((s) => s.studio?.destinations) ?? [];
+  const services = useServices();
+  const [adding, setAdding] = useState(false);
+  return (
+    <div className="stack">
+      <p className="muted small">Uplink streams to every enabled destination at once. Stream keys are stored securely and never shown again.</p>
+      {destinations.map((d) => (
+        <DestinationForm key={d.id} destination={d} services={services} />
+      ))}
+      {adding ? (
+        <DestinationForm services={services} onDone={() => setAdding(false)} />
+      ) : (
+        <button type="button" className="btn" onClick={() => setAdding(true)}>
+          + Add destination
+        </button>
+      )}
+    </div>
+  );
+}
+
+const DEST_FIELDS = ['name', 'service', 'serverId', 'serverUrl', 'streamKey'] as const;
+
+function DestinationForm({ destination, services, onDone }: { destination?: DestinationView; services: ServicePreset[]; onDone?: () => void }) {
+  const client = useApp((s) => s.client);
+  const run = useApp(selectRun);
+  const [name, setName] = useState(destination?.name ?? 'Twitch');
+  const [service, setService] = useState<ServiceId>(destination?.service ?? 'twitch');
+  const [serverId, setServerId] = useState(destination?.serverId ?? '');
+  const [serverUrl, setServerUrl] = useState(destination?.serverUrl ?? '');
+  const [streamKey, setStreamKey] = useState('');
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [saved, setSaved] = useState(false);
+
+  const preset = services.find((s) => s.id === service);
+  const isCustom = service === 'custom';
+
+  const submit = (e: FormEvent): void => {
+    e.preventDefault();
+    setErrors({});
+    setSaved(false);
+    const input: DestinationInput = { name: name.trim(), service };
+    if (isCustom) input.serverUrl = serverUrl.trim();
+    else if (serverId) input.serverId = serverId;
+    // An empty key field means "keep the saved key": keys never come back to fill it.
+    if (streamKey) input.streamKey = streamKey;
+    const done = destination ? client.call('updateDestination', destination.id, input) : client.call('addDestination', input);
+    done.then(
+      () => {
+        setStreamKey('');
+        setSaved(true);
+        onDone?.();
+      },
+      (err: unknown) => setErrors(errorsFrom(err, DEST_FIELDS)),
+    );
+  };
+
+  return (
+    <form className="card form" onSubmit={submit} aria-label={destination ? `Destination ${destination.name}` : 'New destination'}>
+      <div className="card-head">
+        <strong>{destination?.name ?? 'New destination'}</strong>
+        {destination && <span className={`badge badge-${destination.state}`}>{destination.state}</span>}
+        <span className="spacer" />
+        {destination && (
+          <label className="switch-label">
+            <span>Enabled</span>
+            <Switch.Root className="switch" checked={destination.enabled} onCheckedChange={(on) => void run('setDestinationEnabled', destination.id, on)} aria-label={`Stream to ${destination.name}`}>
+              <Switch.Thumb className="switch-thumb" />
+            </Switch.Root>
+          </label>
+        )}
+      </div>
+      {destination?.error && (
+        <p className="health health-error" role="status">
+          {destination.error}
+        </p>
+      )}
+      {destination?.warnings.map((w) => (
+        <p key={w} className="health health-warn">
+          {w}
+        </p>
+      ))}
+      <div className="grid2">
+        <Field label="Name" error={errors.name}>
+          <input value={name} onChange={(e) => setName(e.target.value)} />
+        </Field>
+        <Field label="Service" error={errors.service}>
+          <select
+            value={service}
+            onChange={(e) => {
+              setService(e.target.value as ServiceId);
+              setServerId('');
+            }}
+          >
+            {(services.length ? services : [{ id: service, name: service }]).map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+        {isCustom ? (
+          <Field label="Server URL" error={errors.serverUrl} hint={preset?.rtmpsOnly ? 'rtmps:// only' : 'rtmp:// or rtmps://host/app'}>
+            <input value={serverUrl} onChange={(e) => setServerUrl(e.target.value)} placeholder="rtmp://live.example.com/app" spellCheck={false} />
+          </Field>
+        ) : (
+          <Field label="Server" error={errors.serverId}>
+            <select value={serverId} onChange={(e) => setServerId(e.target.value)}>
+              <option value="">Default{preset ? ` (${preset.servers.find((s) => s.id === preset.defaultServer)?.name ?? preset.defaultServer})` : ''}</option>
+              {preset?.servers.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name}
+                </option>
+              ))}
+            </select>
+          </Field>
+        )}
+        <Field label="Stream key" error={errors.streamKey} hint={destination?.hasKey ? 'Key saved. Type a new one to replace it.' : preset?.streamKeyHint}>
+          <input type="password" value={streamKey} onChange={(e) => setStreamKey(e.target.value)} placeholder={destination?.hasKey ? '•••••••• key saved' : 'Paste your stream key'} autoComplete="off" spellCheck={false} />
+        </Field>
+      </div>
+      {errors._form && (
+        <p className="field-error" role="alert">
+          {errors._form}
+        </p>
+      )}
+      <div className="dialog-actions">
+        {saved && (
+          <span className="muted small" role="status">
+            Saved
+          </span>
+        )}
+        {destination ? (
+          <button type="button" className="btn btn-danger-quiet" onClick={() => void run('removeDestination', destination.id)}>
+            Remove
+          </button>
+        ) : (
+          <button type="button" className="btn" onClick={onDone}>
+            Cancel
+          </button>
+        )}
+        <button type="submit" className="btn btn-primary">
+          {destination ? 'Save' : 'Add destination'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Video and output
+
+/** A number as typed; an empty or half-typed field is sent as NaN so the engine names the problem. */
+function num(text: string): number {
+  return text.trim() === '' ? Number.NaN : Number(text);
+}
+
+function VideoTab() {
+  const encoding = useApp(selectEncoding);
+  const collection = useApp((s) => s.studio?.scenes?.collection ?? null);
+  const client = useApp((s) => s.client);
+  const [canvasW, setCanvasW] = useState(String(collection?.canvas.width ?? 1920));
+  const [canvasH, setCanvasH] = useState(String(collection?.canvas.height ?? 1080));
+  const [width, setWidth] = useState(String(encoding?.width ?? 1280));
+  const [height, setHeight] = useState(String(encoding?.height ?? 720));
+  const [fps, setFps] = useState(String(encoding?.fps ?? 30));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [saved, setSaved] = useState(false);
+
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    setErrors({});
+    setSaved(false);
+    try {
+      await client.call('setEncoding', { width: num(width), height: num(height), fps: num(fps) });
+      if (collection && (collection.canvas.width !== num(canvasW) || collection.canvas.height !== num(canvasH))) {
+        try {
+          await client.call('loadCollection', { ...collection, canvas: { ...collection.canvas, width: num(canvasW), height: num(canvasH) } });
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          setErrors({ canvas: message });
+          return;
+        }
+      }
+      setSaved(true);
+    } catch (err) {
+      setErrors(errorsFrom(err, ['width', 'height', 'fps']));
+    }
+  };
+
+  return (
+    <form className="form" onSubmit={(e) => void submit(e)}>
+      <h3 className="section-title">Canvas</h3>
+      <p className="muted small">The size scenes are composed at.</p>
+      <div className="grid3">
+        <Field label="Canvas width" error={errors.canvas}>
+          <input inputMode="numeric" value={canvasW} onChange={(e) => setCanvasW(e.target.value)} disabled={!collection} />
+        </Field>
+        <Field label="Canvas height">
+          <input inputMode="numeric" value={canvasH} onChange={(e) => setCanvasH(e.target.value)} disabled={!collection} />
+        </Field>
+      </div>
+      <h3 className="section-title">Output</h3>
+      <p className="muted small">What viewers receive. While live, a change restarts the encoder and keeps every connection.</p>
+      <div className="grid3">
+        <Field label="Output width" error={errors.width}>
+          <input inputMode="numeric" value={width} onChange={(e) => setWidth(e.target.value)} />
+        </Field>
+        <Field label="Output height" error={errors.height}>
+          <input inputMode="numeric" value={height} onChange={(e) => setHeight(e.target.value)} />
+        </Field>
+        <Field label="Frame rate (fps)" error={errors.fps}>
+          <input inputMode="decimal" value={fps} onChange={(e) => setFps(e.target.value)} />
+        </Field>
+      </div>
+      <SaveRow saved={saved} error={errors._form} />
+    </form>
+  );
+}
+
+const OUTPUT_FIELDS = ['encoder', 'videoBitrateKbps', 'keyframeIntervalSec', 'preset', 'profile'] as const;
+
+export function OutputTab() {
+  const encoding = useApp(selectEncoding);
+  const client = useApp((s) => s.client);
+  const [encoders, setEncoders] = useState<EncoderStatus[] | null>(null);
+  const [encoder, setEncoder] = useState<string>(encoding?.encoder ?? 'libx264');
+  const [bitrate, setBitrate] = useState(String(encoding?.videoBitrateKbps ?? 4500));
+  const [keyframe, setKeyframe] = useState(String(encoding?.keyframeIntervalSec ?? 2));
+  const [preset, setPreset] = useState(encoding?.preset ?? '');
+  const [profile, setProfile] = useState<string>(encoding?.profile ?? 'high');
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [saved, setSaved] = useState(false);
+
+  useEffect(() => {
+    let alive = true;
+    client.call('listEncoders').then(
+      (list) => alive && setEncoders(list),
+      () => alive && setEncoders([]),
+    );
+    return () => {
+      alive = false;
+    };
+  }, [client]);
+
+  const submit = (e: FormEvent): void => {
+    e.preventDefault();
+    setErrors({});
+    setSaved(false);
+    const patch: EncodingPatch = {
+      encoder: encoder as EncodingPatch['encoder'],
+      videoBitrateKbps: num(bitrate),
+      keyframeIntervalSec: num(keyframe),
+      preset: preset.trim() === '' ? null : preset.trim(),
+      profile: profile as EncodingPatch['profile'],
+    };
+    client.call('setEncoding', patch).then(
+      (settings) => {
+        setPreset(settings.preset ?? '');
+        setSaved(true);
+      },
+      (err: unknown) => setErrors(errorsFrom(err, OUTPUT_FIELDS)),
+    );
+  };
+
+  const chosen = encoders?.find((x) => x.name === encoder);
+  return (
+    <form className="form" onSubmit={submit}>
+      <div className="grid2">
+        <Field label="Encoder" error={errors.encoder} hint={chosen && !chosen.working ? `Does not work on this computer: ${chosen.error ?? 'trial encode failed'}` : undefined}>
+          <select value={encoder} onChange={(e) => setEncoder(e.target.value)}>
+            {(encoders ?? [{ name: encoder, label: encoder, working: true, hardware: false, listed: true }]).map((x) => (
+              <option key={x.name} value={x.name}>
+                {x.label} {x.hardware ? '(hardware)' : '(software)'} {x.working ? '✓ works' : '✗ not available'}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Video bitrate (kb/s)" error={errors.videoBitrateKbps}>
+          <input inputMode="numeric" value={bitrate} onChange={(e) => setBitrate(e.target.value)} />
+        </Field>
+        <Field label="Keyframe interval (s)" error={errors.keyframeIntervalSec}>
+          <input inputMode="numeric" value={keyframe} onChange={(e) => setKeyframe(e.target.value)} />
+        </Field>
+        <Field label="Preset" error={errors.preset} hint="x264: ultrafast … veryslow; empty for the encoder's default">
+          <input value={preset} onChange={(e) => setPreset(e.target.value)} spellCheck={false} />
+        </Field>
+        <Field label="Profile" error={errors.profile}>
+          <select value={profile} onChange={(e) => setProfile(e.target.value)}>
+            <option value="baseline">baseline</option>
+            <option value="main">main</option>
+            <option value="high">high</option>
+          </select>
+        </Field>
+      </div>
+      <SaveRow saved={saved} error={errors._form} />
+    </form>
+  );
+}
+
+function SaveRow({ saved, error }: { saved: boolean; error?: string | undefined }) {
+  return (
+    <>
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="dialog-actions">
+        {saved && (
+          <span className="muted small" role="status">
+            Saved
+          </span>
+        )}
+        <button type="submit" className="btn btn-primary">
+          Save
+        </button>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,205 @@
+/**
+ * The program scene's items, top of the picture first (as OBS lists them): show / hide, lock, reorder,
+ * remove, and "Add source" with a picker per kind fed by device discovery.
+ */
+import * as Dialog from '@radix-ui/react-dialog';
+import * as DropdownMenu from '@radix-ui/react-dropdown-menu';
+import { type FormEvent, useEffect, useState } from 'react';
+import type { CaptureDevice } from '../../../electron/contract.js';
+import { ADD_KINDS, type AddForm, type AddKind, addKindLabel, buildSourceInput, devicesFor, kindIcon, kindLabel } from '../sources.js';
+import { selectRun, selectScenes, useApp } from '../store.js';
+
+export function Sources() {
+  const scenes = useApp(selectScenes);
+  const run = useApp(selectRun);
+  const selectedId = useApp((s) => s.selectedItemId);
+  const select = useApp((s) => s.select);
+  const [adding, setAdding] = useState<AddKind | null>(null);
+
+  const collection = scenes?.collection;
+  const scene = collection?.scenes.find((s) => s.id === scenes?.programSceneId);
+  const sourceById = new Map((collection?.sources ?? []).map((s) => [s.id, s]));
+  const sceneNames = new Map((collection?.scenes ?? []).map((s) => [s.id, s.name]));
+  const statusById = new Map((scenes?.sources ?? []).map((s) => [s.sourceId, s]));
+  const items = scene ? [...scene.items].reverse() : [];
+  const top = (scene?.items.length ?? 0) - 1;
+
+  return (
+    <section className="panel" aria-labelledby="sources-title">
+      <h2 id="sources-title" className="panel-title">
+        Sources {scene && <span className="muted">· {scene.name}</span>}
+      </h2>
+      <div className="panel-body">
+        {scene && items.length === 0 && <p className="muted small empty">No sources in this scene. Add a camera, a screen or a test pattern.</p>}
+        <ul className="list" aria-label="Sources">
+          {items.map((item) => {
+            const source = sourceById.get(item.sourceId);
+            const name = source?.name ?? sceneNames.get(item.sourceId) ?? item.sourceId;
+            const index = scene!.items.indexOf(item);
+            const status = statusById.get(item.sourceId);
+            return (
+              <li key={item.id} className={`row${item.id === selectedId ? ' selected' : ''}${item.visible ? '' : ' dim'}`}>
+                <button type="button" className="row-main" aria-pressed={item.id === selectedId} onClick={() => select(item.id)} title={source ? kindLabel(source) : 'Scene'}>
+                  <span className="row-icon" aria-hidden="true">
+                    {source ? kindIcon(source) : '⧉'}
+                  </span>
+                  <span className="row-name">{name}</span>
+                  {status && (
+                    <span className={`badge badge-${status.state}`} title={status.reason}>
+                      {status.state}
+                    </span>
+                  )}
+                </button>
+                <span className="row-tools">
+                  <button type="button" className="icon-btn" aria-label={`${item.visible ? 'Hide' : 'Show'} ${name}`} aria-pressed={item.visible} title={item.visible ? 'Hide' : 'Show'} onClick={() => void run('updateItem', scene!.id, item.id, { visible: !item.visible })}>
+                    {item.visible ? '👁' : '◌'}
+                  </button>
+                  <button type="button" className="icon-btn" aria-label={`${item.locked ? 'Unlock' : 'Lock'} ${name}`} aria-pressed={item.locked} title={item.locked ? 'Unlock' : 'Lock'} onClick={() => void run('updateItem', scene!.id, item.id, { locked: !item.locked })}>
+                    {item.locked ? '🔒' : '🔓'}
+                  </button>
+                  <button type="button" className="icon-btn" aria-label={`Move ${name} up`} title="Move up" disabled={index >= top} onClick={() => void run('moveItem', scene!.id, item.id, index + 1)}>
+                    ▲
+                  </button>
+                  <button type="button" className="icon-btn" aria-label={`Move ${name} down`} title="Move down" disabled={index <= 0} onClick={() => void run('moveItem', scene!.id, item.id, index - 1)}>
+                    ▼
+                  </button>
+                  <button type="button" className="icon-btn" aria-label={`Remove ${name}`} title="Remove from scene" onClick={() => void run('removeItem', scene!.id, item.id)}>
+                    ✕
+                  </button>
+                </span>
+              </li>
+            );
+          })}
+        </ul>
+      </div>
+      <div className="panel-foot">
+        <DropdownMenu.Root>
+          <DropdownMenu.Trigger className="btn btn-small" disabled={!scene}>
+            + Add source ▾
+          </DropdownMenu.Trigger>
+          <DropdownMenu.Portal>
+            <DropdownMenu.Content className="menu" side="top" align="start" sideOffset={4}>
+              {ADD_KINDS.map((k) => (
+                <DropdownMenu.Item key={k.kind} className="menu-item" onSelect={() => setAdding(k.kind)}>
+                  <span className="menu-icon" aria-hidden="true">
+                    {k.icon}
+                  </span>
+                  {k.label}
+                </DropdownMenu.Item>
+              ))}
+            </DropdownMenu.Content>
+          </DropdownMenu.Portal>
+        </DropdownMenu.Root>
+      </div>
+      {adding && scene && <AddSourceDialog kind={adding} sceneId={scene.id} onClose={() => setAdding(null)} />}
+    </section>
+  );
+}
+
+function AddSourceDialog({ kind, sceneId, onClose }: { kind: AddKind; sceneId: string; onClose: () => void }) {
+  const client = useApp((s) => s.client);
+  const canvas = useApp((s) => s.studio?.scenes?.collection.canvas);
+  const [devices, setDevices] = useState<CaptureDevice[] | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [form, setForm] = useState<AddForm>({ name: addKindLabel(kind), device: '', file: '', text: 'Hello, chat!', color: '#1e6bff', frequencyHz: 440 });
+  const needsDevice = ['camera', 'capture-card', 'microphone', 'desktop-audio', 'screen'].includes(kind);
+
+  useEffect(() => {
+    if (!needsDevice) return;
+    let alive = true;
+    setLoading(true);
+    client.call('listDevices').then(
+      (list) => {
+        if (!alive) return;
+        setDevices(list);
+        const first = devicesFor(kind, list)[0];
+        if (first) setForm((f) => ({ ...f, device: first.id }));
+        setLoading(false);
+      },
+      (err: unknown) => {
+        if (!alive) return;
+        setDevices([]);
+        setError(err instanceof Error ? err.message : String(err));
+        setLoading(false);
+      },
+    );
+    return () => {
+      alive = false;
+    };
+  }, [client, kind, needsDevice]);
+
+  const submit = (e: FormEvent): void => {
+    e.preventDefault();
+    if (!canvas) return;
+    client.call('addSource', buildSourceInput(kind, form, devices ?? [], canvas), sceneId).then(onClose, (err: unknown) => setError(err instanceof Error ? err.message : String(err)));
+  };
+  const set = <K extends keyof AddForm>(key: K, value: AddForm[K]): void => setForm((f) => ({ ...f, [key]: value }));
+  const choices = devicesFor(kind, devices ?? []);
+
+  return (
+    <Dialog.Root open onOpenChange={(open) => !open && onClose()}>
+      <Dialog.Portal>
+        <Dialog.Overlay className="overlay" />
+        <Dialog.Content className="dialog dialog-small">
+          <Dialog.Title className="dialog-title">Add {addKindLabel(kind).toLowerCase()}</Dialog.Title>
+          <Dialog.Description className="muted">It is placed on top of the current scene.</Dialog.Description>
+          <form className="form" onSubmit={submit}>
+            <label className="field">
+              <span>Name</span>
+              <input value={form.name} onChange={(e) => set('name', e.target.value)} />
+            </label>
+            {needsDevice && (
+              <label className="field">
+                <span>Device</span>
+                <select value={form.device} onChange={(e) => set('device', e.target.value)} disabled={loading}>
+                  <option value="">{loading ? 'Looking for devices…' : 'System default'}</option>
+                  {choices.map((d) => (
+                    <option key={d.id} value={d.id}>
+                      {d.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            )}
+            {(kind === 'image' || kind === 'media') && (
+              <label className="field">
+                <span>File</span>
+                <input value={form.file} onChange={(e) => set('file', e.target.value)} placeholder={kind === 'image' ? 'overlay.png' : 'intro.mp4'} required />
+              </label>
+            )}
+            {kind === 'text' && (
+              <label className="field">
+                <span>Text</span>
+                <input value={form.text} onChange={(e) => set('text', e.target.value)} />
+              </label>
+            )}
+            {kind === 'color' && (
+              <label className="field">
+                <span>Color</span>
+                <input type="color" value={form.color} onChange={(e) => set('color', e.target.value)} />
+              </label>
+            )}
+            {kind === 'tone' && (
+              <label className="field">
+                <span>Frequency (Hz)</span>
+                <input type="number" min={1} max={24000} value={form.frequencyHz} onChange={(e) => set('frequencyHz', e.target.valueAsNumber)} />
+              </label>
+            )}
+            {error && (
+              <p className="field-error" role="alert">
+                {error}
+              </p>
+            )}
+            <div className="dialog-actions">
+              <Dialog.Close className="btn">Cancel</Dialog.Close>
+              <button type="submit" className="btn btn-primary">
+                Add
+              </button>
+            </div>
+          </form>
+        </Dialog.Content>
+      </Dialog.Portal>
+    </Dialog.Root>
+  );
+}

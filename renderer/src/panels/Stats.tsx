@@ -1,0 +1,106 @@
+/** Bitrate and queue per destination over the last minutes, drawn with uPlot (small, canvas-based, fast). */
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { StatsSample } from '../store.js';
+import { useApp } from '../store.js';
+
+const PALETTE = ['#4f8cff', '#ff5c7a', '#2fd08c', '#ffb020', '#b07cff', '#2cc5d8'];
+
+type Metric = 'bitrateKbps' | 'queueMs';
+
+/** Columns for uPlot: time in seconds, then one series per destination (null where it was absent). */
+export function chartData(history: readonly StatsSample[], ids: readonly string[], metric: Metric): uPlot.AlignedData {
+  const xs = history.map((s) => s.at / 1000);
+  const series = ids.map((id) => history.map((s) => s.stats.destinations.find((d) => d.id === id)?.[metric] ?? null));
+  return [xs, ...series];
+}
+
+export function Stats() {
+  const history = useApp((s) => s.statsHistory);
+  const destinations = useApp((s) => s.studio?.destinations) ?? [];
+  const names = destinations.map((d) => ({ id: d.id, name: d.name }));
+  const last = history[history.length - 1]?.stats;
+
+  return (
+    <section className="panel stats" aria-labelledby="stats-title">
+      <h2 id="stats-title" className="panel-title">
+        Stats <span className="muted">· last 5 min</span>
+      </h2>
+      <div className="panel-body">
+        {history.length === 0 ? (
+          <p className="muted small empty">Figures appear once a second while the program runs.</p>
+        ) : (
+          <>
+            <Chart title="Bitrate (kb/s)" history={history} series={names} metric="bitrateKbps" />
+            <Chart title="Queue (ms)" history={history} series={names} metric="queueMs" />
+            {last && (
+              <dl className="kv">
+                <dt>Encoder</dt>
+                <dd>
+                  {last.encoder.fps?.toFixed(1) ?? '—'} fps · speed {last.encoder.speed?.toFixed(2) ?? '—'}× · restarts {last.encoder.restarts}
+                </dd>
+                {last.recording && (
+                  <>
+                    <dt>Recording</dt>
+                    <dd>{(last.recording.bytes / 1e6).toFixed(1)} MB</dd>
+                  </>
+                )}
+              </dl>
+            )}
+          </>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function Chart({ title, history, series, metric }: { title: string; history: readonly StatsSample[]; series: Array<{ id: string; name: string }>; metric: Metric }) {
+  const host = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const key = series.map((s) => `${s.id}:${s.name}`).join('|');
+
+  useEffect(() => {
+    const el = host.current;
+    if (!el) return;
+    const styles = getComputedStyle(el);
+    const axis = styles.getPropertyValue('--muted').trim() || '#888';
+    const grid = styles.getPropertyValue('--grid').trim() || 'rgba(128,128,128,.15)';
+    const axisStyle = { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, font: '11px system-ui' };
+    const chart = new uPlot(
+      {
+        width: Math.max(120, el.clientWidth),
+        height: 110,
+        legend: { show: true },
+        cursor: { drag: { x: false, y: false } },
+        scales: { x: { time: true } },
+        axes: [axisStyle, { ...axisStyle, size: 44 }],
+        series: [{}, ...series.map((s, i) => ({ label: s.name, stroke: PALETTE[i % PALETTE.length]!, width: 1.5, spanGaps: false }))],
+      },
+      chartData(history, series.map((s) => s.id), metric),
+      el,
+    );
+    plot.current = chart;
+    const resize = new ResizeObserver(() => chart.setSize({ width: Math.max(120, el.clientWidth), height: 110 }));
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      chart.destroy();
+      plot.current = null;
+    };
+    // The chart is rebuilt only when the destinations change; new samples go through setData below.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key, metric]);
+
+  useEffect(() => {
+    plot.current?.setData(chartData(history, series.map((s) => s.id), metric));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [history]);
+
+  return (
+    <figure className="chart">
+      <figcaption className="chart-title">{title}</figcaption>
+      <div ref={host} role="img" aria-label={`${title} per destination`} />
+    </figure>
+  );
+}
