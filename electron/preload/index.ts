@@ -1,0 +1,98 @@
+/**
+ * The preload: one channel to the engine host and nothing else (no ipcRenderer, no Node). The main
+ * process posts a MessagePort whose other end is the engine host; the page sends contract calls as text
+ * and receives results, events (text) and preview pictures (binary) on it. It runs sandboxed, so it is
+ * one file importing only `electron` (electron-vite bundles it as CommonJS).
+ *
+ * When the engine host is replaced (it crashed and a new one started), the main process says so with a
+ * notice (an `onNotice` event, delivered like any other message) and posts a new port: the page's
+ * listeners stay, the old port closes, `onClose` fires, and the new host's session starts with a state
+ * snapshot.
+ */
+import type { ContextBridge, IpcRenderer, IpcRendererEvent } from 'electron';
+import * as electron from 'electron';
+
+export interface UplinkChannel {
+  sendText(text: string): void;
+  onMessage(cb: (data: string | ArrayBuffer) => void): void;
+  onClose(cb: () => void): void;
+}
+
+const PORT_REQUEST_CHANNEL = 'uplink:port-request';
+const PORT_CHANNEL = 'port';
+const NOTICE_CHANNEL = 'notice';
+/** Text waiting for a port (sent before the first one arrives, or while a host restarts). */
+const MAX_PENDING = 256;
+
+/** The renderer's MessagePort, as used here (the build has no DOM types: it also compiles for Node). */
+interface RendererPort {
+  postMessage(message: string): void;
+  start(): void;
+  close(): void;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  addEventListener(type: 'close', listener: () => void): void;
+}
+
+type Bridge = Pick<ContextBridge, 'exposeInMainWorld'>;
+type Ipc = Pick<IpcRenderer, 'on' | 'send'>;
+
+/** Builds the channel and exposes it as `window.uplinkChannel`; exported for the tests. */
+export function exposeUplinkChannel(contextBridge: Bridge, ipcRenderer: Ipc): void {
+  let port: RendererPort | undefined;
+  const pending: string[] = [];
+  const messageListeners: Array<(data: string | ArrayBuffer) => void> = [];
+  const closeListeners: Array<() => void> = [];
+
+  const deliver = (data: unknown): void => {
+    let out: string | ArrayBuffer;
+    if (typeof data === 'string') out = data;
+    else if (data instanceof ArrayBuffer) out = data;
+    else if (ArrayBuffer.isView(data)) out = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+    else return;
+    for (const cb of messageListeners) cb(out);
+  };
+  const closed = (): void => {
+    if (!port) return;
+    port.close();
+    port = undefined;
+    for (const cb of closeListeners) cb();
+  };
+
+  ipcRenderer.on(PORT_CHANNEL, (event: IpcRendererEvent) => {
+    const next = event.ports[0] as unknown as RendererPort | undefined;
+    if (!next) return;
+    closed();
+    port = next;
+    next.onmessage = (e) => deliver(e.data);
+    next.addEventListener('close', () => {
+      if (port === next) closed();
+    });
+    next.start();
+    for (const text of pending.splice(0)) next.postMessage(text);
+  });
+  ipcRenderer.on(NOTICE_CHANNEL, (_event: IpcRendererEvent, text: unknown) => {
+    if (typeof text !== 'string') return;
+    // The engine host is gone: its port is dead even where Chromium does not fire 'close' on it.
+    if (text.includes('"code":"ENGINE_RESTARTED"')) closed();
+    deliver(text);
+  });
+
+  const channel: UplinkChannel = {
+    sendText(text: string): void {
+      if (typeof text !== 'string') return;
+      if (port) port.postMessage(text);
+      else if (pending.length < MAX_PENDING) pending.push(text);
+    },
+    onMessage(cb: (data: string | ArrayBuffer) => void): void {
+      if (typeof cb === 'function') messageListeners.push(cb);
+    },
+    onClose(cb: () => void): void {
+      if (typeof cb === 'function') closeListeners.push(cb);
+    },
+  };
+  contextBridge.exposeInMainWorld('uplinkChannel', channel);
+  // Asked for (rather than pushed at load) so that a reloaded page gets a fresh port too.
+  ipcRenderer.send(PORT_REQUEST_CHANNEL);
+}
+
+exposeUplinkChannel(electron.contextBridge, electron.ipcRenderer);
