@@ -20,8 +20,12 @@ export interface StatsSample {
 export interface StudioSlice {
   studio: StudioState | null;
   connection: ConnectionState;
-  /** Keeps the newest snapshot: one with a lower revision than the one held is stale and dropped. */
-  applyState(state: StudioState): void;
+  /**
+   * Keeps the newest snapshot: one with a lower revision than the one held is stale and dropped.
+   * `fresh` is for the snapshot fetched after a (re)connect, taken whatever its revision: a restarted
+   * engine counts from 0 again.
+   */
+  applyState(state: StudioState, fresh?: boolean): void;
   setConnection(connection: ConnectionState): void;
 }
 
@@ -88,9 +92,9 @@ export function createAppStore(client: StudioClient, options: StoreOptions = {})
     // studio
     studio: null,
     connection: client.connectionState,
-    applyState: (state) => {
+    applyState: (state, fresh = false) => {
       const held = get().studio;
-      if (held && state.revision < held.revision) return;
+      if (!fresh && held && state.revision < held.revision) return;
       set({ studio: state });
     },
     setConnection: (connection) => set({ connection }),
@@ -154,7 +158,7 @@ export function bindClient(store: StoreApi<AppState>, client: StudioClient): () 
   const s = store.getState;
   const refresh = (): void => {
     client.call('getState').then(
-      (state) => s().applyState(state),
+      (state) => s().applyState(state, true),
       () => undefined, // the next reconnect tries again
     );
   };

@@ -1,0 +1,105 @@
+// @vitest-environment happy-dom
+import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import type { ReactNode } from 'react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { StudioClient } from '../../renderer/src/client.js';
+import { Controls } from '../../renderer/src/panels/Controls.js';
+import { Mixer } from '../../renderer/src/panels/Mixer.js';
+import { OutputTab } from '../../renderer/src/panels/Settings.js';
+import { Sources } from '../../renderer/src/panels/Sources.js';
+import { StoreContext, createAppStore } from '../../renderer/src/store.js';
+import { FakeChannel, studioState } from './fakes.js';
+
+afterEach(cleanup);
+
+function setup(handler: (command: string, args: unknown[]) => unknown = () => undefined) {
+  const channel = new FakeChannel();
+  channel.handler = handler;
+  const client = new StudioClient(channel);
+  const store = createAppStore(client, { createObjectUrl: () => 'blob:x', revokeObjectUrl: () => undefined });
+  store.getState().applyState(studioState());
+  const wrap = (ui: ReactNode) => render(<StoreContext.Provider value={store}>{ui}</StoreContext.Provider>);
+  const calls = () => channel.sent.map((c) => [c.command, ...c.args]);
+  return { channel, store, wrap, calls };
+}
+
+describe('Controls', () => {
+  it('Go Live calls goLive, and the button becomes Stop Streaming once the phase is live', async () => {
+    const { store, wrap, calls } = setup();
+    wrap(<Controls />);
+    await userEvent.click(screen.getByRole('button', { name: 'Go Live' }));
+    expect(calls()).toContainEqual(['goLive']);
+    act(() => store.getState().applyState(studioState({ revision: 2, phase: 'live' })));
+    expect(screen.queryByRole('button', { name: 'Go Live' })).toBeNull();
+    await userEvent.click(screen.getByRole('button', { name: 'Stop Streaming' }));
+    expect(calls()).toContainEqual(['stopStream']);
+  });
+
+  it('Start Recording asks for a file name and starts; then offers Stop Recording', async () => {
+    const { store, wrap, calls } = setup();
+    wrap(<Controls />);
+    await userEvent.click(screen.getByRole('button', { name: 'Start Recording' }));
+    const input = screen.getByLabelText('File name') as HTMLInputElement;
+    expect(input.value).toMatch(/^recording-\d{8}-\d{6}\.mkv$/);
+    await userEvent.click(screen.getByRole('button', { name: 'Record' }));
+    expect(calls()).toContainEqual(['startRecording', input.value]);
+    act(() => store.getState().applyState(studioState({ revision: 2, recording: { active: true, file: input.value } })));
+    expect(screen.getByRole('button', { name: 'Stop Recording' })).toBeTruthy();
+  });
+});
+
+describe('Mixer', () => {
+  it('the fader sends setSourceAudio in dB, and mute toggles', async () => {
+    const { wrap, calls } = setup();
+    wrap(<Mixer />);
+    const thumb = screen.getByRole('slider', { name: 'Volume of Mic' });
+    thumb.focus();
+    await userEvent.keyboard('{ArrowDown}');
+    expect(calls()).toContainEqual(['setSourceAudio', 'mic', { volumeDb: -0.5 }]);
+    await userEvent.click(screen.getByRole('button', { name: 'Mute Mic' }));
+    expect(calls()).toContainEqual(['setSourceAudio', 'mic', { muted: true }]);
+  });
+
+  it('draws the levels from the store as meters', () => {
+    const { store, wrap } = setup();
+    wrap(<Mixer />);
+    act(() => store.getState().setLevels({ levels: [{ sourceId: 'mic', peakDb: -3, rmsDb: -18 }, { sourceId: null, peakDb: -6, rmsDb: -20 }] }));
+    expect(screen.getByRole('meter', { name: 'Mic level' }).getAttribute('aria-valuenow')).toBe('-18');
+    expect(screen.getByRole('meter', { name: 'Master level' }).getAttribute('aria-valuenow')).toBe('-20');
+  });
+});
+
+describe('Settings: output', () => {
+  it('shows a refused bitrate at its field, with the engine\'s reason', async () => {
+    const { wrap } = setup((command) => {
+      if (command === 'listEncoders') return [{ name: 'libx264', label: 'x264', hardware: false, listed: true, working: true }];
+      if (command === 'setEncoding') throw { code: 'INVALID_INPUT', field: 'videoBitrateKbps', message: 'videoBitrateKbps must be a whole number between 100 and 100000 (got 5)' };
+      return undefined;
+    });
+    wrap(<OutputTab />);
+    const bitrate = screen.getByLabelText('Video bitrate (kb/s)');
+    await userEvent.clear(bitrate);
+    await userEvent.type(bitrate, '5');
+    await userEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(bitrate.getAttribute('aria-invalid')).toBe('true'));
+    const error = screen.getByRole('alert');
+    expect(error.textContent).toContain('between 100 and 100000');
+    expect(bitrate.getAttribute('aria-describedby')).toContain(error.id);
+  });
+});
+
+describe('Sources', () => {
+  it('lists the scene top first and hides, locks and reorders through updateItem / moveItem', async () => {
+    const { wrap, calls } = setup();
+    wrap(<Sources />);
+    const names = screen.getAllByRole('listitem').map((li) => li.textContent);
+    expect(names[0]).toContain('Mic');
+    await userEvent.click(screen.getByRole('button', { name: 'Hide Webcam' }));
+    expect(calls()).toContainEqual(['updateItem', 's1', 'i1', { visible: false }]);
+    await userEvent.click(screen.getByRole('button', { name: 'Lock Webcam' }));
+    expect(calls()).toContainEqual(['updateItem', 's1', 'i1', { locked: true }]);
+    await userEvent.click(screen.getByRole('button', { name: 'Move Webcam up' }));
+    expect(calls()).toContainEqual(['moveItem', 's1', 'i1', 1]);
+  });
+});
