@@ -1,5 +1,5 @@
 /**
- * The preload: one channel to the engine host and nothing else (no ipcRenderer, no Node). The main
+ * The preload: one channel to the engine host (`window.uplinkChannel`, the renderer's Channel shape) and nothing else (no ipcRenderer, no Node). The main
  * process posts a MessagePort whose other end is the engine host; the page sends contract calls as text
  * and receives results, events (text) and preview pictures (binary) on it. It runs sandboxed, so it is
  * one file importing only `electron` (electron-vite bundles it as CommonJS).
@@ -16,6 +16,11 @@ export interface UplinkChannel {
   sendText(text: string): void;
   onMessage(cb: (data: string | ArrayBuffer) => void): void;
   onClose(cb: () => void): void;
+  /**
+   * A port to the engine host is open (now, if one is already; again after each host restart): the
+   * renderer's Channel takes this optional member to know that a closed channel is back.
+   */
+  onOpen(cb: () => void): void;
 }
 
 const PORT_REQUEST_CHANNEL = 'uplink:port-request';
@@ -42,6 +47,7 @@ export function exposeUplinkChannel(contextBridge: Bridge, ipcRenderer: Ipc): vo
   const pending: string[] = [];
   const messageListeners: Array<(data: string | ArrayBuffer) => void> = [];
   const closeListeners: Array<() => void> = [];
+  const openListeners: Array<() => void> = [];
 
   const deliver = (data: unknown): void => {
     let out: string | ArrayBuffer;
@@ -69,6 +75,7 @@ export function exposeUplinkChannel(contextBridge: Bridge, ipcRenderer: Ipc): vo
     });
     next.start();
     for (const text of pending.splice(0)) next.postMessage(text);
+    for (const cb of openListeners) cb();
   });
   ipcRenderer.on(NOTICE_CHANNEL, (_event: IpcRendererEvent, text: unknown) => {
     if (typeof text !== 'string') return;
@@ -88,6 +95,11 @@ export function exposeUplinkChannel(contextBridge: Bridge, ipcRenderer: Ipc): vo
     },
     onClose(cb: () => void): void {
       if (typeof cb === 'function') closeListeners.push(cb);
+    },
+    onOpen(cb: () => void): void {
+      if (typeof cb !== 'function') return;
+      openListeners.push(cb);
+      if (port) cb();
     },
   };
   contextBridge.exposeInMainWorld('uplinkChannel', channel);

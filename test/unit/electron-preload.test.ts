@@ -22,6 +22,7 @@ interface Channel {
   sendText(text: string): void;
   onMessage(cb: (data: string | ArrayBuffer) => void): void;
   onClose(cb: () => void): void;
+  onOpen(cb: () => void): void;
 }
 
 async function loadPreload(): Promise<Channel> {
@@ -32,10 +33,10 @@ async function loadPreload(): Promise<Channel> {
 const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe('preload', () => {
-  it('exposes exactly uplinkChannel, with sendText, onMessage and onClose, and asks for a port', async () => {
+  it('exposes exactly uplinkChannel, with sendText, onMessage, onClose and onOpen, and asks for a port', async () => {
     const channel = await loadPreload();
     expect([...exposed.keys()]).toEqual(['uplinkChannel']);
-    expect(Object.keys(channel).sort()).toEqual(['onClose', 'onMessage', 'sendText']);
+    expect(Object.keys(channel).sort()).toEqual(['onClose', 'onMessage', 'onOpen', 'sendText']);
     for (const value of Object.values(channel)) expect(typeof value).toBe('function');
     expect(sent).toEqual([['uplink:port-request']]);
     // No Electron or Node object leaks through the bridge.
@@ -46,8 +47,11 @@ describe('preload', () => {
     const channel = await loadPreload();
     const received: Array<string | ArrayBuffer> = [];
     let closes = 0;
+    let opens = 0;
     channel.onMessage((data) => received.push(data));
     channel.onClose(() => closes++);
+    channel.onOpen(() => opens++);
+    expect(opens).toBe(0);
 
     // Sent before any port: kept and sent once the port arrives.
     channel.sendText('early');
@@ -55,6 +59,7 @@ describe('preload', () => {
     const hostGot: unknown[] = [];
     port2.on('message', (data: unknown) => hostGot.push(data));
     listeners.get('port')!({ ports: [port1] });
+    expect(opens).toBe(1);
     channel.sendText('{"type":"call","id":1,"command":"getState","args":[]}');
     await tick();
     expect(hostGot).toEqual(['early', '{"type":"call","id":1,"command":"getState","args":[]}']);
@@ -76,6 +81,10 @@ describe('preload', () => {
     const newHostGot: unknown[] = [];
     next.port2.on('message', (data: unknown) => newHostGot.push(data));
     listeners.get('port')!({ ports: [next.port1] });
+    expect(opens).toBe(2);
+    let lateOpen = 0;
+    channel.onOpen(() => lateOpen++);
+    expect(lateOpen).toBe(1);
     channel.sendText('after');
     await tick();
     expect(newHostGot).toEqual(['after']);
