@@ -9,10 +9,10 @@ export type AddKind = 'camera' | 'capture-card' | 'microphone' | 'desktop-audio'
 export const ADD_KINDS: ReadonlyArray<{ kind: AddKind; label: string; icon: string }> = [
   { kind: 'camera', label: 'Camera', icon: '◉' },
   { kind: 'capture-card', label: 'Capture card', icon: '▣' },
-  { kind: 'microphone', label: 'Microphone', icon: '🎙' },
+  { kind: 'microphone', label: 'Microphone', icon: 'mic' },
   { kind: 'desktop-audio', label: 'Desktop audio', icon: '♪' },
   { kind: 'screen', label: 'Screen', icon: '▭' },
-  { kind: 'image', label: 'Image', icon: '🖼' },
+  { kind: 'image', label: 'Image', icon: 'image' },
   { kind: 'text', label: 'Text', icon: 'T' },
   { kind: 'color', label: 'Color', icon: '■' },
   { kind: 'media', label: 'Media file', icon: '▶' },
@@ -135,11 +135,11 @@ export function kindIcon(source: Source): string {
     case 'video-device':
       return '◉';
     case 'audio-device':
-      return source.settings.role === 'desktop-audio' ? '♪' : '🎙';
+      return source.settings.role === 'desktop-audio' ? '♪' : 'mic';
     case 'screen':
       return '▭';
     case 'image':
-      return '🖼';
+      return 'image';
     case 'color':
       return '■';
     case 'text':

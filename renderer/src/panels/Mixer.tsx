@@ -1,6 +1,7 @@
 /** The audio mixer: a fader in dB, mute and peak / RMS meters per audio source, and the mix's meter. */
 import * as Slider from '@radix-ui/react-slider';
 import { useEffect, useState } from 'react';
+import { Icon } from '../icons.js';
 import { METER_FLOOR_DB, formatDb, meterFraction } from '../format.js';
 import { hasAudio } from '../sources.js';
 import { selectRun, selectScenes, useApp } from '../store.js';
@@ -64,7 +65,7 @@ function Strip({ name, sourceId, volumeDb, muted }: { name: string; sourceId: st
             <Slider.Thumb className="slider-thumb" aria-label={`Volume of ${name}`} aria-valuetext={formatDb(shown)} />
           </Slider.Root>
           <button type="button" className={`icon-btn mute${muted ? ' on' : ''}`} aria-label={`Mute ${name}`} aria-pressed={muted ?? false} onClick={() => sourceId && void run('setSourceAudio', sourceId, { muted: !muted })}>
-            {muted ? '🔇' : '🔊'}
+            <Icon name={muted ? 'speakerMuted' : 'speaker'} />
           </button>
         </div>
       )}

@@ -1,5 +1,6 @@
 /** The scene list: click to put a scene on air; add, rename, remove. */
 import { useState } from 'react';
+import { Icon } from '../icons.js';
 import { selectRun, selectScenes, useApp } from '../store.js';
 import { InlineName } from './InlineName.js';
 
@@ -46,10 +47,10 @@ export function Scenes() {
                 )}
                 <span className="row-tools">
                   <button type="button" className="icon-btn" aria-label={`Rename ${scene.name}`} title="Rename" onClick={() => setRenaming(scene.id)}>
-                    ✎
+                    <Icon name="pencil" />
                   </button>
                   <button type="button" className="icon-btn" aria-label={`Remove ${scene.name}`} title="Remove" disabled={list.length <= 1} onClick={() => void run('removeScene', scene.id)}>
-                    ✕
+                    <Icon name="close" />
                   </button>
                 </span>
               </li>

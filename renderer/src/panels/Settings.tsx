@@ -8,6 +8,7 @@ import * as Switch from '@radix-ui/react-switch';
 import * as Tabs from '@radix-ui/react-tabs';
 import { type FormEvent, useEffect, useState } from 'react';
 import type { DestinationInput, DestinationView, EncoderStatus, EncodingPatch, ServiceId, ServicePreset } from '../../../electron/contract.js';
+import { Icon } from '../icons.js';
 import { selectEncoding, selectRun, useApp } from '../store.js';
 import { Field, type FieldErrors, errorsFrom } from './Field.js';
 
@@ -22,7 +23,7 @@ export function SettingsDialog() {
           <div className="dialog-head">
             <Dialog.Title className="dialog-title">Settings</Dialog.Title>
             <Dialog.Close className="icon-btn" aria-label="Close settings">
-              ✕
+              <Icon name="close" size={16} />
             </Dialog.Close>
           </div>
           <Dialog.Description className="sr-only">Destinations, video and output settings</Dialog.Description>
@@ -346,7 +347,7 @@ export function OutputTab() {
           <select value={encoder} onChange={(e) => setEncoder(e.target.value)}>
             {(encoders ?? [{ name: encoder, label: encoder, working: true, hardware: false, listed: true }]).map((x) => (
               <option key={x.name} value={x.name}>
-                {x.label} {x.hardware ? '(hardware)' : '(software)'} {x.working ? '✓ works' : '✗ not available'}
+                {x.label} — {x.working ? 'works on this computer' : 'not available here'}
               </option>
             ))}
           </select>

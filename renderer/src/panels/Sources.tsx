@@ -6,6 +6,7 @@ import * as Dialog from '@radix-ui/react-dialog';
 import * as DropdownMenu from '@radix-ui/react-dropdown-menu';
 import { type FormEvent, useEffect, useState } from 'react';
 import type { CaptureDevice } from '../../../electron/contract.js';
+import { Icon } from '../icons.js';
 import { ADD_KINDS, type AddForm, type AddKind, addKindLabel, buildSourceInput, devicesFor, kindIcon, kindLabel } from '../sources.js';
 import { selectRun, selectScenes, useApp } from '../store.js';
 
@@ -41,7 +42,7 @@ export function Sources() {
               <li key={item.id} className={`row${item.id === selectedId ? ' selected' : ''}${item.visible ? '' : ' dim'}`}>
                 <button type="button" className="row-main" aria-pressed={item.id === selectedId} onClick={() => select(item.id)} title={source ? kindLabel(source) : 'Scene'}>
                   <span className="row-icon" aria-hidden="true">
-                    {source ? kindIcon(source) : '⧉'}
+                    <Icon name={source ? kindIcon(source) : '⧉'} />
                   </span>
                   <span className="row-name">{name}</span>
                   {status && (
@@ -52,19 +53,19 @@ export function Sources() {
                 </button>
                 <span className="row-tools">
                   <button type="button" className="icon-btn" aria-label={`${item.visible ? 'Hide' : 'Show'} ${name}`} aria-pressed={item.visible} title={item.visible ? 'Hide' : 'Show'} onClick={() => void run('updateItem', scene!.id, item.id, { visible: !item.visible })}>
-                    {item.visible ? '👁' : '◌'}
+                    <Icon name={item.visible ? 'eye' : 'eyeOff'} />
                   </button>
                   <button type="button" className="icon-btn" aria-label={`${item.locked ? 'Unlock' : 'Lock'} ${name}`} aria-pressed={item.locked} title={item.locked ? 'Unlock' : 'Lock'} onClick={() => void run('updateItem', scene!.id, item.id, { locked: !item.locked })}>
-                    {item.locked ? '🔒' : '🔓'}
+                    <Icon name={item.locked ? 'lock' : 'unlock'} />
                   </button>
                   <button type="button" className="icon-btn" aria-label={`Move ${name} up`} title="Move up" disabled={index >= top} onClick={() => void run('moveItem', scene!.id, item.id, index + 1)}>
-                    ▲
+                    <Icon name="up" />
                   </button>
                   <button type="button" className="icon-btn" aria-label={`Move ${name} down`} title="Move down" disabled={index <= 0} onClick={() => void run('moveItem', scene!.id, item.id, index - 1)}>
-                    ▼
+                    <Icon name="down" />
                   </button>
                   <button type="button" className="icon-btn" aria-label={`Remove ${name}`} title="Remove from scene" onClick={() => void run('removeItem', scene!.id, item.id)}>
-                    ✕
+                    <Icon name="close" />
                   </button>
                 </span>
               </li>
@@ -82,7 +83,7 @@ export function Sources() {
               {ADD_KINDS.map((k) => (
                 <DropdownMenu.Item key={k.kind} className="menu-item" onSelect={() => setAdding(k.kind)}>
                   <span className="menu-icon" aria-hidden="true">
-                    {k.icon}
+                    <Icon name={k.icon} />
                   </span>
                   {k.label}
                 </DropdownMenu.Item>

@@ -29,7 +29,7 @@ export function Stats() {
       </h2>
       <div className="panel-body">
         {history.length === 0 ? (
-          <p className="muted small empty">Figures appear once a second while the program runs.</p>
+          <IdleSummary />
         ) : (
           <>
             <Chart title="Bitrate (kb/s)" history={history} series={names} metric="bitrateKbps" />
@@ -55,6 +55,51 @@ export function Stats() {
   );
 }
 
+/** Before the program runs: what it will send, and where. */
+function IdleSummary() {
+  const encoding = useApp((s) => s.studio?.encoding);
+  const destinations = useApp((s) => s.studio?.destinations) ?? [];
+  const openSettings = useApp((s) => s.setSettingsOpen);
+  const enabled = destinations.filter((d) => d.enabled);
+  return (
+    <>
+      {encoding && (
+        <dl className="kv">
+          <dt>Output</dt>
+          <dd>
+            {encoding.width}×{encoding.height} · {encoding.fps} fps
+          </dd>
+          <dt>Video</dt>
+          <dd>
+            {encoding.encoder}
+            {encoding.preset ? ` ${encoding.preset}` : ''} · {encoding.videoBitrateKbps} kb/s
+          </dd>
+          <dt>Keyframes</dt>
+          <dd>every {encoding.keyframeIntervalSec} s</dd>
+          <dt>Audio</dt>
+          <dd>
+            AAC {encoding.audioBitrateKbps} kb/s · {encoding.audioSampleRate / 1000} kHz
+          </dd>
+          <dt>Sending to</dt>
+          <dd>{enabled.length === 0 ? 'no destination yet' : enabled.map((d) => d.name).join(', ')}</dd>
+        </dl>
+      )}
+      {enabled.length === 0 && (
+        <button type="button" className="btn btn-small stats-cta" onClick={() => openSettings(true)}>
+          Add a destination
+        </button>
+      )}
+      <p className="muted small">Bitrate and queue charts appear here while the program runs.</p>
+    </>
+  );
+}
+
+/** `12:48:05` from seconds since the epoch, local time: the x axis needs no date. */
+function clock(sec: number): string {
+  const d = new Date(sec * 1000);
+  return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+}
+
 function Chart({ title, history, series, metric }: { title: string; history: readonly StatsSample[]; series: Array<{ id: string; name: string }>; metric: Metric }) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -71,11 +116,21 @@ function Chart({ title, history, series, metric }: { title: string; history: rea
       {
         width: Math.max(120, el.clientWidth),
         height: 110,
-        legend: { show: true },
+        // Our own legend below: uPlot's shows a "Time" row and cursor values a glance does not need.
+        legend: { show: false },
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true } },
-        axes: [axisStyle, { ...axisStyle, size: 44 }],
-        series: [{}, ...series.map((s, i) => ({ label: s.name, stroke: PALETTE[i % PALETTE.length]!, width: 1.5, spanGaps: false }))],
+        axes: [
+          { ...axisStyle, values: (_u, splits) => splits.map((t) => clock(t)) },
+          { ...axisStyle, size: 52, values: (_u, splits) => splits.map((v) => (v >= 10_000 ? `${Math.round(v / 1000)}k` : String(Math.round(v)))) },
+        ],
+        series: [
+          {},
+          ...series.map((s, i) => {
+            const color = PALETTE[i % PALETTE.length]!;
+            return { label: s.name, stroke: color, fill: `${color}22`, width: 1.5, points: { show: false }, spanGaps: false };
+          }),
+        ],
       },
       chartData(history, series.map((s) => s.id), metric),
       el,
@@ -99,8 +154,21 @@ function Chart({ title, history, series, metric }: { title: string; history: rea
 
   return (
     <figure className="chart">
-      <figcaption className="chart-title">{title}</figcaption>
+      <figcaption className="chart-title">
+        {title}
+        {series.length === 1 && <span> · {series[0]!.name}</span>}
+      </figcaption>
       <div ref={host} role="img" aria-label={`${title} per destination`} />
+      {series.length > 1 && (
+        <div className="chart-legend">
+          {series.map((s, i) => (
+            <span key={s.id}>
+              <span className="swatch" style={{ background: PALETTE[i % PALETTE.length] }} />
+              {s.name}
+            </span>
+          ))}
+        </div>
+      )}
     </figure>
   );
 }

@@ -1,5 +1,6 @@
 /** Notices as toasts: the engine's sentence, and where a code says so, a button that leads to the fix. */
 import * as Toast from '@radix-ui/react-toast';
+import { Icon } from '../icons.js';
 import { type ShownNotice, useApp } from '../store.js';
 
 /** Codes whose fix lives in Settings: the toast offers to open it. */
@@ -23,7 +24,7 @@ export function Toasts() {
             </Toast.Action>
           )}
           <Toast.Close className="icon-btn toast-close" aria-label="Dismiss">
-            ✕
+            <Icon name="close" />
           </Toast.Close>
         </Toast.Root>
       ))}
