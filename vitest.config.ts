@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // all run at once, and each needs more time than a unit test.
 export default defineConfig({
   test: {
-    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/renderer/**/*.test.tsx'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     maxWorkers: 2,
