@@ -10,6 +10,8 @@ import { Studio } from '../engine/studio.js';
 import { EngineHost, type ParentChannel } from './host.js';
 import type { HostToParent } from './parent-protocol.js';
 import type { MessagePortLike } from './port.js';
+import { errorMessage } from '../engine/errors.js';
+import { openProfile } from '../engine/profile/studio-profile.js';
 
 interface ElectronParentPort {
   postMessage(message: unknown): void;
@@ -50,3 +52,10 @@ const studio = new Studio({
   ...(cacheDir ? { cacheDir } : {}),
 });
 host.start(studio);
+
+// The desktop app's scenes: the profile's collection, or a first scene from this computer's camera and
+// microphone (the test pattern and a tone without them), saved back on every change.
+const profileDir = argValue('--profile');
+if (profileDir) {
+  openProfile(studio, profileDir).catch((err: unknown) => console.error(`uplink engine: ${errorMessage(err)}`));
+}

@@ -86,7 +86,7 @@ export function startApp(electron: ElectronApi, paths: AppPaths, platform: NodeJ
   };
 
   const supervisor = new HostSupervisor({
-    fork: () => utilityProcess.fork(paths.host, ['--cache-dir', join(app.getPath('userData'), 'cache')], { serviceName: 'Uplink Engine', stdio: 'inherit' }) as unknown as HostProcess,
+    fork: () => utilityProcess.fork(paths.host, ['--cache-dir', join(app.getPath('userData'), 'cache'), '--profile', join(app.getPath('userData'), 'profile')], { serviceName: 'Uplink Engine', stdio: 'inherit' }) as unknown as HostProcess,
     secrets,
     onHostReady: (host) => {
       for (const win of connected) connectWindow(win, host);

@@ -22,10 +22,9 @@ import { ContractSession } from '../engine/contract-server.js';
 import { UplinkError, errorMessage } from '../engine/errors.js';
 import { Logger } from '../engine/log.js';
 import { packageRoot } from '../engine/paths.js';
-import { writeCollection } from '../engine/profile/profile.js';
 import { DEFAULT_PREVIEW } from '../engine/scenes/preview.js';
 import { Studio, type StudioOptions } from '../engine/studio.js';
-import { CollectionSaver, loadProfileCollection } from './default-collection.js';
+import { type CollectionSaver, openProfile } from '../engine/profile/studio-profile.js';
 import { isInside, remotePathGuard } from './paths.js';
 
 export interface StudioServerOptions {
@@ -109,7 +108,8 @@ export class StudioServer {
   readonly studio: Studio;
   private readonly log = new Logger('serve');
   private readonly rendererDir: string;
-  private readonly saver: CollectionSaver;
+  /** Saves the scenes to the profile, once the server has started. */
+  private saver: CollectionSaver | undefined;
   private readonly sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_INCOMING_BYTES });
   private readonly sessions = new Map<WebSocket, ContractSession>();
   private readonly guard: ReturnType<typeof remotePathGuard>;
@@ -120,7 +120,6 @@ export class StudioServer {
   constructor(private readonly options: StudioServerOptions) {
     this.rendererDir = resolve(options.rendererDir ?? join(packageRoot(), 'dist', 'renderer'));
     this.studio = new Studio({ ...options.studio, preview: DEFAULT_PREVIEW, meters: true });
-    this.saver = new CollectionSaver(this.studio, options.profileDir);
     this.guard = remotePathGuard(allowedRoots(options.profileDir));
   }
 
@@ -137,11 +136,7 @@ export class StudioServer {
 
   private async startNow(): Promise<{ url: string }> {
     for (const root of allowedRoots(this.options.profileDir)) await mkdir(root, { recursive: true });
-    const from = await loadProfileCollection(this.studio, this.options.profileDir);
-    const collection = (await this.studio.getState()).scenes?.collection;
-    // A new profile gets its default collection on disk at once, so that the folder shows what runs.
-    if (from === 'default' && collection) await writeCollection(this.options.profileDir, collection);
-    this.saver.start(collection);
+    this.saver = await openProfile(this.studio, this.options.profileDir);
 
     const http = createServer((req, res) => void this.request(req, res));
     http.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
@@ -180,7 +175,7 @@ export class StudioServer {
       http.closeAllConnections();
       await closed;
     }
-    await this.saver.stop();
+    await this.saver?.stop();
     await this.studio.dispose();
   }
 

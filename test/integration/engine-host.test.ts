@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServerMessage } from '../../electron/contract-wire.js';
 import { MemorySecretStore } from '../../electron/engine/secrets.js';
-import type { Notice } from '../../electron/contract.js';
+import type { Notice, StudioState } from '../../electron/contract.js';
 import { type HostProcess, HostSupervisor } from '../../electron/main/host-supervisor.js';
+import { tmpDir } from '../helpers/fixtures.js';
 import { isRunning, until } from '../helpers/wait.js';
 
 const HOST = join(import.meta.dirname, '..', '..', 'dist', 'electron', 'host', 'engine-host.js');
@@ -22,9 +23,9 @@ interface ForkedHost extends HostProcess {
 
 const children: ChildProcess[] = [];
 
-function forkHost(): ForkedHost {
+function forkHost(args: string[] = []): ForkedHost {
   // 'advanced' serialization: preview pictures stay Uint8Array, as over Electron's parent port.
-  const child = fork(HOST, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = fork(HOST, args, { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   children.push(child);
   return {
     child,
@@ -55,6 +56,24 @@ afterEach(() => {
 });
 
 describe('engine host (forked Node child)', () => {
+  it('opens on the profile\'s scenes, or on a first scene (the test pattern and a tone here, with no camera), and saves it', async () => {
+    const profile = join(tmpDir('engine-host'), `profile-${process.pid}-${Date.now()}`);
+    const supervisor = new HostSupervisor({ fork: () => forkHost(['--profile', profile, '--cache-dir', tmpDir('studio-cache')]), secrets: new MemorySecretStore(), onHostLost: () => undefined, restartDelayMs: () => 0 });
+    const ready = supervisor.ready();
+    supervisor.start();
+    await ready;
+    const window = openWindow(supervisor.current as ForkedHost, 'w1');
+    const kinds = (): string[] => {
+      const states = window.messages.filter((m): m is Extract<ServerMessage, { type: 'event' }> => m.type === 'event' && m.event === 'onState');
+      const scenes = (states.at(-1)?.payload as StudioState | undefined)?.scenes;
+      return scenes ? scenes.collection.sources.map((s) => s.kind) : [];
+    };
+    await until(() => kinds().length > 0, 30_000);
+    expect(kinds()).toEqual(['test-pattern', 'tone']);
+    await until(() => existsSync(join(profile, 'collection.json')), 15_000);
+    (supervisor.current as ForkedHost).child.kill('SIGKILL');
+  });
+
   it('is built', () => {
     expect(existsSync(HOST), 'run `npm run build` first').toBe(true);
   });

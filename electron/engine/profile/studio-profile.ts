@@ -1,16 +1,17 @@
 /**
- * The scene collection `uplink serve` runs: the profile's collection.json when there is one, else a
- * first scene made from what this computer has (the first camera and microphone, or the test pattern and
- * a tone), and every change a front makes saved back to the profile.
+ * The scene collection a studio runs (the desktop app's engine host, `uplink serve`): the profile's
+ * collection.json when there is one, else a first scene made from what this computer has (the first
+ * camera and microphone, or the test pattern and a tone), and every change a front makes saved back to
+ * the profile.
  */
 import { randomUUID } from 'node:crypto';
-import type { CaptureDevice, StudioState } from '../contract.js';
-import { UplinkError, errorMessage } from '../engine/errors.js';
-import { Logger } from '../engine/log.js';
-import { readCollection, writeCollection } from '../engine/profile/profile.js';
-import * as edit from '../engine/scenes/edit.js';
-import { COLLECTION_VERSION, type Collection, DEFAULT_TRANSITION, type SourceInput } from '../engine/scenes/model.js';
-import type { Studio } from '../engine/studio.js';
+import type { CaptureDevice, StudioState } from '../../contract.js';
+import { UplinkError, errorMessage } from '../errors.js';
+import { Logger } from '../log.js';
+import * as edit from '../scenes/edit.js';
+import { COLLECTION_VERSION, type Collection, DEFAULT_TRANSITION, type SourceInput } from '../scenes/model.js';
+import type { Studio } from '../studio.js';
+import { readCollection, writeCollection } from './profile.js';
 
 export const DEFAULT_CANVAS = { width: 1280, height: 720, fps: 30 } as const;
 
@@ -57,7 +58,7 @@ export async function loadProfileCollection(studio: Studio, profileDir: string):
     return 'profile';
   }
   const devices = await studio.listDevices().catch((err: unknown) => {
-    new Logger('serve').warn(`no capture devices (${errorMessage(err)}): starting on the test pattern and a tone`);
+    new Logger('profile').warn(`no capture devices (${errorMessage(err)}): starting on the test pattern and a tone`);
     return [];
   });
   await studio.loadCollection(defaultCollection(devices));
@@ -69,7 +70,7 @@ export async function loadProfileCollection(studio: Studio, profileDir: string):
  * many), one write at a time, each atomic (writeCollection). `flush()` writes what is pending now.
  */
 export class CollectionSaver {
-  private readonly log = new Logger('serve');
+  private readonly log = new Logger('profile');
   private lastSaved: string | undefined;
   private pending: Collection | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -118,4 +119,17 @@ export class CollectionSaver {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.flush(), this.delayMs);
   }
+}
+
+/**
+ * Runs the profile's scenes in the studio (or the default ones, written to the profile at once so that
+ * the folder shows what runs) and keeps saving every change; returns the saver, to flush when stopping.
+ */
+export async function openProfile(studio: Studio, profileDir: string): Promise<CollectionSaver> {
+  const from = await loadProfileCollection(studio, profileDir);
+  const collection = (await studio.getState()).scenes?.collection;
+  if (from === 'default' && collection) await writeCollection(profileDir, collection);
+  const saver = new CollectionSaver(studio, profileDir);
+  saver.start(collection);
+  return saver;
 }
