@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isAbsolute, join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { type CommandArgs, type CommandName, type InputProblem, checkCommandArgs } from '../contract-schema.js';
 import type {
@@ -57,6 +58,8 @@ export interface StudioOptions {
   preview?: PreviewOptions | false;
   /** Audio meters while scenes run; default on. */
   meters?: boolean;
+  /** Where a recording named without a folder goes (`show.mkv`); default: the working folder. */
+  recordingsDir?: string;
 }
 
 interface DestinationRecord {
@@ -245,7 +248,9 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
   }
 
   startRecording(...args: [string]): Promise<void> {
-    return this.command('startRecording', args, async (file) => {
+    return this.command('startRecording', args, async (name) => {
+      // A bare name (what a front's "Start Recording" offers) goes to the recordings folder.
+      const file = isAbsolute(name) || name.includes('/') || name.includes('\\') ? name : join(this.options.recordingsDir ?? '.', name);
       if (this.recordingFile) throw new UplinkError('ALREADY_RECORDING', `already recording to ${this.recordingFile}: stop that recording first`);
       // The file is created first: a path that cannot be written fails before anything starts.
       await this.withProgram((broadcast) => broadcast.startRecording(file));

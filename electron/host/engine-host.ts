@@ -6,6 +6,8 @@
  *
  * Arguments: `--ffmpeg PATH`, `--cache-dir DIR` (both optional).
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Studio } from '../engine/studio.js';
 import { EngineHost, type ParentChannel } from './host.js';
 import type { HostToParent } from './parent-protocol.js';
@@ -46,8 +48,10 @@ function argValue(name: string): string | undefined {
 const host = new EngineHost(parentChannel());
 const ffmpegPath = argValue('--ffmpeg');
 const cacheDir = argValue('--cache-dir');
+const profileDir = argValue('--profile');
 const studio = new Studio({
   secrets: host.secrets,
+  ...(profileDir ? { recordingsDir: join(profileDir, 'recordings') } : {}),
   ...(ffmpegPath ? { ffmpegPath } : {}),
   ...(cacheDir ? { cacheDir } : {}),
 });
@@ -55,7 +59,7 @@ host.start(studio);
 
 // The desktop app's scenes: the profile's collection, or a first scene from this computer's camera and
 // microphone (the test pattern and a tone without them), saved back on every change.
-const profileDir = argValue('--profile');
 if (profileDir) {
+  mkdirSync(join(profileDir, 'recordings'), { recursive: true });
   openProfile(studio, profileDir).catch((err: unknown) => console.error(`uplink engine: ${errorMessage(err)}`));
 }

@@ -91,7 +91,8 @@ export function remotePathGuard(
   return (command, args) => {
     switch (command) {
       case 'startRecording':
-        return check(args[0], 'file');
+        // A bare file name goes to the profile's recordings folder (the studio's recordingsDir).
+        return typeof args[0] === 'string' && /^[^/\\]+$/.test(args[0]) && args[0] !== '..' && args[0] !== '.' ? undefined : check(args[0], 'file');
       case 'addSource':
         return fileSetting(args[0], 'source');
       case 'updateSource':

@@ -119,7 +119,7 @@ export class StudioServer {
 
   constructor(private readonly options: StudioServerOptions) {
     this.rendererDir = resolve(options.rendererDir ?? join(packageRoot(), 'dist', 'renderer'));
-    this.studio = new Studio({ ...options.studio, preview: DEFAULT_PREVIEW, meters: true });
+    this.studio = new Studio({ ...options.studio, preview: DEFAULT_PREVIEW, meters: true, recordingsDir: join(options.profileDir, 'recordings') });
     this.guard = remotePathGuard(allowedRoots(options.profileDir));
   }
 

@@ -1,3 +1,4 @@
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EVERY_COMMAND_LISTED, STUDIO_COMMANDS, type Notice, type StudioState } from '../../electron/contract.js';
@@ -120,6 +121,17 @@ describe('the studio (the contract every front drives)', () => {
     expect((await studio.getState()).encoder.running).toBe(false);
     const probe = await probeFile(file);
     expect(packetsOf(probe, 'video').length).toBeGreaterThan(15);
+  });
+
+  it('puts a recording named without a folder in the recordings folder', async () => {
+    const folder = join(tmpDir('studio'), `recordings-${process.pid}-${Date.now()}`);
+    mkdirSync(folder, { recursive: true });
+    const studio = new Studio({ encoding: SMALL, cacheDir: tmpDir('studio-cache'), recordingsDir: folder });
+    cleanups.push(() => studio.dispose());
+    await studio.startRecording('show.mkv');
+    expect((await studio.getState()).recording).toEqual({ active: true, file: join(folder, 'show.mkv') });
+    await studio.stopRecording();
+    expect(existsSync(join(folder, 'show.mkv'))).toBe(true);
   });
 
   it('refuses to go live with nowhere to go, in one sentence', async () => {

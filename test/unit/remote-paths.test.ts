@@ -85,3 +85,12 @@ describe('the remote guard', () => {
     expect(guard('addSource', [{ kind: 'text', settings: { text: '/etc/passwd' } }])).toBeUndefined();
   });
 });
+
+describe('a recording named without a folder', () => {
+  it('is let through: the studio puts it in the profile recordings folder', () => {
+    const guard = remotePathGuard(['/profile/media', '/profile/recordings'], (p) => p, () => false);
+    expect(guard('startRecording', ['show.mkv'])).toBeUndefined();
+    expect(guard('startRecording', ['..'])).toMatchObject({ code: 'PATH_NOT_ALLOWED' });
+    expect(guard('startRecording', ['../show.mkv'])).toMatchObject({ code: 'PATH_NOT_ALLOWED' });
+  });
+});
