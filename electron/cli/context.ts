@@ -150,3 +150,18 @@ function refuseDuplicates(targets: readonly RtmpTarget[]): void {
 export function targetsFromOptions(urls: readonly string[] = [], keys: readonly string[] = []): RtmpTarget[] {
   return destinationsFromOptions(urls, keys).map((destination) => destination.target);
 }
+
+/** Ctrl-C (SIGINT) or SIGTERM as a promise, and how to stop listening (the command's `finally`). */
+export function interruption(): { interrupted: Promise<'interrupted'>; stop(): void } {
+  let stop = (): void => undefined;
+  const interrupted = new Promise<'interrupted'>((resolve) => {
+    const onSignal = (): void => resolve('interrupted');
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    stop = () => {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    };
+  });
+  return { interrupted, stop };
+}

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UplinkError } from '../../engine/errors.js';
+import { interruption } from '../context.js';
 
 interface ServeOptions {
   profile?: string;
@@ -38,16 +39,7 @@ async function serve(options: ServeOptions, command: Command): Promise<number> {
   });
 
   // Ctrl-C during start-up stops too, once what started can be stopped.
-  let stopSignals = (): void => undefined;
-  const interrupted = new Promise<void>((resolve) => {
-    const onSignal = (): void => resolve();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    stopSignals = () => {
-      process.removeListener('SIGINT', onSignal);
-      process.removeListener('SIGTERM', onSignal);
-    };
-  });
+  const { interrupted, stop: stopSignals } = interruption();
   try {
     const { url } = await server.start();
     if (!isLoopback(options.host)) {

@@ -6,7 +6,7 @@ import { checkRecordingPath } from '../../engine/outputs/recording.js';
 import { checkEncodingForService } from '../../engine/services/check.js';
 import { type EncodingSettings, validateEncoding } from '../../engine/settings/encoding.js';
 import { Studio } from '../../engine/studio.js';
-import { type DestinationOptions, type DestinationSpec, addDestinationOptions, destinationsFromOptions, printJson } from '../context.js';
+import { type DestinationOptions, type DestinationSpec, addDestinationOptions, destinationsFromOptions, interruption, printJson } from '../context.js';
 import { readScenes } from './scenes-file.js';
 import { StatusLine, formatBitrate } from '../status-line.js';
 
@@ -133,16 +133,7 @@ async function stream(options: StreamOptions, command: Command): Promise<number>
     await studio.loadCollection(scenes.collection);
   }
 
-  let stopSignals = (): void => undefined;
-  const interrupted = new Promise<'interrupted'>((resolve) => {
-    const onSignal = (): void => resolve('interrupted');
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    stopSignals = () => {
-      process.removeListener('SIGINT', onSignal);
-      process.removeListener('SIGTERM', onSignal);
-    };
-  });
+  const { interrupted, stop: stopSignals } = interruption();
   try {
     const started = (async () => {
       // A recording that cannot be written fails before anything goes live; it then starts at the
