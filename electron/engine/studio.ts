@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { isAbsolute, join } from 'node:path';
 import { EventEmitter } from 'node:events';
-import { type CommandArgs, type CommandName, type InputProblem, checkCommandArgs } from '../contract-schema.js';
+import * as v from 'valibot';
+import { type CommandArgs, type CommandName, type InputProblem, SERVICE_IDS, checkCommandArgs } from '../contract-schema.js';
 import type {
   CaptureDevice,
   DestinationInput,
@@ -61,6 +62,23 @@ export interface StudioOptions {
   /** Where a recording named without a folder goes (`show.mkv`); default: the working folder. */
   recordingsDir?: string;
 }
+
+/** What a profile keeps of the studio between runs; never a key (those stay in the secret store). */
+export interface StudioSettings {
+  encoding: EncodingSettings;
+  dynamicBitrate: boolean;
+  destinations: Array<DestinationRecord['view']>;
+}
+
+const SavedDestinationSchema = v.object({
+  id: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
+  name: v.string(),
+  service: v.picklist(SERVICE_IDS),
+  serverId: v.optional(v.string()),
+  serverUrl: v.optional(v.string()),
+  enabled: v.boolean(),
+});
+const SavedSettingsSchema = v.object({ encoding: v.unknown(), dynamicBitrate: v.boolean(), destinations: v.array(SavedDestinationSchema) });
 
 interface DestinationRecord {
   view: Omit<DestinationView, 'state' | 'error' | 'warnings' | 'hasKey'>;
@@ -359,6 +377,33 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
       await this.stopStreaming();
       await this.endProgram({ reason: 'stopped' });
       await this.scenes.dispose();
+    });
+  }
+
+  /** The studio's settings as a profile keeps them (no keys). */
+  exportSettings(): StudioSettings {
+    return { encoding: { ...this.encoding }, dynamicBitrate: this.dynamicBitrate, destinations: [...this.destinations.values()].map((r) => ({ ...r.view })) };
+  }
+
+  /**
+   * Takes back what exportSettings gave (a profile's settings, after a restart): encoding, dynamic bitrate
+   * and the destinations with their ids, so that their keys in the secret store are theirs again. Only
+   * while nothing runs. An unreadable value is refused whole, in one sentence.
+   */
+  restoreSettings(saved: unknown): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.broadcast) throw new UplinkError('ALREADY_LIVE', 'settings are restored before anything runs');
+      const parsed = v.safeParse(SavedSettingsSchema, saved);
+      if (!parsed.success) throw new UplinkError('PROFILE_INVALID', `the saved settings are not valid: ${parsed.issues[0].message}`);
+      this.encoding = validateEncoding({ ...DEFAULT_ENCODING, ...(parsed.output.encoding as Partial<EncodingSettings>) });
+      this.dynamicBitrate = parsed.output.dynamicBitrate;
+      this.destinations.clear();
+      this.keysKnown.clear();
+      for (const view of parsed.output.destinations) {
+        this.destinations.set(view.id, { view: { ...view, ...destinationFields(view) }, state: 'offline' });
+        if (await this.secrets.get(keyRef(view.id))) this.keysKnown.add(view.id);
+      }
+      this.emitState();
     });
   }
 

@@ -24,7 +24,7 @@ import { Logger } from '../engine/log.js';
 import { packageRoot } from '../engine/paths.js';
 import { DEFAULT_PREVIEW } from '../engine/scenes/preview.js';
 import { Studio, type StudioOptions } from '../engine/studio.js';
-import { type CollectionSaver, openProfile } from '../engine/profile/studio-profile.js';
+import { type ProfileSaver, openProfile } from '../engine/profile/studio-profile.js';
 import { isInside, remotePathGuard } from './paths.js';
 
 export interface StudioServerOptions {
@@ -109,7 +109,7 @@ export class StudioServer {
   private readonly log = new Logger('serve');
   private readonly rendererDir: string;
   /** Saves the scenes to the profile, once the server has started. */
-  private saver: CollectionSaver | undefined;
+  private saver: ProfileSaver | undefined;
   private readonly sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_INCOMING_BYTES });
   private readonly sessions = new Map<WebSocket, ContractSession>();
   private readonly guard: ReturnType<typeof remotePathGuard>;

@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
@@ -221,6 +221,11 @@ describe('uplink serve', () => {
     await a.value('setProgramScene', sceneId);
     await Promise.all([a.state((s) => s.scenes?.programSceneId === sceneId, since), b.state((s) => s.scenes?.programSceneId === sceneId)]);
     await until(() => readFileSync(join(profileDir, 'collection.json'), 'utf8').includes('Interview'));
+
+    // Destinations are kept in the profile's settings too (never the key), for the next start.
+    await a.value('addDestination', { name: 'Kept', service: 'custom', serverUrl: 'rtmp://127.0.0.1:1935/live', streamKey: 'serve-kept-key' });
+    await until(() => existsSync(join(profileDir, 'settings.json')) && readFileSync(join(profileDir, 'settings.json'), 'utf8').includes('Kept'));
+    expect(readFileSync(join(profileDir, 'settings.json'), 'utf8')).not.toContain('serve-kept-key');
   });
 
   it('keeps the preview and the events flowing to one browser while another stops reading for 10 s', async () => {

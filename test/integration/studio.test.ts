@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EVERY_COMMAND_LISTED, STUDIO_COMMANDS, type Notice, type StudioState } from '../../electron/contract.js';
 import { MessageType } from '../../electron/engine/rtmp/messages.js';
+import { MemorySecretStore } from '../../electron/engine/secrets.js';
 import { Studio } from '../../electron/engine/studio.js';
 import { tmpDir } from '../helpers/fixtures.js';
 import { packetsOf, probeFile } from '../helpers/probe.js';
@@ -132,6 +133,24 @@ describe('the studio (the contract every front drives)', () => {
     expect((await studio.getState()).recording).toEqual({ active: true, file: join(folder, 'show.mkv') });
     await studio.stopRecording();
     expect(existsSync(join(folder, 'show.mkv'))).toBe(true);
+  });
+
+  it('gives its settings to a profile without the keys, and takes them back after a restart with the keys still theirs', async () => {
+    const secrets = new MemorySecretStore();
+    const first = new Studio({ encoding: SMALL, secrets, cacheDir: tmpDir('studio-cache') });
+    cleanups.push(() => first.dispose());
+    const dest = await first.addDestination({ name: 'Main', service: 'custom', serverUrl: 'rtmp://127.0.0.1:1935/live', streamKey: 'studio-saved-key' });
+    await first.setEncoding({ videoBitrateKbps: 1234 });
+    const saved = JSON.parse(JSON.stringify(first.exportSettings())) as unknown;
+    expect(JSON.stringify(saved)).not.toContain('studio-saved-key');
+
+    const second = new Studio({ secrets, cacheDir: tmpDir('studio-cache') });
+    cleanups.push(() => second.dispose());
+    await second.restoreSettings(saved);
+    const state = await second.getState();
+    expect(state.encoding.videoBitrateKbps).toBe(1234);
+    expect(state.destinations).toMatchObject([{ id: dest.id, name: 'Main', hasKey: true, state: 'offline' }]);
+    await expect(second.restoreSettings({ destinations: 'nope' })).rejects.toMatchObject({ code: 'PROFILE_INVALID' });
   });
 
   it('refuses to go live with nowhere to go, in one sentence', async () => {

@@ -7,7 +7,7 @@ import * as v from 'valibot';
 import { parseWith } from '../scenes/model.js';
 import type { VersionedFileKind } from './versioned-file.js';
 
-export const SETTINGS_VERSION = 1;
+export const SETTINGS_VERSION = 1 as const;
 
 export const SettingsSchema = v.looseObject({ version: v.literal(SETTINGS_VERSION) });
 export type ProfileSettings = v.InferOutput<typeof SettingsSchema>;

@@ -5,13 +5,14 @@
  * the profile.
  */
 import { randomUUID } from 'node:crypto';
-import type { CaptureDevice, StudioState } from '../../contract.js';
+import type { CaptureDevice } from '../../contract.js';
 import { UplinkError, errorMessage } from '../errors.js';
 import { Logger } from '../log.js';
 import * as edit from '../scenes/edit.js';
 import { COLLECTION_VERSION, type Collection, DEFAULT_TRANSITION, type SourceInput } from '../scenes/model.js';
 import type { Studio } from '../studio.js';
-import { readCollection, writeCollection } from './profile.js';
+import { readCollection, readSettings, writeCollection, writeSettings } from './profile.js';
+import { SETTINGS_VERSION } from './settings-file.js';
 
 export const DEFAULT_CANVAS = { width: 1280, height: 720, fps: 30 } as const;
 
@@ -66,26 +67,31 @@ export async function loadProfileCollection(studio: Studio, profileDir: string):
 }
 
 /**
- * Writes the collection to the profile after each change, once changes stop for `delayMs` (a drag sends
- * many), one write at a time, each atomic (writeCollection). `flush()` writes what is pending now.
+ * Writes the collection and the studio's settings (encoding, destinations; never a key) to the profile
+ * after each change, once changes stop for `delayMs` (a drag sends many), one write at a time, each
+ * atomic. `flush()` writes what is pending now.
  */
-export class CollectionSaver {
+export class ProfileSaver {
   private readonly log = new Logger('profile');
-  private lastSaved: string | undefined;
-  private pending: Collection | undefined;
+  private savedCollection: string | undefined;
+  private savedSettings: string | undefined;
+  private dirty = false;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
-  private readonly onState = (state: StudioState): void => this.changed(state);
+  private readonly onState = (): void => this.changed();
 
   constructor(
     private readonly studio: Studio,
     private readonly profileDir: string,
+    /** The settings file as read, whose other fields are kept as they are. */
+    private readonly settingsBase: Record<string, unknown> = {},
     private readonly delayMs = 500,
   ) {}
 
-  /** Starts watching; `current` is what the profile already holds, so that it is not written again. */
+  /** Starts watching; `current` is the collection the profile already holds, so that it is not written again. */
   start(current: Collection | undefined): void {
-    this.lastSaved = current === undefined ? undefined : JSON.stringify(current);
+    this.savedCollection = current === undefined ? undefined : JSON.stringify(current);
+    this.savedSettings = JSON.stringify(this.studio.exportSettings());
     this.studio.on('onState', this.onState);
   }
 
@@ -95,41 +101,48 @@ export class CollectionSaver {
     await this.flush();
   }
 
-  flush(): Promise<void> {
+  async flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const collection = this.pending;
-    this.pending = undefined;
-    if (collection !== undefined) {
-      const text = JSON.stringify(collection);
-      if (text !== this.lastSaved) {
-        this.lastSaved = text;
-        this.writing = this.writing.then(() =>
-          writeCollection(this.profileDir, collection).catch((err: unknown) => this.log.warn(`could not save the scenes to ${this.profileDir}: ${errorMessage(err)}`)),
-        );
+    if (this.dirty) {
+      this.dirty = false;
+      const collection = (await this.studio.getState()).scenes?.collection;
+      const settings = this.studio.exportSettings();
+      const collectionText = collection === undefined ? undefined : JSON.stringify(collection);
+      const settingsText = JSON.stringify(settings);
+      const fail = (what: string) => (err: unknown) => this.log.warn(`could not save the ${what} to ${this.profileDir}: ${errorMessage(err)}`);
+      if (collection !== undefined && collectionText !== this.savedCollection) {
+        this.savedCollection = collectionText;
+        this.writing = this.writing.then(() => writeCollection(this.profileDir, collection).catch(fail('scenes')));
+      }
+      if (settingsText !== this.savedSettings) {
+        this.savedSettings = settingsText;
+        const file = { ...this.settingsBase, version: SETTINGS_VERSION, studio: settings };
+        this.writing = this.writing.then(() => writeSettings(this.profileDir, file).catch(fail('settings')));
       }
     }
     return this.writing;
   }
 
-  private changed(state: StudioState): void {
-    const collection = state.scenes?.collection;
-    if (collection === undefined) return;
-    this.pending = collection;
+  private changed(): void {
+    this.dirty = true;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.flush(), this.delayMs);
   }
 }
 
 /**
- * Runs the profile's scenes in the studio (or the default ones, written to the profile at once so that
- * the folder shows what runs) and keeps saving every change; returns the saver, to flush when stopping.
+ * Runs the profile in the studio: its settings (encoding, destinations, whose keys the secret store keeps)
+ * and its scenes (or the default ones, written at once so that the folder shows what runs), and keeps
+ * saving every change; returns the saver, to flush when stopping.
  */
-export async function openProfile(studio: Studio, profileDir: string): Promise<CollectionSaver> {
+export async function openProfile(studio: Studio, profileDir: string): Promise<ProfileSaver> {
+  const settings = (await readSettings(profileDir))?.value;
+  if (settings?.studio !== undefined) await studio.restoreSettings(settings.studio);
   const from = await loadProfileCollection(studio, profileDir);
   const collection = (await studio.getState()).scenes?.collection;
   if (from === 'default' && collection) await writeCollection(profileDir, collection);
-  const saver = new CollectionSaver(studio, profileDir);
+  const saver = new ProfileSaver(studio, profileDir, settings ?? {});
   saver.start(collection);
   return saver;
 }
