@@ -125,6 +125,8 @@ export interface DestinationStats {
   queueBytes: number;
   /** Times a live connection was lost (or replaced on command) and a new one sought. */
   reconnects: number;
+  /** While reconnecting: seconds until the next attempt (a front counts down; "Reconnect now" skips it). */
+  nextAttemptInSec?: number;
   /** Seconds the current connection has been live; 0 when not live. */
   uptimeSec: number;
   lastError?: string;

@@ -127,6 +127,9 @@ describe('a destination whose server is killed and restarted', () => {
       await proxy.refuse();
       await first.stop();
       const droppedAt = await waitFor('the drop to be noticed', () => destination.state === 'reconnecting', 5000);
+      // Between attempts the stats count down to the next one (what a front shows beside "Reconnect now").
+      await waitFor('a countdown to the next attempt', () => destination.stats().nextAttemptInSec !== undefined, 5000);
+      expect(destination.stats().nextAttemptInSec).toBeLessThanOrEqual(10);
       second = await startNginxRtmp();
       await proxy.accept(second.port);
       const backAt = performance.now();

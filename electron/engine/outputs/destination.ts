@@ -96,6 +96,8 @@ export class Destination extends EventEmitter<DestinationEvents> {
   private generation = 0;
   private connecting: AbortController | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** When the scheduled reconnect attempt is due (performance.now()). */
+  private retryAt: number | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private detector: DeadConnectionDetector | undefined;
   private stopping: Promise<UplinkError | undefined> | undefined;
@@ -291,6 +293,9 @@ export class Destination extends EventEmitter<DestinationEvents> {
       uptimeSec: this.live && this.liveSince !== undefined ? (performance.now() - this.liveSince) / 1000 : 0,
     };
     if (this.lastError) stats.lastError = this.lastError.message;
+    if (this.currentState === 'reconnecting' && this.retryTimer !== undefined && this.retryAt !== undefined) {
+      stats.nextAttemptInSec = Math.max(0, (this.retryAt - performance.now()) / 1000);
+    }
     return stats;
   }
 
@@ -435,8 +440,10 @@ export class Destination extends EventEmitter<DestinationEvents> {
     this.attempt = decision.attempt;
     if (decision.usesKeyRetry) this.keyRetryAvailable = false;
     this.setState('reconnecting', error);
+    this.retryAt = performance.now() + decision.delayMs;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
+      this.retryAt = undefined;
       if (this.currentState === 'reconnecting') this.connect('reconnecting');
     }, decision.delayMs);
   }

@@ -90,7 +90,11 @@ function DestinationChip({ destination }: { destination: DestinationView }) {
       <span>{destination.name}</span>
       <span className="muted">{destination.enabled ? state : 'off'}</span>
       {state === 'live' && stats && <span className="mono">{formatKbps(stats.bitrateKbps)}</span>}
-      {state === 'reconnecting' && stats && <span className="muted small">attempt {stats.reconnects}</span>}
+      {state === 'reconnecting' && stats && (
+        <span className="muted small">
+          {stats.nextAttemptInSec !== undefined ? `next try in ${Math.ceil(stats.nextAttemptInSec)} s · ` : ''}attempt {stats.reconnects}
+        </span>
+      )}
       {(state === 'reconnecting' || state === 'failed') && (
         <button type="button" className="btn btn-tiny" onClick={() => void run('reconnectDestination', destination.id)}>
           Reconnect now
