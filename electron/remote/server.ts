@@ -37,7 +37,7 @@ export interface StudioServerOptions {
   /** The built renderer; default dist/renderer in the package. */
   rendererDir?: string;
   /** How the studio finds FFmpeg, where it caches, where keys are kept. */
-  studio?: Pick<StudioOptions, 'ffmpegPath' | 'cacheDir' | 'secrets' | 'publisher'>;
+  studio?: Pick<StudioOptions, 'ffmpegPath' | 'cacheDir' | 'secrets' | 'publisher' | 'preview'>;
 }
 
 /** The folders under the profile whose files a remote front may name. */
@@ -119,7 +119,7 @@ export class StudioServer {
 
   constructor(private readonly options: StudioServerOptions) {
     this.rendererDir = resolve(options.rendererDir ?? join(packageRoot(), 'dist', 'renderer'));
-    this.studio = new Studio({ ...options.studio, preview: DEFAULT_PREVIEW, meters: true, recordingsDir: join(options.profileDir, 'recordings') });
+    this.studio = new Studio({ preview: DEFAULT_PREVIEW, ...options.studio, meters: true, recordingsDir: join(options.profileDir, 'recordings') });
     this.guard = remotePathGuard(allowedRoots(options.profileDir));
   }
 

@@ -43,6 +43,8 @@ const SEND_INTERVAL_MS = 33;
 export function Preview() {
   const scenes = useApp(selectScenes);
   const previewUrl = useApp((s) => s.previewUrl);
+  // On the picture as data-seq: the preview-latency benchmark pairs what is painted with when it was made.
+  const previewSeq = useApp((s) => s.previewSeq);
   const selectedId = useApp((s) => s.selectedItemId);
   const select = useApp((s) => s.select);
   const run = useApp(selectRun);
@@ -200,7 +202,7 @@ export function Preview() {
                 if (hit) select(hit.id);
               }}
             >
-              {previewUrl ? <img className="preview-img" src={previewUrl} alt={`Program: ${scene.name}`} draggable={false} /> : <div className="preview-waiting">Waiting for the first picture…</div>}
+              {previewUrl ? <img className="preview-img" src={previewUrl} alt={`Program: ${scene.name}`} draggable={false} data-seq={previewSeq} /> : <div className="preview-waiting">Waiting for the first picture…</div>}
               {guideX !== null && <div className="guide guide-x" style={{ left: pct(guideX, canvas.width) }} />}
               {guideY !== null && <div className="guide guide-y" style={{ top: pct(guideY, canvas.height) }} />}
               {items.map((item) => {

@@ -1,0 +1,103 @@
+/**
+ * Issue 9's studio figures, measured in Debian's Chromium against the web remote (`uplink serve`'s
+ * server, in this process so that the moment a preview picture is made can be read):
+ * - the renderer bundle: JS size gzipped (target <= 300 KB);
+ * - page load to the first preview picture painted (target < 1 s), median of alternating loads;
+ * - preview latency, picture made (the compositor's JPEG handed to the studio) -> painted in the page,
+ *   p50 and p99 at 30 fps (target p99 < 100 ms); both sides read the same system clock;
+ * - the browser's renderer process CPU while it shows the 30 fps preview (target < 15 % of a core).
+ * Figures only: nothing here asserts a speed.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { expect, it } from 'vitest';
+import { StudioServer } from '../../electron/remote/server.js';
+import { tmpDir } from '../helpers/fixtures.js';
+import { percentile } from './measure.js';
+
+const RENDERER = join(import.meta.dirname, '..', '..', 'dist', 'renderer');
+const SECONDS = Number(process.env.UPLINK_BENCH_SECONDS ?? 10);
+const LOADS = Number(process.env.UPLINK_BENCH_ROUNDS ?? 5);
+
+/** utime + stime of a process, in seconds. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Chromium's renderer processes (the page's), by their command line. */
+function rendererPids(): number[] {
+  return readdirSync('/proc').flatMap((entry) => {
+    if (!/^\d+$/.test(entry)) return [];
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      return cmd.includes('chromium') && cmd.includes('--type=renderer') ? [Number(entry)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+it('the studio in Chromium: bundle size, load to first picture, preview latency and renderer CPU at 30 fps', async () => {
+  const js = readdirSync(join(RENDERER, 'assets')).filter((f) => f.endsWith('.js'));
+  const gzipKb = js.reduce((sum, f) => sum + gzipSync(readFileSync(join(RENDERER, 'assets', f))).length, 0) / 1024;
+
+  const made = new Map<number, number>();
+  const server = new StudioServer({ profileDir: join(tmpDir('bench-studio'), `profile-${process.pid}`), port: 0, studio: { cacheDir: tmpDir('studio-cache'), preview: { width: 640, height: 360, fps: 30 } } });
+  const { url } = await server.start();
+  server.studio.on('onPreview', (frame) => made.set(frame.seq, Date.now()));
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  try {
+    const loads: number[] = [];
+    for (let i = 0; i < LOADS; i++) {
+      const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      const started = performance.now();
+      await page.goto(url);
+      await page.locator('.stage .preview-img').waitFor({ timeout: 20_000 });
+      // Polled through page.evaluate: waitForFunction evaluates with eval, which the page's CSP forbids.
+      while (!(await page.evaluate('document.querySelector(".stage .preview-img").complete'))) await new Promise((resolve) => setTimeout(resolve, 5));
+      loads.push(performance.now() - started);
+      await page.close();
+    }
+
+    // One page showing the preview: every picture painted, with when (Date.now, the clock Node reads too).
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(url);
+    await page.locator('.stage .preview-img').waitFor({ timeout: 20_000 });
+    await page.evaluate(`(() => {
+      window.__painted = [];
+      let last = -1;
+      const watch = () => {
+        const img = document.querySelector('.stage .preview-img');
+        const seq = img ? Number(img.dataset.seq) : -1;
+        if (img && seq !== last && img.complete) {
+          last = seq;
+          window.__painted.push([seq, Date.now()]);
+        }
+        requestAnimationFrame(watch);
+      };
+      requestAnimationFrame(watch);
+    })()`);
+    const pids = rendererPids();
+    const before = pids.map(cpuSeconds);
+    const t0 = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
+    const wallSec = (performance.now() - t0) / 1000;
+    const cpu = pids.reduce((sum, pid, i) => sum + (cpuSeconds(pid) - before[i]!), 0);
+    const painted = (await page.evaluate('window.__painted')) as Array<[number, number]>;
+    const latencies = painted.flatMap(([seq, at]) => (made.has(seq) ? [at - made.get(seq)!] : [])).sort((a, b) => a - b);
+    const fps = painted.length / wallSec;
+
+    loads.sort((a, b) => a - b);
+    console.log(`renderer bundle: ${gzipKb.toFixed(1)} KB of JS gzipped (target <= 300 KB)`);
+    console.log(`page load -> first preview picture painted, ${LOADS} loads: ${loads.map((v) => v.toFixed(0)).join(' ')} ms, median ${percentile(loads, 50).toFixed(0)} ms (target < 1000 ms)`);
+    console.log(`preview latency, made -> painted, ${latencies.length} pictures at ${fps.toFixed(1)} fps painted: p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms (target p99 < 100 ms)`);
+    console.log(`browser renderer CPU while showing it: ${((cpu / wallSec) * 100).toFixed(1)} % of a core over ${wallSec.toFixed(0)} s (${pids.length} renderer process(es); target < 15 %)`);
+    expect(latencies.length).toBeGreaterThan(0);
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+});
