@@ -189,6 +189,19 @@ export class FfmpegProcess extends EventEmitter<FfmpegProcessEvents> {
     return this.done;
   }
 
+  /**
+   * Stops a process with nothing to finish (no file to close, inputs that are pipes, so 'q' is not read):
+   * SIGTERM, which FFmpeg takes as 'q', then SIGKILL if it lingers. The exit reads as 'stopped'.
+   */
+  async terminate(graceMs = 2_000): Promise<FfmpegExit> {
+    if (this.result) return this.result;
+    this.stopRequested = true;
+    this.stdout.resume();
+    this.child.kill('SIGTERM');
+    if (!(await this.exitsWithin(graceMs))) this.child.kill('SIGKILL');
+    return this.done;
+  }
+
   /** Sends a signal now, without the gentle steps; the exit is classified like any other failure. */
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
     if (!this.result) this.child.kill(signal);

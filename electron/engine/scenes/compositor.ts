@@ -149,13 +149,8 @@ class GraphRun {
     this.relay.stop();
     for (const reader of this.readers) reader.off();
     await this.control?.close().catch(() => undefined);
-    // The inputs end, FFmpeg flushes and exits; 'q' is not read when inputs are pipes.
-    this.compiled.pipes.forEach((role, i) => {
-      if (['clock', 'bed', 'video', 'audio'].includes(role.role)) this.ffmpeg.sidePipes[i]!.end();
-    });
-    this.ffmpeg.stdout.resume();
-    // Nothing it writes needs finishing (no file): a short grace, then SIGTERM, which FFmpeg takes as 'q'.
-    return this.ffmpeg.stop(300);
+    // Nothing it makes needs finishing (the program is handed over, or ends): no need to drain it.
+    return this.ffmpeg.terminate();
   }
 }
 
