@@ -163,7 +163,8 @@ export class Compositor extends EventEmitter<CompositorEvents> {
   private readonly log = new Logger('compositor');
   /** Serializes everything that changes the graph: one change at a time, in order. */
   private queue: Promise<void> = Promise.resolve();
-  private fade: { timer: NodeJS.Timeout; finish: () => Promise<void> } | undefined;
+  /** The fade running now: its next step, and how it lands. */
+  private fade: { timer: NodeJS.Timeout | undefined; land: () => Promise<void> } | undefined;
   private stopped = false;
   private onAir: string;
 
@@ -204,7 +205,7 @@ export class Compositor extends EventEmitter<CompositorEvents> {
    */
   update(collection: Collection, context: PlanContext = this.context): Promise<void> {
     return this.enqueue(async () => {
-      this.finishFade();
+      await this.endFade();
       const sceneId = collection.scenes.some((s) => s.id === this.onAir) ? this.onAir : collection.currentSceneId;
       this.collection = collection;
       this.context = context;
@@ -223,29 +224,34 @@ export class Compositor extends EventEmitter<CompositorEvents> {
   switchScene(sceneId: string, transition: Transition = this.collection.transition): Promise<void> {
     return this.enqueue(async () => {
       if (!this.collection.scenes.some((s) => s.id === sceneId)) throw new UplinkError('NO_SUCH_SCENE', `There is no scene "${sceneId}".`);
-      this.finishFade();
+      await this.endFade();
       const run = this.run;
       if (!run) return;
       const slots = sceneSlots(this.collection, sceneId, run.plan);
-      if (!slots) {
-        this.onAir = sceneId;
-        return this.rebuild();
-      }
-      const gains = sceneGains(this.collection, sceneId, run.plan);
       this.onAir = sceneId;
-      if (transition.kind === 'cut' || transition.durationMs === 0 || !this.commandsLand) {
-        await this.apply(run, { layers: [slots, run.state.layers[1].map(() => PARKED)], fadeOpacity: 1, gains });
+      if (!slots || !this.commandsLand) {
+        await this.rebuild();
         this.emit('scene', sceneId);
         return;
       }
-      await this.startFade(run, slots, gains, transition.durationMs, sceneId);
+      const gains = sceneGains(this.collection, sceneId, run.plan);
+      // The new scene is set up on layer 1, unseen: a batch can spread over two frames under load, and a
+      // half-switched scene must never be on air. The zmq filter takes a batch's commands in order, so
+      // for a cut the blend's switch to layer 1, last in the batch, lands after every slot is set.
+      if (transition.kind === 'cut' || transition.durationMs === 0) {
+        await this.apply(run, { layers: [run.state.layers[0], slots], fadeOpacity: 0, gains });
+        await this.land(run, slots, gains, sceneId);
+        return;
+      }
+      await this.apply(run, { layers: [run.state.layers[0], slots], fadeOpacity: 1, gains: run.state.gains });
+      this.startFade(run, slots, gains, transition.durationMs, sceneId);
     });
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.fade) clearTimeout(this.fade.timer);
+    clearTimeout(this.fade?.timer);
     this.fade = undefined;
     await this.queue.catch(() => undefined);
     await this.run?.stop();
@@ -282,41 +288,49 @@ export class Compositor extends EventEmitter<CompositorEvents> {
   }
 
   /**
-   * A fade: the new scene is composed on layer 1, the blend steps layer 0's weight down once a frame and
-   * the sound crosses over; at the end layer 0 takes the new scene and layer 1 is parked, in one batch, so
-   * the program never shows the change.
+   * A fade from layer 0 to layer 1 (which already holds the new scene): the blend steps layer 0's weight
+   * down once a frame and the sound crosses over, then the transition lands.
    */
-  private async startFade(run: GraphRun, slots: CompositionState['layers'][0], gains: number[], durationMs: number, sceneId: string): Promise<void> {
-    const from = run.state;
-    await this.apply(run, { layers: [from.layers[0], slots], fadeOpacity: 1, gains: from.gains });
+  private startFade(run: GraphRun, slots: CompositionState['layers'][0], gains: number[], durationMs: number, sceneId: string): void {
+    const fromGains = run.state.gains;
     const started = performance.now();
     const frameMs = 1000 / this.collection.canvas.fps;
-    const finish = async (): Promise<void> => {
-      if (this.fade) clearTimeout(this.fade.timer);
-      this.fade = undefined;
-      await this.apply(run, { layers: [slots, slots.map(() => PARKED)], fadeOpacity: 1, gains });
-      this.emit('scene', sceneId);
-    };
+    const fade = { timer: undefined as NodeJS.Timeout | undefined, land: () => this.land(run, slots, gains, sceneId) };
     const step = (): void => {
+      if (this.fade !== fade) return;
       const t = Math.min(1, (performance.now() - started) / durationMs);
       if (t >= 1) {
-        void this.enqueue(finish).catch((err) => this.log.warn(`fade: ${errorMessage(err)}`));
+        void this.enqueue(() => this.endFade()).catch((err) => this.log.warn(`fade: ${errorMessage(err)}`));
         return;
       }
-      const state: CompositionState = { layers: run.state.layers, fadeOpacity: 1 - t, gains: from.gains.map((g, k) => g + (gains[k]! - g) * t) };
+      const state: CompositionState = { layers: run.state.layers, fadeOpacity: 1 - t, gains: fromGains.map((g, k) => g + (gains[k]! - g) * t) };
       this.apply(run, state).catch((err) => this.log.warn(`fade: ${errorMessage(err)}`));
-      if (this.fade) this.fade.timer = setTimeout(step, frameMs);
+      fade.timer = setTimeout(step, frameMs);
     };
-    this.fade = { timer: setTimeout(step, frameMs), finish };
+    this.fade = fade;
+    fade.timer = setTimeout(step, frameMs);
   }
 
-  /** A fade still running ends now (a new change arrived): it jumps to its end in one batch. */
-  private finishFade(): void {
+  /** A fade still running ends now (its time is up, or another change came): it lands at once. */
+  private async endFade(): Promise<void> {
     const fade = this.fade;
     if (!fade) return;
     clearTimeout(fade.timer);
     this.fade = undefined;
-    void fade.finish().catch((err) => this.log.warn(`fade: ${errorMessage(err)}`));
+    await fade.land();
+  }
+
+  /**
+   * The end of a transition, with layer 1 on air: layer 0 takes the same scene (unseen) and then, last
+   * in the same batch, the blend is switched off, which puts layer 0 back on air (the same picture); then
+   * layer 1 is parked (unseen). No step can show a half-done change, however the batches fall on frames.
+   */
+  private async land(run: GraphRun, slots: CompositionState['layers'][0], gains: number[], sceneId: string): Promise<void> {
+    if (this.run !== run) return;
+    await this.apply(run, { layers: run.state.layers, fadeOpacity: 0, gains });
+    await this.apply(run, { layers: [slots, slots], fadeOpacity: 1, gains });
+    await this.apply(run, { layers: [slots, slots.map(() => PARKED)], fadeOpacity: 1, gains });
+    this.emit('scene', sceneId);
   }
 
   /** A new graph for the current collection beside the running one; the program hands over at its first tick. */
