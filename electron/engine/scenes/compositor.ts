@@ -71,6 +71,8 @@ const MAX_IN_FLIGHT = 6;
  * over, so the program never stays frozen.
  */
 const STUCK_MS = 2_000;
+/** Program ticks after a batch before the next step may rely on it having reached every branch. */
+const SETTLE_TICKS = 2;
 
 function feedKey(feed: FeedPlan): string {
   return JSON.stringify([feed.input, feed.video, feed.audio, feed.onEnd]);
@@ -235,15 +237,17 @@ export class Compositor extends EventEmitter<CompositorEvents> {
         return;
       }
       const gains = sceneGains(this.collection, sceneId, run.plan);
-      // The new scene is set up on layer 1, unseen: a batch can spread over two frames under load, and a
-      // half-switched scene must never be on air. The zmq filter takes a batch's commands in order, so
-      // for a cut the blend's switch to layer 1, last in the batch, lands after every slot is set.
+      // The new scene is set up on layer 1, unseen, and only then put on air by one command: a batch can
+      // spread over two frames under load, and a command reaches the filters of a frame unevenly (the
+      // sources' branches run a frame or two ahead of the canvas's), so a half-switched scene would
+      // otherwise be on air for a frame.
+      await this.apply(run, { layers: [run.state.layers[0], slots], fadeOpacity: 1, gains: run.state.gains });
+      await this.settle(run);
       if (transition.kind === 'cut' || transition.durationMs === 0) {
-        await this.apply(run, { layers: [run.state.layers[0], slots], fadeOpacity: 0, gains });
+        await this.apply(run, { layers: run.state.layers, fadeOpacity: 0, gains });
         await this.land(run, slots, gains, sceneId);
         return;
       }
-      await this.apply(run, { layers: [run.state.layers[0], slots], fadeOpacity: 1, gains: run.state.gains });
       this.startFade(run, slots, gains, transition.durationMs, sceneId);
     });
   }
@@ -328,9 +332,28 @@ export class Compositor extends EventEmitter<CompositorEvents> {
   private async land(run: GraphRun, slots: CompositionState['layers'][0], gains: number[], sceneId: string): Promise<void> {
     if (this.run !== run) return;
     await this.apply(run, { layers: run.state.layers, fadeOpacity: 0, gains });
-    await this.apply(run, { layers: [slots, slots], fadeOpacity: 1, gains });
-    await this.apply(run, { layers: [slots, slots.map(() => PARKED)], fadeOpacity: 1, gains });
     this.emit('scene', sceneId);
+    await this.settle(run);
+    await this.apply(run, { layers: [slots, slots], fadeOpacity: 0, gains });
+    await this.settle(run);
+    await this.apply(run, { layers: [slots, slots], fadeOpacity: 1, gains });
+    await this.settle(run);
+    await this.apply(run, { layers: [slots, slots.map(() => PARKED)], fadeOpacity: 1, gains });
+  }
+
+  /** Until every branch of the graph has put out frames made after the last batch: SETTLE_TICKS program ticks. */
+  private settle(run: GraphRun): Promise<void> {
+    const start = run.output?.ticks ?? 0;
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if ((run.output?.ticks ?? 0) >= start + SETTLE_TICKS || this.run !== run || this.stopped) {
+          clearInterval(timer);
+          resolve();
+        }
+      };
+      const timer = setInterval(check, 1000 / this.collection.canvas.fps / 2);
+      timer.unref();
+    });
   }
 
   /** A new graph for the current collection beside the running one; the program hands over at its first tick. */
