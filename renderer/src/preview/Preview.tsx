@@ -42,9 +42,9 @@ const SEND_INTERVAL_MS = 33;
 
 export function Preview() {
   const scenes = useApp(selectScenes);
-  const previewUrl = useApp((s) => s.previewUrl);
-  // On the picture as data-seq: the preview-latency benchmark pairs what is painted with when it was made.
-  const previewSeq = useApp((s) => s.previewSeq);
+  // Only whether there is a picture: the picture itself changes 30 times a second, and re-rendering the
+  // whole stage (items, handles, menus) for each one cost the browser most of its CPU.
+  const hasPicture = useApp((s) => s.previewUrl !== null);
   const selectedId = useApp((s) => s.selectedItemId);
   const select = useApp((s) => s.select);
   const run = useApp(selectRun);
@@ -75,7 +75,7 @@ export function Preview() {
   if (!scenes || !collection || !scene || !canvas) {
     return (
       <section className="preview" aria-label="Preview">
-        <div className="preview-empty">{previewUrl ? <img className="preview-img" src={previewUrl} alt="Program" /> : <p>No program yet</p>}</div>
+        <div className="preview-empty">{hasPicture ? <ProgramPicture alt="Program" /> : <p>No program yet</p>}</div>
       </section>
     );
   }
@@ -202,7 +202,7 @@ export function Preview() {
                 if (hit) select(hit.id);
               }}
             >
-              {previewUrl ? <img className="preview-img" src={previewUrl} alt={`Program: ${scene.name}`} draggable={false} data-seq={previewSeq} /> : <div className="preview-waiting">Waiting for the first picture…</div>}
+              {hasPicture ? <ProgramPicture alt={`Program: ${scene.name}`} /> : <div className="preview-waiting">Waiting for the first picture…</div>}
               {guideX !== null && <div className="guide guide-x" style={{ left: pct(guideX, canvas.width) }} />}
               {guideY !== null && <div className="guide guide-y" style={{ top: pct(guideY, canvas.height) }} />}
               {items.map((item) => {
@@ -316,4 +316,14 @@ function TransformMenu({ scene, item, canvas, source, label }: Omit<ActionProps,
       </DropdownMenu.Portal>
     </DropdownMenu.Root>
   );
+}
+
+/**
+ * The newest program picture, the one part of the preview that changes with every picture. Its seq is on
+ * the img as data-seq: the preview-latency benchmark pairs what is painted with when it was made.
+ */
+function ProgramPicture({ alt }: { alt: string }) {
+  const url = useApp((s) => s.previewUrl);
+  const seq = useApp((s) => s.previewSeq);
+  return url ? <img className="preview-img" src={url} alt={alt} draggable={false} data-seq={seq} /> : null;
 }
