@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { StudioClient } from '../../renderer/src/client.js';
 import { Controls } from '../../renderer/src/panels/Controls.js';
 import { Mixer } from '../../renderer/src/panels/Mixer.js';
+import { Scenes } from '../../renderer/src/panels/Scenes.js';
 import { OutputTab } from '../../renderer/src/panels/Settings.js';
 import { Sources } from '../../renderer/src/panels/Sources.js';
 import { StoreContext, createAppStore } from '../../renderer/src/store.js';
@@ -59,6 +60,14 @@ describe('Mixer', () => {
     expect(calls()).toContainEqual(['setSourceAudio', 'mic', { volumeDb: -0.5 }]);
     await userEvent.click(screen.getByRole('button', { name: 'Mute Mic' }));
     expect(calls()).toContainEqual(['setSourceAudio', 'mic', { muted: true }]);
+  });
+
+  it('the transition picker sets cut or fade and the fade length', async () => {
+    const { wrap, calls } = setup();
+    wrap(<Scenes />);
+    const before = (await import('./fakes.js')).studioState().scenes!.collection.transition;
+    await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Transition' }), before.kind === 'cut' ? 'fade' : 'cut');
+    expect(calls()).toContainEqual(['setTransition', { ...before, kind: before.kind === 'cut' ? 'fade' : 'cut' }]);
   });
 
   it('draws the levels from the store as meters', () => {

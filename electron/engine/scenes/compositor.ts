@@ -71,8 +71,11 @@ const MAX_IN_FLIGHT = 6;
  * over, so the program never stays frozen.
  */
 const STUCK_MS = 2_000;
-/** Program ticks after a batch before the next step may rely on it having reached every branch. */
-const SETTLE_TICKS = 2;
+/**
+ * Program ticks after a batch before the next step may rely on it having reached every branch (two were
+ * not always enough: a scene's second item was once a frame late in the preview).
+ */
+const SETTLE_TICKS = 3;
 
 function feedKey(feed: FeedPlan): string {
   return JSON.stringify([feed.input, feed.video, feed.audio, feed.onEnd]);

@@ -1,5 +1,6 @@
-/** The scene list: click to put a scene on air; add, rename, remove. */
+/** The scene list: click to put a scene on air; add, rename, remove; the transition between scenes. */
 import { useState } from 'react';
+import type { Transition } from '../../../electron/contract.js';
 import { Icon } from '../icons.js';
 import { selectRun, selectScenes, useApp } from '../store.js';
 import { InlineName } from './InlineName.js';
@@ -67,7 +68,43 @@ export function Scenes() {
         <button type="button" className="btn btn-small" disabled={!scenes} onClick={() => setAdding(true)}>
           + Add scene
         </button>
+        {scenes && <TransitionPicker transition={scenes.collection.transition} onChange={(t) => void run('setTransition', t)} />}
       </div>
     </section>
+  );
+}
+
+/** Cut or fade, and the fade's length: what a scene switch does, for every scene (as OBS's transition dock). */
+export function TransitionPicker({ transition, onChange }: { transition: Transition; onChange: (t: Transition) => void }) {
+  const [ms, setMs] = useState(String(transition.durationMs));
+  const commitMs = (): void => {
+    const value = Math.round(Number(ms));
+    if (Number.isFinite(value) && value >= 0 && value <= 10_000 && value !== transition.durationMs) onChange({ ...transition, durationMs: value });
+    else setMs(String(transition.durationMs));
+  };
+  return (
+    <span className="transition-picker">
+      <label>
+        <span className="visually-hidden">Transition</span>
+        <select aria-label="Transition" value={transition.kind} onChange={(e) => onChange({ ...transition, kind: e.target.value === 'cut' ? 'cut' : 'fade' })}>
+          <option value="cut">Cut</option>
+          <option value="fade">Fade</option>
+        </select>
+      </label>
+      {transition.kind === 'fade' && (
+        <label>
+          <input
+            aria-label="Fade duration (ms)"
+            className="input-ms"
+            inputMode="numeric"
+            value={ms}
+            onChange={(e) => setMs(e.target.value)}
+            onBlur={commitMs}
+            onKeyDown={(e) => e.key === 'Enter' && commitMs()}
+          />
+          <span className="muted small"> ms</span>
+        </label>
+      )}
+    </span>
   );
 }
