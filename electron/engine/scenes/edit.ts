@@ -13,6 +13,7 @@
 import * as v from 'valibot';
 import { InvalidInputError } from '../input-error.js';
 import type { Size } from './layout.js';
+import { textSize } from './plan.js';
 import {
   type AudioSettings,
   AudioSettingsSchema,
@@ -348,14 +349,6 @@ export function naturalSize(c: Collection, sourceId: string, sizeOf?: SizeOf): S
 }
 
 // --------------------------------------------------------------------------------------------- helpers
-
-/** The same estimate plan.ts draws text at, so that a crop means the same pixels here and there. */
-function textSize(text: string, fontSizePx: number): Size {
-  const even = (n: number): number => Math.max(2, 2 * Math.round(n / 2));
-  const lines = text.split('\n');
-  const longest = Math.max(1, ...lines.map((line) => line.length));
-  return { width: even(longest * fontSizePx * 0.62 + fontSizePx / 2), height: even(lines.length * fontSizePx * 1.3) };
-}
 
 /** Natural size, shrunk (never enlarged) to fit the canvas, centred; a picture-less source sits at 0, 0. */
 function defaultBox(natural: Size, canvas: Canvas): Box {

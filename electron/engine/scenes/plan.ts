@@ -74,7 +74,11 @@ function still(chain: string, fps: number): string {
   return `${chain},loop=loop=-1:size=1,setpts=N/(${fps}*TB)`;
 }
 
-function textSize(text: string, fontSizePx: number): Size {
+/**
+ * How big a text source is drawn: an estimate from its longest line and line count (drawtext's real
+ * extent depends on the font). The one estimate the plan draws at and the edits place and crop by.
+ */
+export function textSize(text: string, fontSizePx: number): Size {
   const lines = text.split('\n');
   const longest = Math.max(1, ...lines.map((line) => line.length));
   return { width: even(longest * fontSizePx * 0.62 + fontSizePx / 2), height: even(lines.length * fontSizePx * 1.3) };
