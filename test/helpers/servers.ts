@@ -6,9 +6,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../../electron/engine/scenes/control.js';
 import { TMP_ROOT, tmpDir } from './fixtures.js';
 
 /** What a server told us about one publish attempt. */
@@ -54,18 +54,8 @@ const START_ATTEMPTS = 3;
 // ---------------------------------------------------------------------------------------------------------
 // Ports and child processes
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('no port assigned'))));
-    });
-  });
-}
+/** A free loopback port, as the compositor's control channel picks one. */
+export { freePort };
 
 /** Children still running; killed when this process exits, whatever the tests did. */
 const liveChildren = new Set<ChildProcess>();

@@ -25,7 +25,7 @@ import type { Collection, Transition } from './model.js';
 import { type CompositorPlan, type FeedPlan, type PlanContext, planCompositor, programState, sceneGains, sceneSlots } from './plan.js';
 import { DEFAULT_PREVIEW, type PreviewFrame, type PreviewOptions, PreviewReader, previewChain, previewOutput } from './preview.js';
 import { ProgramFeed } from './program-feed.js';
-import { Relay, type RelayLane, audioLane, blackFrame, samplesForTick } from './relay.js';
+import { Relay, type RelayLane, audioLane, blackFrame, samplesForTick, videoLane } from './relay.js';
 
 export interface CompositorOptions {
   ffmpegPath: string;
@@ -118,10 +118,8 @@ class GraphRun {
           lanes.push({ sink, next: (tick) => silence.subarray(0, samplesForTick(tick, SAMPLE_RATE, fps) * 2 * CHANNELS) });
           break;
         case 'video': {
-          const feed = feeds.get(role.sourceId)!;
           const size = plan.video.find((v) => v.sourceId === role.sourceId)!.size;
-          const placeholder = blackFrame(size.width, size.height);
-          lanes.push({ sink, next: () => feed.latestFrame() ?? placeholder });
+          lanes.push(videoLane(sink, feeds.get(role.sourceId)!, blackFrame(size.width, size.height)));
           break;
         }
         case 'audio':
