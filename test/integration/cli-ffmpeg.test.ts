@@ -1,6 +1,7 @@
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { fakeFfmpeg } from '../helpers/fake-ffmpeg.js';
 import { tmpDir } from '../helpers/fixtures.js';
 import { type CliResult, runUplink } from '../helpers/publish.js';
 
@@ -14,29 +15,17 @@ let root: string;
  * A stand-in FFmpeg in `dir` that prints recorded listings of Debian 12's 5.1 (-version, -encoders,
  * -formats, -muxers), with the -filters listing given: the one thing that differs between the builds here.
  */
-function fakeFfmpeg(dir: string, filters: string): string {
+function debianFfmpeg(dir: string, filters: string): string {
   mkdirSync(dir, { recursive: true });
   const filtersFile = join(dir, 'filters.txt');
   writeFileSync(filtersFile, filters);
-  const file = join(dir, 'ffmpeg');
-  const cat = (path: string) => `cat '${path}'`;
-  writeFileSync(
-    file,
-    [
-      '#!/bin/sh',
-      'for a in "$@"; do case "$a" in',
-      `  -version) ${cat(join(FIXTURES, 'version-5.1.txt'))}; exit 0;;`,
-      `  -encoders) ${cat(join(COMPOSITOR, 'encoders-5.1-debian12.txt'))}; exit 0;;`,
-      `  -filters) ${cat(filtersFile)}; exit 0;;`,
-      `  -formats) ${cat(join(COMPOSITOR, 'formats-5.1-debian12.txt'))}; exit 0;;`,
-      `  -muxers) ${cat(join(COMPOSITOR, 'muxers-5.1-debian12.txt'))}; exit 0;;`,
-      'esac; done',
-      'exit 1',
-      '',
-    ].join('\n'),
-  );
-  chmodSync(file, 0o755);
-  return file;
+  return fakeFfmpeg(dir, {
+    '-version': join(FIXTURES, 'version-5.1.txt'),
+    '-encoders': join(COMPOSITOR, 'encoders-5.1-debian12.txt'),
+    '-filters': filtersFile,
+    '-formats': join(COMPOSITOR, 'formats-5.1-debian12.txt'),
+    '-muxers': join(COMPOSITOR, 'muxers-5.1-debian12.txt'),
+  });
 }
 
 /** Debian's filter listing without the rows of these filters, as a build without them prints it. */
@@ -93,7 +82,7 @@ describe('uplink ffmpeg', () => {
   });
 
   it('names each missing piece on its own line when a build lacks zmq and streamselect, and fails', async () => {
-    const fake = fakeFfmpeg(join(root, 'no-zmq-no-streamselect'), readFileSync(join(COMPOSITOR, 'filters-5.1-no-zmq-no-streamselect.txt'), 'utf8'));
+    const fake = debianFfmpeg(join(root, 'no-zmq-no-streamselect'), readFileSync(join(COMPOSITOR, 'filters-5.1-no-zmq-no-streamselect.txt'), 'utf8'));
     const result = await uplink(['ffmpeg'], { FFMPEG_PATH: fake });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`: ${fake}\n  found by FFMPEG_PATH: chosen with FFMPEG_PATH (no --ffmpeg given)\n`);
@@ -121,7 +110,7 @@ describe('uplink ffmpeg', () => {
   });
 
   it('passes with warnings when only optional pieces are missing (zmq, drawtext)', async () => {
-    const fake = fakeFfmpeg(join(root, 'no-zmq-no-drawtext'), filtersWithout(['zmq', 'azmq', 'drawtext']));
+    const fake = debianFfmpeg(join(root, 'no-zmq-no-drawtext'), filtersWithout(['zmq', 'azmq', 'drawtext']));
     const result = await uplink(['--ffmpeg', fake, 'ffmpeg']);
     expect(result.code).toBe(0);
     const scenes = result.stdout.slice(result.stdout.indexOf('scenes:'));

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UplinkError } from '../../electron/engine/errors.js';
 import { findOnPath, locateFfmpeg, locateFfprobe } from '../../electron/engine/ffmpeg/locate.js';
+import { fakeFfmpeg } from '../helpers/fake-ffmpeg.js';
 import { tmpDir } from '../helpers/fixtures.js';
 import { runUplink } from '../helpers/publish.js';
 
@@ -17,25 +18,12 @@ let root: string;
  * (4.2, 4.4, 6.1, 7.1): the real 5.1 is tested as itself below.
  */
 function replayFfmpeg(dir: string, version: string, listings = version): string {
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'ffmpeg');
-  const cat = (name: string) => `cat '${join(FIXTURES, name)}'`;
-  writeFileSync(
-    file,
-    [
-      '#!/bin/sh',
-      'for a in "$@"; do case "$a" in',
-      `  -version) ${cat(`version-${version}.txt`)}; exit 0;;`,
-      `  -encoders) ${cat(`encoders-${listings}.txt`)}; exit 0;;`,
-      `  -filters) ${cat(`filters-${listings}.txt`)}; exit 0;;`,
-      `  -formats) ${cat(`formats-${listings}.txt`)}; exit 0;;`,
-      'esac; done',
-      'exit 1',
-      '',
-    ].join('\n'),
-  );
-  chmodSync(file, 0o755);
-  return file;
+  return fakeFfmpeg(dir, {
+    '-version': join(FIXTURES, `version-${version}.txt`),
+    '-encoders': join(FIXTURES, `encoders-${listings}.txt`),
+    '-filters': join(FIXTURES, `filters-${listings}.txt`),
+    '-formats': join(FIXTURES, `formats-${listings}.txt`),
+  });
 }
 
 function codeOf(promise: Promise<unknown>): Promise<UplinkError> {
