@@ -175,6 +175,27 @@ export const destinationInputSchema = v.strictObject(destinationEntries, destina
 export type DestinationInput = v.InferOutput<typeof destinationInputSchema>;
 
 // ---------------------------------------------------------------------------------------------------
+// Recording
+
+export const RECORDING_FORMATS = ['mkv', 'mp4', 'flv'] as const;
+export type RecordingFormat = (typeof RECORDING_FORMATS)[number];
+
+export interface RecordingSettings {
+  /** Where recordings started without a full path go; null for the profile's recordings folder. */
+  folder: string | null;
+  /** mkv (default: playable after a crash), mp4 (fragmented, also playable after a crash) or flv. */
+  format: RecordingFormat;
+}
+
+const recordingSettingsPatchSchema = v.strictObject(
+  {
+    folder: v.optional(v.nullable(v.pipe(v.string('folder must be a path or null'), v.minLength(1, 'folder must not be empty: leave it unset for the profile\'s recordings folder'), v.maxLength(4096, 'folder is too long')))),
+    format: v.optional(v.picklist(RECORDING_FORMATS, (issue) => `format must be one of ${RECORDING_FORMATS.join(', ')} (got ${showValue(issue.input)})`)),
+  },
+  (issue) => (issue.expected === 'never' ? `unknown recording setting '${String(issue.input)}': the known ones are folder and format` : 'recording settings must be an object'),
+);
+
+// ---------------------------------------------------------------------------------------------------
 // Every command's arguments
 
 const nonEmpty = (name: string) => v.pipe(text(name, 4096), v.minLength(1, `${name} must not be empty`));
@@ -197,12 +218,17 @@ export const COMMAND_ARGS = {
   reconnectDestination: args([id]),
   goLive: args([]),
   stopStream: args([]),
-  startRecording: args([nonEmpty('file')]),
+  startRecording: args([v.optional(nonEmpty('file'))]),
+  setRecordingSettings: args([recordingSettingsPatchSchema]),
   stopRecording: args([]),
   listDevices: args([]),
   listEncoders: args([v.optional(flag('refresh'))]),
   listServices: args([]),
+  getFfmpegInfo: args([]),
+  setFfmpegPath: args([v.nullable(v.pipe(text('path', 4096), v.minLength(1, 'path must not be empty: choose null to let Uplink find FFmpeg')))]),
   loadCollection: args([CollectionSchema]),
+  loadDefaultCollection: args([]),
+  importObsCollection: args([v.record(v.string(), v.unknown(), 'an OBS scene collection must be a JSON object (OBS: Scene Collection → Export)')]),
   setProgramScene: args([id]),
   setTransition: args([TransitionSchema]),
   addScene: args([nonEmpty('name')]),
@@ -216,6 +242,7 @@ export const COMMAND_ARGS = {
   removeItem: args([id, id]),
   moveItem: args([id, id, v.pipe(v.number('index must be a number'), v.integer('index must be a whole number'))]),
   setSourceAudio: args([id, AudioPatchSchema]),
+  setMasterAudio: args([AudioPatchSchema]),
 } as const;
 
 export type CommandName = keyof typeof COMMAND_ARGS;

@@ -10,11 +10,11 @@
  * Every type a front sees is defined here or in `contract-schema.ts`, which import nothing from the
  * engine and no Node types: the renderer type-checks against these two files alone.
  */
-import type { CommandArgs, DestinationInput, EncodingPatch, EncodingSettings, H264EncoderName, ServiceId } from './contract-schema.js';
+import type { CommandArgs, DestinationInput, EncodingPatch, EncodingSettings, H264EncoderName, RecordingSettings, ServiceId } from './contract-schema.js';
 
-import type { AudioPatch, Collection, ItemPatch, SourceInput, SourcePatch, Transition } from './contract-scenes.js';
+import type { AudioPatch, Collection, ItemPatch, SourceInput, SourceKind, SourcePatch, Transition } from './contract-scenes.js';
 
-export type { DestinationInput, EncodingPatch, EncodingSettings, H264EncoderName, H264Profile, ServiceId } from './contract-schema.js';
+export type { DestinationInput, EncodingPatch, EncodingSettings, H264EncoderName, H264Profile, RecordingFormat, RecordingSettings, ServiceId } from './contract-schema.js';
 export type { AudioPatch, AudioSettings, Canvas, Collection, Crop, ItemPatch, Scene, SceneItem, Source, SourceInput, SourceKind, SourcePatch, Transition } from './contract-scenes.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -215,10 +215,36 @@ export interface AudioLevels {
   levels: Array<{ sourceId: string | null; peakDb: number; rmsDb: number }>;
 }
 
+/** Which FFmpeg the studio uses and what it lacks (what `uplink ffmpeg` prints). */
+export interface FfmpegStatus {
+  /** The program chosen in Settings; null lets Uplink find one (FFMPEG_PATH, the bundled copy, PATH). */
+  chosenPath: string | null;
+  /** The FFmpeg in use; absent when none was found or the chosen one cannot be used (`error` says why). */
+  ffmpeg?: { path: string; foundBy: string; version: string };
+  error?: string;
+  /** The H.264 encoders the build lists. */
+  h264Encoders: string[];
+  /** What streaming or scenes cannot do without, one piece a line. */
+  missing: string[];
+  /** Optional pieces missing, each with what their absence costs. */
+  warnings: string[];
+  /** What to do when anything is missing. */
+  fix?: string;
+}
+
+/** What an OBS import made of each source and scene: imported as it is, approximated (and how), or a placeholder. */
+export interface ObsImportReport {
+  sources: Array<{ name: string; obsKind: string; as: SourceKind; status: 'imported' | 'approximated' | 'placeholder'; notes: string[] }>;
+  scenes: Array<{ name: string; items: number; notes: string[] }>;
+  notes: string[];
+}
+
 export interface StudioState {
   /** Grows by one with every change; a snapshot with a lower revision than one already seen is stale. */
   revision: number;
   phase: StudioPhase;
+  /** Where a recording started without a file name goes, and its format. */
+  recordingSettings: RecordingSettings;
   /** Sources as the CLI takes them: `test`, `tone`, `silence`, `color:NAME`, a device id or a media file. */
   video: string;
   audio: string;
@@ -288,16 +314,36 @@ export interface StudioCommands {
   /** Resolves once the encoder makes pictures and every enabled destination is connecting; rejects (and goes back to idle) when the encoder cannot work. */
   goLive(): Promise<void>;
   stopStream(): Promise<void>;
-  /** Checks that `file` can be written (new, in an existing folder) before anything starts. */
-  startRecording(file: string): Promise<void>;
+  /**
+   * Checks that `file` can be written (new, in an existing folder) before anything starts. A bare name
+   * goes to the recordings folder; without a name the file is `recording-YYYYMMDD-HHMMSS` there, in the
+   * format of the recording settings.
+   */
+  startRecording(file?: string): Promise<void>;
+  /** The folder (null: the profile's recordings folder) and format of recordings started without a file name. */
+  setRecordingSettings(patch: Partial<RecordingSettings>): Promise<RecordingSettings>;
   stopRecording(): Promise<void>;
   listDevices(): Promise<CaptureDevice[]>;
   listEncoders(refresh?: boolean): Promise<EncoderStatus[]>;
   listServices(): Promise<ServicePreset[]>;
+  /** Which FFmpeg is in use and what it lacks. */
+  getFfmpegInfo(): Promise<FfmpegStatus>;
+  /**
+   * Chooses the FFmpeg program (null: let Uplink find one); one that cannot be used is refused with the
+   * reason. Processes started from now on use it: a running program keeps its FFmpeg until it stops.
+   */
+  setFfmpegPath(path: string | null): Promise<FfmpegStatus>;
 
   // Scenes: each command is one change of the collection, applied live (no encoder restart, no gap).
   /** Runs this collection (checked whole: shape and references); the preview and meters start. */
   loadCollection(collection: Collection): Promise<void>;
+  /** Runs the collection a new profile starts with: the first camera and microphone found, else the test pattern and a tone. */
+  loadDefaultCollection(): Promise<void>;
+  /**
+   * Imports an OBS scene collection (the JSON OBS saves, as parsed) and runs it in place of the current
+   * one; the report says what was imported as it is, approximated, or left as a placeholder, and why.
+   */
+  importObsCollection(obsCollection: Record<string, unknown>): Promise<ObsImportReport>;
   /** Puts a scene on air with the collection's transition. */
   setProgramScene(sceneId: string): Promise<void>;
   setTransition(transition: Transition): Promise<void>;
@@ -318,6 +364,8 @@ export interface StudioCommands {
   /** Drawing order: 0 is the bottom. */
   moveItem(sceneId: string, itemId: string, toIndex: number): Promise<void>;
   setSourceAudio(sourceId: string, patch: AudioPatch): Promise<void>;
+  /** The master fader and mute: the whole mix, after the sources' faders (saved with the collection). */
+  setMasterAudio(patch: AudioPatch): Promise<void>;
 }
 
 export interface StudioEvents {
@@ -345,11 +393,16 @@ export const STUDIO_COMMANDS = [
   'goLive',
   'stopStream',
   'startRecording',
+  'setRecordingSettings',
   'stopRecording',
   'listDevices',
   'listEncoders',
   'listServices',
+  'getFfmpegInfo',
+  'setFfmpegPath',
   'loadCollection',
+  'loadDefaultCollection',
+  'importObsCollection',
   'setProgramScene',
   'setTransition',
   'addScene',
@@ -363,6 +416,7 @@ export const STUDIO_COMMANDS = [
   'removeItem',
   'moveItem',
   'setSourceAudio',
+  'setMasterAudio',
 ] as const satisfies ReadonlyArray<keyof StudioCommands>;
 
 export const STUDIO_EVENTS = ['onState', 'onStats', 'onNotice', 'onProgramEnded', 'onPreview', 'onLevels'] as const satisfies ReadonlyArray<keyof StudioEvents>;

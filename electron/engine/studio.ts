@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isAbsolute, join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import * as v from 'valibot';
-import { type CommandArgs, type CommandName, type InputProblem, SERVICE_IDS, checkCommandArgs } from '../contract-schema.js';
+import { type CommandArgs, type CommandName, type InputProblem, RECORDING_FORMATS, SERVICE_IDS, checkCommandArgs } from '../contract-schema.js';
 import type {
   CaptureDevice,
   DestinationInput,
@@ -11,8 +11,11 @@ import type {
   EncoderStatus,
   EncodingPatch,
   EncodingSettings,
+  FfmpegStatus,
   Notice,
+  ObsImportReport,
   ProgramEnded,
+  RecordingSettings,
   ServicePreset,
   StudioCommands,
   StudioEvents,
@@ -25,6 +28,7 @@ import { UplinkError, errorMessage } from './errors.js';
 import type { FfmpegInput } from './ffmpeg/argv.js';
 import { type FfmpegInfo, locateFfmpeg } from './ffmpeg/locate.js';
 import { exitError } from './ffmpeg/process.js';
+import { ffmpegReport } from './ffmpeg/report.js';
 import { programInputs } from './ffmpeg/program-encoder.js';
 import { InvalidInputError } from './input-error.js';
 import { Logger, redact, registerSecret } from './log.js';
@@ -68,7 +72,12 @@ export interface StudioSettings {
   encoding: EncodingSettings;
   dynamicBitrate: boolean;
   destinations: Array<DestinationRecord['view']>;
+  recording: RecordingSettings;
+  /** The FFmpeg chosen in Settings; null lets the studio find one. */
+  ffmpegPath: string | null;
 }
+
+export const DEFAULT_RECORDING_SETTINGS: RecordingSettings = { folder: null, format: 'mkv' };
 
 const SavedDestinationSchema = v.object({
   id: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
@@ -78,7 +87,14 @@ const SavedDestinationSchema = v.object({
   serverUrl: v.optional(v.string()),
   enabled: v.boolean(),
 });
-const SavedSettingsSchema = v.object({ encoding: v.unknown(), dynamicBitrate: v.boolean(), destinations: v.array(SavedDestinationSchema) });
+const SavedSettingsSchema = v.object({
+  encoding: v.unknown(),
+  dynamicBitrate: v.boolean(),
+  destinations: v.array(SavedDestinationSchema),
+  // Absent from profiles saved before they existed.
+  recording: v.optional(v.object({ folder: v.nullable(v.pipe(v.string(), v.minLength(1))), format: v.picklist(RECORDING_FORMATS) })),
+  ffmpegPath: v.optional(v.nullable(v.pipe(v.string(), v.minLength(1)))),
+});
 
 interface DestinationRecord {
   view: Omit<DestinationView, 'state' | 'error' | 'warnings' | 'hasKey'>;
@@ -103,6 +119,9 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
   private audio: string;
   private encoding: EncodingSettings;
   private dynamicBitrate: boolean;
+  private recordingSettings: RecordingSettings = { ...DEFAULT_RECORDING_SETTINGS };
+  /** The FFmpeg chosen in Settings (setFfmpegPath); null leaves the choice to the options (--ffmpeg) and the search. */
+  private ffmpegSetting: string | null = null;
   private readonly destinations = new Map<string, DestinationRecord>();
   /** Which destinations have a key, kept here so that snapshots need no await on the secret store. */
   private readonly keysKnown = new Set<string>();
@@ -265,15 +284,26 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
     return this.command('stopStream', args, () => this.stopStreaming());
   }
 
-  startRecording(...args: [string]): Promise<void> {
-    return this.command('startRecording', args, async (name) => {
-      // A bare name (what a front's "Start Recording" offers) goes to the recordings folder.
-      const file = isAbsolute(name) || name.includes('/') || name.includes('\\') ? name : join(this.options.recordingsDir ?? '.', name);
+  startRecording(...args: [string?]): Promise<void> {
+    return this.command('startRecording', args, async (given) => {
+      // A bare name (what a front's "Start Recording" offers) goes to the recordings folder; no name, a dated one there.
+      const name = given ?? recordingName(new Date(), this.recordingSettings.format);
+      const folder = this.recordingSettings.folder ?? this.options.recordingsDir ?? '.';
+      const file = isAbsolute(name) || name.includes('/') || name.includes('\\') ? name : join(folder, name);
       if (this.recordingFile) throw new UplinkError('ALREADY_RECORDING', `already recording to ${this.recordingFile}: stop that recording first`);
       // The file is created first: a path that cannot be written fails before anything starts.
       await this.withProgram((broadcast) => broadcast.startRecording(file));
       this.recordingFile = file;
       this.emitState();
+    });
+  }
+
+  setRecordingSettings(...args: [Partial<RecordingSettings>]): Promise<RecordingSettings> {
+    return this.command('setRecordingSettings', args, async (patch) => {
+      // Used by the next recording started without a full path; one running goes on as it is.
+      this.recordingSettings = { ...this.recordingSettings, ...patch };
+      this.emitState();
+      return { ...this.recordingSettings };
     });
   }
 
@@ -301,15 +331,66 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
     return this.read('listServices', args, async () => listServices());
   }
 
+  getFfmpegInfo(...args: []): Promise<FfmpegStatus> {
+    return this.read('getFfmpegInfo', args, () => this.ffmpegStatus());
+  }
+
+  setFfmpegPath(...args: [string | null]): Promise<FfmpegStatus> {
+    return this.command('setFfmpegPath', args, async (path) => {
+      // Tried before it is kept: a choice that cannot run is refused at the field, and the old one stays.
+      const info = locateFfmpeg({ explicitPath: path ?? this.options.ffmpegPath, cacheDir: this.cacheDir() });
+      try {
+        await info;
+      } catch (err) {
+        if (path !== null) throw new InvalidInputError(err instanceof UplinkError ? err.code : 'FFMPEG_UNSUITABLE', 'path', errorMessage(err));
+      }
+      this.ffmpegSetting = path;
+      this.ffmpegInfo = info;
+      info.catch(() => (this.ffmpegInfo = undefined));
+      // Devices are listed by FFmpeg: another build may see others.
+      this.devices = undefined;
+      this.emitState();
+      return this.ffmpegStatus();
+    });
+  }
+
   // ---------------------------------------------------------------------------------------------------
   // Scenes: every change is applied live by the compositor; the encoder and the connections never notice.
 
   loadCollection(...args: [Collection]): Promise<void> {
     return this.command('loadCollection', args, async (collection) => {
-      if (this.broadcast && !this.scenes.active) {
-        throw new UplinkError('LIVE_WITHOUT_SCENES', 'the program is running from its sources: stop streaming and recording before loading scenes');
-      }
+      this.assertScenesCanLoad();
       await this.scenes.load(collection);
+    });
+  }
+
+  private assertScenesCanLoad(): void {
+    if (this.broadcast && !this.scenes.active) {
+      throw new UplinkError('LIVE_WITHOUT_SCENES', 'the program is running from its sources: stop streaming and recording before loading scenes');
+    }
+  }
+
+  loadDefaultCollection(...args: []): Promise<void> {
+    return this.command('loadDefaultCollection', args, async () => {
+      this.assertScenesCanLoad();
+      const devices = await this.ffmpeg()
+        .then((ffmpeg) => discoverDevices(ffmpeg.path))
+        .catch((err: unknown) => {
+          this.log.warn(`no capture devices (${errorMessage(err)}): starting on the test pattern and a tone`);
+          return [];
+        });
+      const { defaultCollection } = await import('./profile/studio-profile.js');
+      await this.scenes.load(defaultCollection(devices));
+    });
+  }
+
+  importObsCollection(...args: [Record<string, unknown>]): Promise<ObsImportReport> {
+    return this.command('importObsCollection', args, async (obs) => {
+      this.assertScenesCanLoad();
+      const [{ importObsCollection }, { obsFileSizes }] = await Promise.all([import('./scenes/obs-import.js'), import('./profile/obs-file-sizes.js')]);
+      const imported = importObsCollection(obs, { sourceSizes: await obsFileSizes(obs) });
+      await this.scenes.load(imported.collection);
+      return imported.report;
     });
   }
 
@@ -370,6 +451,10 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
     return this.command('setSourceAudio', args, (sourceId, patch) => this.editScenes((c) => edit.setSourceAudio(c, sourceId, patch)));
   }
 
+  setMasterAudio(...args: [AudioPatch]): Promise<void> {
+    return this.command('setMasterAudio', args, (patch) => this.editScenes((c) => edit.setMasterAudio(c, patch)));
+  }
+
   /** Stops everything, after the commands already queued: for app shutdown. */
   dispose(): Promise<void> {
     return this.enqueue(async () => {
@@ -382,7 +467,13 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
 
   /** The studio's settings as a profile keeps them (no keys). */
   exportSettings(): StudioSettings {
-    return { encoding: { ...this.encoding }, dynamicBitrate: this.dynamicBitrate, destinations: [...this.destinations.values()].map((r) => ({ ...r.view })) };
+    return {
+      encoding: { ...this.encoding },
+      dynamicBitrate: this.dynamicBitrate,
+      destinations: [...this.destinations.values()].map((r) => ({ ...r.view })),
+      recording: { ...this.recordingSettings },
+      ffmpegPath: this.ffmpegSetting,
+    };
   }
 
   /**
@@ -397,6 +488,12 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
       if (!parsed.success) throw new UplinkError('PROFILE_INVALID', `the saved settings are not valid: ${parsed.issues[0].message}`);
       this.encoding = validateEncoding({ ...DEFAULT_ENCODING, ...(parsed.output.encoding as Partial<EncodingSettings>) });
       this.dynamicBitrate = parsed.output.dynamicBitrate;
+      this.recordingSettings = parsed.output.recording ?? { ...DEFAULT_RECORDING_SETTINGS };
+      if ((parsed.output.ffmpegPath ?? null) !== this.ffmpegSetting) {
+        this.ffmpegSetting = parsed.output.ffmpegPath ?? null;
+        this.ffmpegInfo = undefined;
+        this.devices = undefined;
+      }
       this.destinations.clear();
       this.keysKnown.clear();
       for (const view of parsed.output.destinations) {
@@ -441,9 +538,31 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
   // The program
 
   private ffmpeg(): Promise<FfmpegInfo> {
-    this.ffmpegInfo ??= locateFfmpeg({ explicitPath: this.options.ffmpegPath, cacheDir: this.cacheDir() });
+    this.ffmpegInfo ??= locateFfmpeg({ explicitPath: this.ffmpegSetting ?? this.options.ffmpegPath, cacheDir: this.cacheDir() });
     this.ffmpegInfo.catch(() => (this.ffmpegInfo = undefined));
     return this.ffmpegInfo;
+  }
+
+  /** The FFmpeg in use and what it lacks, as `uplink ffmpeg` reports it; where none can be used, why. */
+  private async ffmpegStatus(): Promise<FfmpegStatus> {
+    const chosenPath = this.ffmpegSetting;
+    let info: FfmpegInfo;
+    try {
+      info = await this.ffmpeg();
+    } catch (err) {
+      return { chosenPath, error: errorMessage(err), h264Encoders: [], missing: [], warnings: [] };
+    }
+    const report = ffmpegReport(info);
+    // A path given to the studio came from Settings, or from --ffmpeg when Settings chose none.
+    const foundBy = info.source === 'setting' ? (this.ffmpegSetting !== null ? 'Settings' : '--ffmpeg') : report.ffmpeg.foundBy;
+    return {
+      chosenPath,
+      ffmpeg: { path: report.ffmpeg.path, foundBy, version: report.ffmpeg.version },
+      h264Encoders: report.h264Encoders,
+      missing: [...report.streaming.missing, ...report.scenes.missing],
+      warnings: report.scenes.warnings,
+      ...(report.fix === undefined ? {} : { fix: report.fix }),
+    };
   }
 
   private cacheDir(): string {
@@ -663,6 +782,7 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
     return {
       revision: this.revision,
       phase: this.phase,
+      recordingSettings: { ...this.recordingSettings },
       video: this.video,
       audio: this.audio,
       encoding: { ...this.encoding },
@@ -690,6 +810,15 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
     this.log.info(`${level}: ${text}`);
     this.emit('onNotice', { level, message: text, ...about, at: Date.now() });
   }
+}
+
+const two = (n: number): string => String(n).padStart(2, '0');
+
+/** `recording-YYYYMMDD-HHMMSS.mkv` in local time: sorts by date and never collides within a second. */
+export function recordingName(date: Date, format: RecordingSettings['format']): string {
+  const day = `${date.getFullYear()}${two(date.getMonth() + 1)}${two(date.getDate())}`;
+  const time = `${two(date.getHours())}${two(date.getMinutes())}${two(date.getSeconds())}`;
+  return `recording-${day}-${time}.${format}`;
 }
 
 function givesPicture(source: SourceSpec): boolean {

@@ -9,6 +9,7 @@
 import { lstatSync, realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { CommandError } from '../contract.js';
+import { importObsCollection } from '../engine/scenes/obs-import.js';
 
 /** Resolves every symlink of a path that exists; undefined when it does not. */
 export type Realpath = (path: string) => string | undefined;
@@ -88,6 +89,15 @@ export function remotePathGuard(
   const fileSetting = (source: unknown, field: string): CommandError | undefined =>
     isRecord(source) && isRecord(source.settings) && 'file' in source.settings ? check(source.settings.file, `${field}.settings.file`) : undefined;
 
+  const collectionFiles = (collection: unknown, field: string): CommandError | undefined => {
+    if (!isRecord(collection) || !Array.isArray(collection.sources)) return undefined;
+    for (const [i, source] of collection.sources.entries()) {
+      const refused = fileSetting(source, `${field}.sources[${i}]`);
+      if (refused) return refused;
+    }
+    return undefined;
+  };
+
   return (command, args) => {
     switch (command) {
       case 'startRecording':
@@ -97,15 +107,25 @@ export function remotePathGuard(
         return fileSetting(args[0], 'source');
       case 'updateSource':
         return fileSetting(args[1], 'patch');
-      case 'loadCollection': {
-        const collection = args[0];
-        if (!isRecord(collection) || !Array.isArray(collection.sources)) return undefined;
-        for (const [i, source] of collection.sources.entries()) {
-          const refused = fileSetting(source, `collection.sources[${i}]`);
-          if (refused) return refused;
+      case 'loadCollection':
+        return collectionFiles(args[0], 'collection');
+      case 'importObsCollection': {
+        // Checked as what the import makes of it, so that whatever OBS field a path hides in, it is seen.
+        let imported: unknown;
+        try {
+          imported = importObsCollection(args[0]).collection;
+        } catch {
+          return undefined; // not an OBS collection: the studio refuses it in its own words
         }
-        return undefined;
+        return collectionFiles(imported, 'obsCollection');
       }
+      case 'setRecordingSettings': {
+        const patch = args[0];
+        return isRecord(patch) ? check(patch.folder, 'folder') : undefined;
+      }
+      case 'setFfmpegPath':
+        // Choosing the program the studio runs is choosing what runs on the host: the desktop app's alone.
+        return args[0] === null ? undefined : { code: 'PATH_NOT_ALLOWED', field: 'path', message: 'a remote studio cannot choose the FFmpeg program: choose it in the desktop app, or start uplink serve with --ffmpeg' };
       case 'setSources': {
         // A CLI source that is not a built-in or a device id is read as a media file.
         const sources = args[0];

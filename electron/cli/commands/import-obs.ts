@@ -4,9 +4,9 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UplinkError, errorMessage } from '../../engine/errors.js';
 import { collectionPath, writeCollection } from '../../engine/profile/profile.js';
-import { probeMediaSize } from '../../engine/scenes/media-size.js';
+import { obsFileSizes } from '../../engine/profile/obs-file-sizes.js';
 import type { Canvas } from '../../engine/scenes/model.js';
-import { canvasFromBasicIni, formatImportReport, importObsCollection, obsSourceFiles } from '../../engine/scenes/obs-import.js';
+import { canvasFromBasicIni, formatImportReport, importObsCollection } from '../../engine/scenes/obs-import.js';
 
 interface ImportObsOptions {
   out?: string;
@@ -68,15 +68,4 @@ async function canvasOption(value: string): Promise<Canvas> {
 }
 
 /** OBS does not save the size of images and media files: read it from the files that are here. */
-export async function fileSizes(input: unknown): Promise<Record<string, { width: number; height: number }>> {
-  const files = obsSourceFiles(input).filter(({ file }) => existsSync(file));
-  if (files.length === 0) return {};
-  const ffprobe = await import('../../engine/ffmpeg/locate.js').then(({ locateFfprobe }) => locateFfprobe()).catch(() => null);
-  if (ffprobe === null) return {};
-  const sizes: Record<string, { width: number; height: number }> = {};
-  for (const { name, file } of files) {
-    const size = await probeMediaSize(ffprobe.path, file);
-    if (size !== null) sizes[name] = size;
-  }
-  return sizes;
-}
+export const fileSizes = obsFileSizes;

@@ -126,7 +126,8 @@ export class ProgramOutputs extends EventEmitter<ProgramOutputsEvents> {
   }
 }
 
-/** .mp4 records fragmented MP4; anything else Matroska. Both stay playable when Uplink crashes. */
+/** .mp4 records fragmented MP4, .flv FLV; anything else Matroska. All stay playable when Uplink crashes. */
 export function formatForFile(file: string): RecordingFormat {
-  return file.toLowerCase().endsWith('.mp4') ? 'fmp4' : 'mkv';
+  const lower = file.toLowerCase();
+  return lower.endsWith('.mp4') ? 'fmp4' : lower.endsWith('.flv') ? 'flv' : 'mkv';
 }

@@ -23,7 +23,7 @@ import type { FlvTag } from '../flv/reader.js';
 import { encodeFlvHeader, encodeFlvTag } from '../flv/writer.js';
 import { Logger } from '../log.js';
 
-export type RecordingFormat = 'mkv' | 'fmp4';
+export type RecordingFormat = 'mkv' | 'fmp4' | 'flv';
 
 export interface RecorderOptions {
   ffmpegPath: string;
@@ -76,6 +76,9 @@ export function recordingArgs(file: string, format: RecordingFormat = 'mkv'): st
   if (format === 'mkv') {
     // Clusters are held in memory until closed, so the cluster length bounds what a crash loses.
     args.push('-f', 'matroska', '-cluster_time_limit', String(FLUSH_INTERVAL_MS));
+  } else if (format === 'flv') {
+    // What the servers get, as it is: written tag by tag, so a crash loses only the last one.
+    args.push('-f', 'flv');
   } else {
     // An empty moov up front and self-contained fragments: every closed fragment is playable.
     args.push('-f', 'mp4', '-movflags', '+frag_keyframe+empty_moov+default_base_moof');
