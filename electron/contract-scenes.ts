@@ -197,6 +197,8 @@ export const CollectionSchema = v.object({
   scenes: v.pipe(v.array(SceneSchema), v.minLength(1)),
   currentSceneId: Id,
   transition: TransitionSchema,
+  /** The master fader and mute, after the mix (as OBS's mixer has it); absent: 0 dB, not muted (older files). */
+  master: v.optional(AudioSettingsSchema),
 });
 export type Collection = v.InferOutput<typeof CollectionSchema>;
 

@@ -17,6 +17,7 @@ import {
   renameScene,
   setCanvas,
   setCurrentScene,
+  setMasterAudio,
   setSourceAudio,
   setTransition,
   type SourceInput,
@@ -302,6 +303,23 @@ describe('sources', () => {
     expect(source(setSourceAudio(fixture(), 'cam', {}), 'cam')).toMatchObject({ audio: DEFAULT_AUDIO });
   });
 
+  it('setMasterAudio sets the master fader and mute, from 0 dB unmuted for a collection without one', () => {
+    const old = fixture();
+    expect(old.master).toBeUndefined();
+    const muted = valid(setMasterAudio(old, { muted: true }));
+    expect(muted.master).toEqual({ volumeDb: 0, muted: true });
+    expect(valid(setMasterAudio(muted, { volumeDb: -12 })).master).toEqual({ volumeDb: -12, muted: true });
+    // Nothing else changes.
+    expect({ ...muted, master: undefined }).toEqual({ ...old, master: undefined });
+  });
+
+  it('setMasterAudio refuses bad values', () => {
+    expectRefused(() => setMasterAudio(fixture(), { volumeDb: 30 }), 'INVALID_AUDIO', 'volumeDb', /^volumeDb is not valid: /);
+    expectRefused(() => setMasterAudio(fixture(), { muted: 'yes' } as unknown as { muted: boolean }), 'INVALID_AUDIO', 'muted', /^muted is not valid: /);
+    expectRefused(() => setMasterAudio(fixture(), { gain: 2 } as unknown as { muted: boolean }), 'INVALID_AUDIO', 'gain', 'audio has no setting "gain" (only volumeDb and muted)');
+    expectRefused(() => setMasterAudio(fixture(), null as unknown as { muted: boolean }), 'INVALID_AUDIO', 'patch', 'an audio change must be an object with volumeDb and/or muted');
+  });
+
   it('setSourceAudio refuses a source without sound and bad values', () => {
     expectRefused(() => setSourceAudio(fixture(), 'box', { muted: true }), 'NOT_AUDIO', 'sourceId', 'source "box" is a color source, which has no sound');
     expectRefused(() => setSourceAudio(fixture(), 'logo', { muted: true }), 'NOT_AUDIO', 'sourceId', 'source "logo" is a image source, which has no sound');
@@ -473,6 +491,7 @@ describe('any sequence of edits', () => {
     fc.record({ op: fc.constant('updateSource'), source: pick, name: fc.option(name), settings: fc.option(settings), stray }),
     fc.record({ op: fc.constant('removeSource'), source: pick }),
     fc.record({ op: fc.constant('setSourceAudio'), source: pick, volumeDb: fc.option(num), muted: fc.option(value), stray }),
+    fc.record({ op: fc.constant('setMasterAudio'), volumeDb: fc.option(num), muted: fc.option(value), stray }),
     fc.record({ op: fc.constant('addItem'), scene: pick, target: pick, nested: fc.boolean(), box: fc.option(box) }),
     fc.record({ op: fc.constant('updateItem'), scene: pick, item: pick, box: fc.option(box), crop: fc.option(crop), visible: fc.option(value), stray }),
     fc.record({ op: fc.constant('removeItem'), scene: pick, item: pick }),
@@ -515,6 +534,8 @@ describe('any sequence of edits', () => {
         return removeSource(c, sourceId);
       case 'setSourceAudio':
         return setSourceAudio(c, sourceId, withStray({ ...(cmd.volumeDb === null ? {} : { volumeDb: cmd.volumeDb }), ...(cmd.muted === null ? {} : { muted: cmd.muted as boolean }) }, cmd.stray));
+      case 'setMasterAudio':
+        return setMasterAudio(c, withStray({ ...(cmd.volumeDb === null ? {} : { volumeDb: cmd.volumeDb }), ...(cmd.muted === null ? {} : { muted: cmd.muted as boolean }) }, cmd.stray));
       case 'addItem':
         return addItem(c, sceneId, cmd.nested ? at(c.scenes, cmd.target) : at(c.sources, cmd.target), newId, opt(cmd.box)).collection;
       case 'updateItem':

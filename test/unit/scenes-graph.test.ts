@@ -86,6 +86,10 @@ describe('live commands', () => {
   it('volume and fade changes', () => {
     const base = { layers: [[PARKED], [PARKED]] as [SlotState[], SlotState[]], fadeOpacity: 1, gains: [1, 0.5] };
     expect(stateCommands(base, { ...base, gains: [0, 0.5] })).toEqual([{ target: 'volume@a0', command: 'volume', arg: 0 }]);
+    // The master fader, after the mix: absent is 1 (0 dB).
+    expect(stateCommands(base, { ...base, master: 0.5 })).toEqual([{ target: 'volume@master', command: 'volume', arg: 0.5 }]);
+    expect(stateCommands({ ...base, master: 0 }, { ...base, master: 1 })).toEqual([{ target: 'volume@master', command: 'volume', arg: 1 }]);
+    expect(stateCommands(base, { ...base, master: 1 })).toEqual([]);
     expect(stateCommands(base, { ...base, fadeOpacity: 0.25 })).toEqual([
       { target: 'blend@fade', command: 'all_opacity', arg: 0.25 },
       { target: 'blend@fade', command: 'enable', arg: 1 },

@@ -271,7 +271,9 @@ export class Compositor extends EventEmitter<CompositorEvents> {
     return next;
   }
 
-  private async apply(run: GraphRun, next: CompositionState): Promise<void> {
+  private async apply(run: GraphRun, change: CompositionState): Promise<void> {
+    // Scene switches and fades leave the master fader where it is; a collection update says where it goes.
+    const next: CompositionState = { master: run.state.master, ...change };
     const commands = stateCommands(run.state, next);
     if (commands.length === 0) return;
     if (!this.commandsLand) {

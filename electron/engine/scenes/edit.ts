@@ -191,8 +191,20 @@ export function setSourceAudio(c: Collection, sourceId: string, patch: Partial<A
   if (!('audio' in kindSchema(current.kind).entries)) {
     throw new InvalidInputError('NOT_AUDIO', 'sourceId', `source "${sourceId}" is a ${current.kind} source, which has no sound`);
   }
+  const audio = patchAudio('audio' in current && current.audio !== undefined ? current.audio : DEFAULT_AUDIO, patch);
+  const sources = [...c.sources];
+  sources[index] = checkSource({ ...current, audio });
+  return { ...c, sources };
+}
+
+/** The master fader and mute (the mix, after every source's fader); a collection without one starts at DEFAULT_AUDIO. */
+export function setMasterAudio(c: Collection, patch: Partial<AudioSettings>): Collection {
+  return { ...c, master: patchAudio(c.master ?? DEFAULT_AUDIO, patch) };
+}
+
+/** Audio settings with a patch applied, checked whole: an unknown key or a value out of range is refused. */
+function patchAudio(base: AudioSettings, patch: Partial<AudioSettings>): AudioSettings {
   if (!isRecord(patch)) throw new InvalidInputError('INVALID_AUDIO', 'patch', 'an audio change must be an object with volumeDb and/or muted');
-  const base: AudioSettings = 'audio' in current && current.audio !== undefined ? current.audio : DEFAULT_AUDIO;
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(patch)) {
     if (!(key in AudioSettingsSchema.entries)) throw new InvalidInputError('INVALID_AUDIO', key, `audio has no setting "${key}" (only volumeDb and muted)`);
@@ -200,9 +212,7 @@ export function setSourceAudio(c: Collection, sourceId: string, patch: Partial<A
   }
   const parsed = v.safeParse(AudioSettingsSchema, merged);
   if (!parsed.success) throw schemaError('INVALID_AUDIO', parsed.issues[0]);
-  const sources = [...c.sources];
-  sources[index] = checkSource({ ...current, audio: parsed.output });
-  return { ...c, sources };
+  return parsed.output;
 }
 
 // ----------------------------------------------------------------------------------------------- items

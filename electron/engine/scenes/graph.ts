@@ -10,7 +10,8 @@
  *   slot i of layer l: streamselect@lLsI (which source) -> crop@lLsI -> scale@lLsI -> overlay@lLsI on the layer
  *   layer 0 + layer 1 -> blend@fade (disabled: layer 0 passes; a fade steps its opacity) -> program
  *   program -> rawvideo on stdout (the encoder's input) and -> preview
- *   bed (silence from the relay) + every audio source -> volume@aK -> amix -> program audio on a pipe
+ *   bed (silence from the relay) + every audio source -> volume@aK -> amix -> volume@master -> program audio
+ *   on a pipe (and the mix's meter, after the master fader)
  *
  * A scene is a set of slot states on one layer; switching scenes, moving, cropping or hiding an item are
  * commands on the slots, and slots a scene does not use are "parked" (cropped and scaled to 16x16 and
@@ -67,6 +68,8 @@ export interface CompositionState {
   fadeOpacity: number;
   /** Linear gain per audio source, in plan order (0 when muted or not in the program scene). */
   gains: number[];
+  /** Linear gain of the master fader, after the mix (0 when muted); absent: 1. */
+  master?: number;
 }
 
 export interface GraphPlan {
@@ -115,6 +118,9 @@ export function slotName(layer: number, slot: number): string {
 export function gainName(index: number): string {
   return `a${index}`;
 }
+
+/** The master fader's volume filter, after the amix. */
+export const MASTER_GAIN = 'master';
 
 /**
  * Node's child pipes are socket pairs, so /dev/fd/N cannot be opened: inputs are `pipe:N`. FFmpeg 5.1 then
@@ -221,7 +227,9 @@ export function compileGraph(plan: GraphPlan): CompiledGraph {
     mixInputs.push(`[mix${k}]`);
   });
   // normalize=0: a source's level does not drop because another is in the mix (a mixer, not an average).
-  const mix = `${mixInputs.join('')}amix=inputs=${mixInputs.length}:duration=first:dropout_transition=0:normalize=0`;
+  const mix =
+    `${mixInputs.join('')}amix=inputs=${mixInputs.length}:duration=first:dropout_transition=0:normalize=0,` +
+    `volume@${MASTER_GAIN}=volume=${plan.initial.master ?? 1}:precision=float`;
   if (plan.meter) {
     chains.push(`${mix},asplit=2[audio][meter_mix]`, `[meter_mix]${plan.meter(open({ role: 'meter', sourceId: null }))}`);
   } else {
@@ -280,6 +288,7 @@ export function stateCommands(prev: CompositionState, next: CompositionState): F
   next.gains.forEach((gain, k) => {
     if (gain !== prev.gains[k]) commands.push({ target: `volume@${gainName(k)}`, command: 'volume', arg: round(gain) });
   });
+  if ((next.master ?? 1) !== (prev.master ?? 1)) commands.push({ target: `volume@${MASTER_GAIN}`, command: 'volume', arg: round(next.master ?? 1) });
   return commands;
 }
 

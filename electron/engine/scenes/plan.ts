@@ -266,9 +266,16 @@ export function sceneGains(collection: Collection, sceneId: string, plan: Compos
   });
 }
 
+/** The master fader's linear gain: 0 when muted, 1 for a collection without master settings. */
+export function masterGain(collection: Collection): number {
+  const master = collection.master;
+  if (!master) return 1;
+  return master.muted ? 0 : dbToGain(master.volumeDb);
+}
+
 /** The whole composition with `sceneId` on air and no fade running. */
 export function programState(collection: Collection, sceneId: string, plan: CompositorPlan): CompositionState | undefined {
   const slots = sceneSlots(collection, sceneId, plan);
   if (!slots) return undefined;
-  return { layers: [slots, Array.from({ length: plan.slots }, () => PARKED)], fadeOpacity: 1, gains: sceneGains(collection, sceneId, plan) };
+  return { layers: [slots, Array.from({ length: plan.slots }, () => PARKED)], fadeOpacity: 1, gains: sceneGains(collection, sceneId, plan), master: masterGain(collection) };
 }

@@ -1,8 +1,12 @@
-/** The audio mixer: a fader in dB, mute and peak / RMS meters per audio source, and the mix's meter. */
+/**
+ * The audio mixer: a fader in dB, mute and peak / RMS meters per audio source, and the master strip (the
+ * mix's fader and mute, as OBS has them) with the mix's meter, read after the master fader.
+ */
 import * as Slider from '@radix-ui/react-slider';
 import { useEffect, useState } from 'react';
 import { Icon } from '../icons.js';
 import { METER_FLOOR_DB, formatDb, meterFraction } from '../format.js';
+import type { AudioPatch } from '../../../electron/contract.js';
 import { hasAudio } from '../sources.js';
 import { selectRun, selectScenes, useApp } from '../store.js';
 
@@ -13,13 +17,14 @@ export const FADER_MAX_DB = 12;
 export function Mixer() {
   const scenes = useApp(selectScenes);
   const sources = (scenes?.collection.sources ?? []).filter(hasAudio);
+  const master = scenes?.collection.master;
   return (
     <section className="panel" aria-labelledby="mixer-title">
       <h2 id="mixer-title" className="panel-title">
         Audio mixer
       </h2>
       <div className="panel-body mixer">
-        <Strip name="Master" sourceId={null} />
+        {scenes ? <Strip name="Master" sourceId={null} volumeDb={master?.volumeDb ?? 0} muted={master?.muted ?? false} /> : <Strip name="Master" sourceId={null} readOnly />}
         {sources.map((source) => (
           <Strip key={source.id} name={source.name} sourceId={source.id} volumeDb={source.audio.volumeDb} muted={source.audio.muted} />
         ))}
@@ -29,7 +34,8 @@ export function Mixer() {
   );
 }
 
-function Strip({ name, sourceId, volumeDb, muted }: { name: string; sourceId: string | null; volumeDb?: number; muted?: boolean }) {
+/** One channel: a source (`sourceId`), or the master (`null`: the mix); read-only shows the meter alone (no scenes to set it on). */
+function Strip({ name, sourceId, volumeDb, muted, readOnly = false }: { name: string; sourceId: string | null; volumeDb?: number; muted?: boolean; readOnly?: boolean }) {
   const run = useApp(selectRun);
   const level = useApp((s) => s.levels?.levels.find((l) => l.sourceId === sourceId));
   const [dragging, setDragging] = useState<number | null>(null);
@@ -37,15 +43,18 @@ function Strip({ name, sourceId, volumeDb, muted }: { name: string; sourceId: st
   useEffect(() => setDragging(null), [volumeDb]);
   const shown = dragging ?? Math.max(FADER_MIN_DB, volumeDb ?? 0);
   const isMaster = sourceId === null;
+  const setAudio = (patch: AudioPatch): void => {
+    void (sourceId === null ? run('setMasterAudio', patch) : run('setSourceAudio', sourceId, patch));
+  };
 
   return (
     <div className={`strip${muted ? ' muted-strip' : ''}`}>
       <div className="strip-head">
         <span className="strip-name">{name}</span>
-        {!isMaster && <span className="strip-db">{muted ? 'Muted' : formatDb(shown)}</span>}
+        {!readOnly && <span className="strip-db">{muted ? 'Muted' : formatDb(shown)}</span>}
       </div>
       <Meter label={`${name} level`} peakDb={level?.peakDb ?? -Infinity} rmsDb={level?.rmsDb ?? -Infinity} />
-      {!isMaster && (
+      {!readOnly && (
         <div className="strip-controls">
           <Slider.Root
             className="slider"
@@ -54,17 +63,17 @@ function Strip({ name, sourceId, volumeDb, muted }: { name: string; sourceId: st
             step={0.5}
             value={[shown]}
             onValueChange={([db]) => {
-              if (db === undefined || sourceId === null) return;
+              if (db === undefined) return;
               setDragging(db);
-              void run('setSourceAudio', sourceId, { volumeDb: db });
+              setAudio({ volumeDb: db });
             }}
           >
             <Slider.Track className="slider-track">
               <Slider.Range className="slider-range" />
             </Slider.Track>
-            <Slider.Thumb className="slider-thumb" aria-label={`Volume of ${name}`} aria-valuetext={formatDb(shown)} />
+            <Slider.Thumb className="slider-thumb" aria-label={isMaster ? 'Master volume' : `Volume of ${name}`} aria-valuetext={formatDb(shown)} />
           </Slider.Root>
-          <button type="button" className={`icon-btn mute${muted ? ' on' : ''}`} aria-label={`Mute ${name}`} aria-pressed={muted ?? false} onClick={() => sourceId && void run('setSourceAudio', sourceId, { muted: !muted })}>
+          <button type="button" className={`icon-btn mute${muted ? ' on' : ''}`} aria-label={isMaster ? 'Mute master' : `Mute ${name}`} aria-pressed={muted ?? false} onClick={() => setAudio({ muted: !muted })}>
             <Icon name={muted ? 'speakerMuted' : 'speaker'} />
           </button>
         </div>
