@@ -163,6 +163,18 @@ export interface ProgramStats {
   destinations: Array<{ id: string; target: string } & DestinationStats>;
   recording: { file: string; bytes: number } | null;
   cpu: CpuFigures;
+  /**
+   * Program frames since the program started, and those the compositor could not make in time (OBS's
+   * "frames missed due to rendering lag"); present when scenes run.
+   */
+  rendering?: RenderingStats;
+}
+
+export interface RenderingStats {
+  /** Program ticks skipped because the compositor had not taken the ones before (or Uplink's clock ran late). */
+  framesLagged: number;
+  /** Program ticks due: made plus lagged. */
+  framesTotal: number;
 }
 
 /** A destination as the fronts see it: everything but the key. */

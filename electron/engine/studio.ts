@@ -15,6 +15,7 @@ import type {
   Notice,
   ObsImportReport,
   ProgramEnded,
+  ProgramStats,
   RecordingSettings,
   ServicePreset,
   StudioCommands,
@@ -137,6 +138,8 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
   private queue: Promise<unknown> = Promise.resolve();
   /** The scene collection and its compositor, once one is loaded. */
   private readonly scenes: StudioScenes;
+  /** The compositor's rendering-lag counts when the program started: its stats count from there. */
+  private renderingFrom = { framesLagged: 0, framesTotal: 0 };
 
   constructor(private readonly options: StudioOptions = {}) {
     super();
@@ -609,6 +612,7 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
 
   private async newBroadcast(): Promise<Broadcast> {
     const ffmpeg = await this.ffmpeg();
+    this.renderingFrom = this.scenes.rendering ?? { framesLagged: 0, framesTotal: 0 };
     const broadcast = new Broadcast({
       ffmpegPath: ffmpeg.path,
       settings: this.encoding,
@@ -627,7 +631,7 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
       if (state === 'failed' && error) this.notice('error', `${record.view.name}: ${error.message}`, { code: error.code, destinationId: id });
       this.emitState();
     });
-    broadcast.on('stats', (stats) => this.emit('onStats', stats));
+    broadcast.on('stats', (stats) => this.emit('onStats', this.withRendering(stats)));
     broadcast.on('encoderRestarted', (cause, why) => {
       if (cause === 'crash') this.notice('warning', `the encoder crashed (${why ?? 'no reason given'}) and was restarted`, { code: 'ENCODER_RESTARTED' });
       this.emitState();
@@ -664,6 +668,14 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
     return broadcast;
   }
 
+  /** The program's figures with the frames the compositor missed for rendering lag since the program started (when scenes run). */
+  private withRendering(stats: ProgramStats): ProgramStats {
+    const now = this.scenes.rendering;
+    if (!now) return stats;
+    const from = this.renderingFrom;
+    return { ...stats, rendering: { framesLagged: now.framesLagged - from.framesLagged, framesTotal: now.framesTotal - from.framesTotal } };
+  }
+
   /** Stops the program and everything on it, and tells the fronts how it ended. */
   private async endProgram(how: Pick<ProgramEnded, 'reason' | 'message' | 'code'>): Promise<void> {
     const broadcast = this.broadcast;
@@ -672,7 +684,7 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
     this.streaming = false;
     this.recordingFile = undefined;
     const recording = await broadcast.stop();
-    const stats = await broadcast.stats();
+    const stats = this.withRendering(await broadcast.stats());
     this.resetDestinationStates();
     this.phase = 'idle';
     this.emitState();

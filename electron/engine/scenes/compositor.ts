@@ -170,6 +170,8 @@ export class Compositor extends EventEmitter<CompositorEvents> {
   private fade: { timer: NodeJS.Timeout | undefined; land: () => Promise<void> } | undefined;
   private stopped = false;
   private onAir: string;
+  /** Ticks skipped by runs that are no longer current: what rendering lag a restart or rebuild must not forget. */
+  private laggedBefore = 0;
 
   constructor(private readonly options: CompositorOptions) {
     super();
@@ -195,6 +197,16 @@ export class Compositor extends EventEmitter<CompositorEvents> {
   /** Ticks of the program clock written and skipped (the compositor could not keep up). */
   get relayStats(): { ticks: number; skipped: number } {
     return this.run?.relay.stats ?? { ticks: 0, skipped: 0 };
+  }
+
+  /**
+   * Program frames missed because the compositor (or the clock feeding it) could not keep up, since it
+   * started and across every graph it ran, as OBS counts "frames missed due to rendering lag"; the total
+   * is the frames made plus those missed.
+   */
+  get rendering(): { framesLagged: number; framesTotal: number } {
+    const lagged = this.laggedBefore + (this.run?.relay.stats.skipped ?? 0);
+    return { framesLagged: lagged, framesTotal: this.program.delivered + lagged };
   }
 
   /** Starts the sources and the graph; resolves at the first program picture. */
@@ -380,13 +392,18 @@ export class Compositor extends EventEmitter<CompositorEvents> {
     const run = new GraphRun(plan, state, compiled, this.options.ffmpegPath, feeds);
     const old = this.run;
     this.run = run;
+    const carried = old?.relay.stats.skipped ?? 0;
+    this.laggedBefore += carried;
     this.wire(run);
     run.relay.start();
     try {
       if (this.commandsLand) run.control = await ZmqControl.connect(port);
       await this.firstTick(run);
     } catch (err) {
-      if (this.run === run) this.run = old;
+      if (this.run === run) {
+        this.run = old;
+        this.laggedBefore -= carried;
+      }
       await run.stop();
       throw err;
     }

@@ -4,7 +4,7 @@
  * the command queue and the contract; this keeps the scene side of it in one place.
  */
 import { EventEmitter } from 'node:events';
-import type { AudioLevels, CaptureDevice, Notice, PreviewFrame, ScenesView, SourceStatus } from '../../contract.js';
+import type { AudioLevels, CaptureDevice, Notice, PreviewFrame, RenderingStats, ScenesView, SourceStatus } from '../../contract.js';
 import { InvalidInputError } from '../input-error.js';
 import { UplinkError } from '../errors.js';
 import { compositorSupport } from '../ffmpeg/capabilities.js';
@@ -63,6 +63,11 @@ export class StudioScenes extends EventEmitter<StudioScenesEvents> {
   /** The composed program, for the encoder; undefined until a collection runs. */
   get program(): ProgramSource | undefined {
     return this.compositor?.program;
+  }
+
+  /** Program frames made and missed for rendering lag since the compositor started; undefined until a collection runs. */
+  get rendering(): RenderingStats | undefined {
+    return this.compositor?.rendering;
   }
 
   /** Every FFmpeg the scenes run (capture processes and the compositor). */

@@ -40,6 +40,14 @@ export function Stats() {
                 <dd>
                   {last.encoder.fps?.toFixed(1) ?? '—'} fps · speed {last.encoder.speed?.toFixed(2) ?? '—'}× · restarts {last.encoder.restarts}
                 </dd>
+                {last.rendering && (
+                  <>
+                    <dt>Rendering</dt>
+                    <dd>
+                      {last.rendering.framesLagged} of {last.rendering.framesTotal} frames missed (lag)
+                    </dd>
+                  </>
+                )}
                 {last.recording && (
                   <>
                     <dt>Recording</dt>

@@ -12,6 +12,22 @@ const DROP_LABELS: Record<DropReason, string> = {
   'waiting-for-keyframe': 'waiting for a keyframe',
 };
 
+/**
+ * Frames dropped by cause, as OBS counts them: rendering (program frames the compositor missed),
+ * encoding (frames the encoder dropped to keep up) and network (frames a destination did not send).
+ */
+export function droppedFrames(stats: ProgramStats): { rendering: number; encoding: number; network: number; byReason: Record<DropReason, number> } {
+  const byReason = dropsByCause(stats);
+  return {
+    rendering: stats.rendering?.framesLagged ?? 0,
+    encoding: stats.encoder.droppedFrames,
+    network: byReason.congestion + byReason.reconnecting + byReason['waiting-for-keyframe'],
+    byReason,
+  };
+}
+
+const percent = (part: number, of: number): string => (of > 0 ? ` (${((part / of) * 100).toFixed(1)} %)` : '');
+
 export function dropsByCause(stats: ProgramStats): Record<DropReason, number> {
   const total: Record<DropReason, number> = { congestion: 0, reconnecting: 0, 'waiting-for-keyframe': 0 };
   for (const d of stats.destinations) for (const reason of Object.keys(total) as DropReason[]) total[reason] += d.dropsByReason[reason];
@@ -25,12 +41,16 @@ export function StatusBar() {
   const connection = useApp((s) => s.connection);
   const recording = useApp((s) => s.studio?.recording);
 
-  const drops = stats ? dropsByCause(stats) : null;
-  const networkDrops = drops ? drops.congestion + drops.reconnecting + drops['waiting-for-keyframe'] : 0;
-  const encoderDrops = stats?.encoder.droppedFrames ?? 0;
-  const dropTitle = drops
-    ? [...(Object.keys(drops) as DropReason[]).map((r) => `${DROP_LABELS[r]}: ${drops[r]}`), `encoder (machine too slow): ${encoderDrops}`].join('\n')
-    : undefined;
+  const drops = stats ? droppedFrames(stats) : null;
+  const dropTitle =
+    stats && drops
+      ? [
+          `rendering lag (the compositor could not keep up): ${drops.rendering}${stats.rendering ? ` of ${stats.rendering.framesTotal} frames${percent(drops.rendering, stats.rendering.framesTotal)}` : ''}`,
+          `encoding lag (the encoder could not keep up): ${drops.encoding}`,
+          `network: ${drops.network}`,
+          ...(Object.keys(drops.byReason) as DropReason[]).map((r) => `  ${DROP_LABELS[r]}: ${drops.byReason[r]}`),
+        ].join('\n')
+      : undefined;
 
   return (
     <footer className="statusbar" aria-label="Status">
@@ -57,7 +77,8 @@ export function StatusBar() {
         <span className="mono">
           {drops ? (
             <>
-              net {networkDrops} <span className="muted small">(cong {drops.congestion} · reconn {drops.reconnecting} · kf {drops['waiting-for-keyframe']})</span> · enc {encoderDrops}
+              render {drops.rendering} · enc {drops.encoding} · net {drops.network}{' '}
+              <span className="muted small">(cong {drops.byReason.congestion} · reconn {drops.byReason.reconnecting} · kf {drops.byReason['waiting-for-keyframe']})</span>
             </>
           ) : (
             '—'
