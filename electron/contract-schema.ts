@@ -196,6 +196,20 @@ const recordingSettingsPatchSchema = v.strictObject(
 );
 
 // ---------------------------------------------------------------------------------------------------
+// obs-websocket
+
+const obsWebSocketPatchSchema = v.strictObject(
+  {
+    enabled: v.optional(v.boolean('enabled must be true or false')),
+    port: v.optional(v.pipe(v.number('port must be a number'), v.integer('port must be a whole number'), v.minValue(1024, 'port must be from 1024 to 65535'), v.maxValue(65535, 'port must be from 1024 to 65535'))),
+    password: v.optional(v.pipe(v.string('password must be text'), v.minLength(6, 'password must be at least 6 characters long'), v.maxLength(256, 'password must be at most 256 characters long'))),
+  },
+  (issue) => (issue.expected === 'never' ? `unknown obs-websocket setting '${String(issue.input)}': the known ones are enabled, port and password` : 'obs-websocket settings must be an object'),
+);
+/** What setObsWebSocket changes; a password left out is kept (one is made when first turned on). */
+export type ObsWebSocketPatch = v.InferOutput<typeof obsWebSocketPatchSchema>;
+
+// ---------------------------------------------------------------------------------------------------
 // Every command's arguments
 
 const nonEmpty = (name: string) => v.pipe(text(name, 4096), v.minLength(1, `${name} must not be empty`));
@@ -243,6 +257,8 @@ export const COMMAND_ARGS = {
   moveItem: args([id, id, v.pipe(v.number('index must be a number'), v.integer('index must be a whole number'))]),
   setSourceAudio: args([id, AudioPatchSchema]),
   setMasterAudio: args([AudioPatchSchema]),
+  setObsWebSocket: args([obsWebSocketPatchSchema]),
+  getObsWebSocketPassword: args([]),
 } as const;
 
 export type CommandName = keyof typeof COMMAND_ARGS;

@@ -10,10 +10,11 @@
  * Every type a front sees is defined here or in `contract-schema.ts`, which import nothing from the
  * engine and no Node types: the renderer type-checks against these two files alone.
  */
-import type { CommandArgs, DestinationInput, EncodingPatch, EncodingSettings, H264EncoderName, RecordingSettings, ServiceId } from './contract-schema.js';
+import type { CommandArgs, DestinationInput, ObsWebSocketPatch, EncodingPatch, EncodingSettings, H264EncoderName, RecordingSettings, ServiceId } from './contract-schema.js';
 
 import type { AudioPatch, Collection, ItemPatch, SourceInput, SourceKind, SourcePatch, Transition } from './contract-scenes.js';
 
+export type { ObsWebSocketPatch } from './contract-schema.js';
 export type { DestinationInput, EncodingPatch, EncodingSettings, H264EncoderName, H264Profile, RecordingFormat, RecordingSettings, ServiceId } from './contract-schema.js';
 export type { AudioPatch, AudioSettings, Canvas, Collection, Crop, ItemPatch, Scene, SceneItem, Source, SourceInput, SourceKind, SourcePatch, Transition } from './contract-scenes.js';
 
@@ -251,6 +252,16 @@ export interface ObsImportReport {
   notes: string[];
 }
 
+/** obs-websocket as the studio's settings show it (the password only on request: getObsWebSocketPassword). */
+export interface ObsWebSocketView {
+  enabled: boolean;
+  port: number;
+  /** The server is up (whoever hosts the studio runs it: the engine host, uplink serve). */
+  listening: boolean;
+  /** Why it is not listening although enabled (a port in use), in one sentence. */
+  error?: string;
+}
+
 export interface StudioState {
   /** Grows by one with every change; a snapshot with a lower revision than one already seen is stale. */
   revision: number;
@@ -267,6 +278,8 @@ export interface StudioState {
   encoder: { running: boolean; restarts: number };
   /** The scene collection when the studio runs scenes; null when it streams `video` and `audio` as they are. */
   scenes: ScenesView | null;
+  /** obs-websocket, for Stream Deck plugins, Companion and the like (absent from fronts older than it). */
+  obsWebSocket?: ObsWebSocketView;
 }
 
 export interface Notice {
@@ -378,6 +391,13 @@ export interface StudioCommands {
   setSourceAudio(sourceId: string, patch: AudioPatch): Promise<void>;
   /** The master fader and mute: the whole mix, after the sources' faders (saved with the collection). */
   setMasterAudio(patch: AudioPatch): Promise<void>;
+  /**
+   * obs-websocket (off until turned on): on or off, its port, its password (one is made the first time it
+   * is turned on). Whoever hosts the studio starts or stops the server and reports `listening` in the state.
+   */
+  setObsWebSocket(patch: ObsWebSocketPatch): Promise<ObsWebSocketView>;
+  /** The password obs-websocket clients need (made now if there is none yet), shown on request as OBS's "Show Connect Info" does. */
+  getObsWebSocketPassword(): Promise<string>;
 }
 
 export interface StudioEvents {
@@ -429,6 +449,8 @@ export const STUDIO_COMMANDS = [
   'moveItem',
   'setSourceAudio',
   'setMasterAudio',
+  'setObsWebSocket',
+  'getObsWebSocketPassword',
 ] as const satisfies ReadonlyArray<keyof StudioCommands>;
 
 export const STUDIO_EVENTS = ['onState', 'onStats', 'onNotice', 'onProgramEnded', 'onPreview', 'onLevels'] as const satisfies ReadonlyArray<keyof StudioEvents>;

@@ -14,6 +14,8 @@ import type {
   FfmpegStatus,
   Notice,
   ObsImportReport,
+  ObsWebSocketPatch,
+  ObsWebSocketView,
   ProgramEnded,
   ProgramStats,
   RecordingSettings,
@@ -39,6 +41,7 @@ import { cacheDir as defaultCacheDir } from './paths.js';
 import type { PublisherOptions } from './rtmp/publisher.js';
 import { type RtmpTarget, parseRtmpUrl } from './rtmp/url.js';
 import { type SecretStore, MemorySecretStore } from './secrets.js';
+import { DEFAULT_OBS_WEBSOCKET, OBS_WEBSOCKET_PASSWORD_REF, type ObsWebSocketSetting, SavedObsWebSocketSchema, generateObsPassword } from './profile/obs-websocket.js';
 import { checkEncodingForService } from './services/check.js';
 import { getService, listServices } from './services/presets.js';
 import { targetForService } from './services/target.js';
@@ -76,6 +79,8 @@ export interface StudioSettings {
   recording: RecordingSettings;
   /** The FFmpeg chosen in Settings; null lets the studio find one. */
   ffmpegPath: string | null;
+  /** On or off and the port; the password is in the secret store. */
+  obsWebSocket: ObsWebSocketSetting;
 }
 
 export const DEFAULT_RECORDING_SETTINGS: RecordingSettings = { folder: null, format: 'mkv' };
@@ -95,6 +100,7 @@ const SavedSettingsSchema = v.object({
   // Absent from profiles saved before they existed.
   recording: v.optional(v.object({ folder: v.nullable(v.pipe(v.string(), v.minLength(1))), format: v.picklist(RECORDING_FORMATS) })),
   ffmpegPath: v.optional(v.nullable(v.pipe(v.string(), v.minLength(1)))),
+  obsWebSocket: v.optional(SavedObsWebSocketSchema),
 });
 
 interface DestinationRecord {
@@ -123,6 +129,10 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
   private recordingSettings: RecordingSettings = { ...DEFAULT_RECORDING_SETTINGS };
   /** The FFmpeg chosen in Settings (setFfmpegPath); null leaves the choice to the options (--ffmpeg) and the search. */
   private ffmpegSetting: string | null = null;
+  private obsWebSocket: ObsWebSocketSetting = { ...DEFAULT_OBS_WEBSOCKET };
+  /** What the process hosting the studio says of its obs-websocket server (reportObsWebSocket). */
+  private obsWebSocketStatus: { listening: boolean; error?: string } = { listening: false };
+  private readonly obsWebSocketWatchers = new Set<() => void>();
   private readonly destinations = new Map<string, DestinationRecord>();
   /** Which destinations have a key, kept here so that snapshots need no await on the secret store. */
   private readonly keysKnown = new Set<string>();
@@ -458,6 +468,54 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
     return this.command('setMasterAudio', args, (patch) => this.editScenes((c) => edit.setMasterAudio(c, patch)));
   }
 
+  setObsWebSocket(...args: [ObsWebSocketPatch]): Promise<ObsWebSocketView> {
+    return this.command('setObsWebSocket', args, async (patch) => {
+      if (patch.password !== undefined) await this.secrets.set(OBS_WEBSOCKET_PASSWORD_REF, patch.password);
+      else if (patch.enabled) await this.obsWebSocketPassword();
+      const before = this.obsWebSocket;
+      this.obsWebSocket = { enabled: patch.enabled ?? before.enabled, port: patch.port ?? before.port };
+      if (!this.obsWebSocket.enabled) this.obsWebSocketStatus = { listening: false };
+      this.emitState();
+      for (const watcher of this.obsWebSocketWatchers) watcher();
+      return this.obsWebSocketView();
+    });
+  }
+
+  getObsWebSocketPassword(...args: []): Promise<string> {
+    return this.read('getObsWebSocketPassword', args, () => this.obsWebSocketPassword());
+  }
+
+  /** For the process that runs the obs-websocket server: the setting, with its password when it is on. */
+  async obsWebSocketConfig(): Promise<ObsWebSocketSetting & { password?: string }> {
+    const setting = { ...this.obsWebSocket };
+    return setting.enabled ? { ...setting, password: await this.obsWebSocketPassword() } : setting;
+  }
+
+  /** Called when the obs-websocket setting changes (on, off, port, password); returns the unsubscribe. */
+  watchObsWebSocket(listener: () => void): () => void {
+    this.obsWebSocketWatchers.add(listener);
+    return () => void this.obsWebSocketWatchers.delete(listener);
+  }
+
+  /** What the obs-websocket server's host says of it: listening, or why not. */
+  reportObsWebSocket(status: { listening: boolean; error?: string }): void {
+    if (status.listening === this.obsWebSocketStatus.listening && status.error === this.obsWebSocketStatus.error) return;
+    this.obsWebSocketStatus = status.error === undefined ? { listening: status.listening } : { listening: status.listening, error: status.error };
+    this.emitState();
+  }
+
+  private async obsWebSocketPassword(): Promise<string> {
+    const saved = await this.secrets.get(OBS_WEBSOCKET_PASSWORD_REF);
+    if (saved) return saved;
+    const made = generateObsPassword();
+    await this.secrets.set(OBS_WEBSOCKET_PASSWORD_REF, made);
+    return made;
+  }
+
+  private obsWebSocketView(): ObsWebSocketView {
+    return { ...this.obsWebSocket, ...this.obsWebSocketStatus };
+  }
+
   /** Stops everything, after the commands already queued: for app shutdown. */
   dispose(): Promise<void> {
     return this.enqueue(async () => {
@@ -476,6 +534,7 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
       destinations: [...this.destinations.values()].map((r) => ({ ...r.view })),
       recording: { ...this.recordingSettings },
       ffmpegPath: this.ffmpegSetting,
+      obsWebSocket: { ...this.obsWebSocket },
     };
   }
 
@@ -492,6 +551,10 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
       this.encoding = validateEncoding({ ...DEFAULT_ENCODING, ...(parsed.output.encoding as Partial<EncodingSettings>) });
       this.dynamicBitrate = parsed.output.dynamicBitrate;
       this.recordingSettings = parsed.output.recording ?? { ...DEFAULT_RECORDING_SETTINGS };
+      const obsWebSocket = parsed.output.obsWebSocket ?? { ...DEFAULT_OBS_WEBSOCKET };
+      const obsChanged = obsWebSocket.enabled !== this.obsWebSocket.enabled || obsWebSocket.port !== this.obsWebSocket.port;
+      this.obsWebSocket = obsWebSocket;
+      if (obsChanged) for (const watcher of this.obsWebSocketWatchers) watcher();
       if ((parsed.output.ffmpegPath ?? null) !== this.ffmpegSetting) {
         this.ffmpegSetting = parsed.output.ffmpegPath ?? null;
         this.ffmpegInfo = undefined;
@@ -803,6 +866,7 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
       recording: this.recordingFile ? { active: true, file: this.recordingFile } : { active: false },
       encoder: { running: this.broadcast?.encoder.running ?? false, restarts: this.broadcast?.encoderRestarts ?? 0 },
       scenes: this.scenes.view,
+      obsWebSocket: this.obsWebSocketView(),
     };
   }
 

@@ -29,19 +29,6 @@ export function randomToken(): string {
   return randomBytes(32).toString('base64');
 }
 
-/** A password for the desktop app's first enabling: 16 letters and digits, easy to type into a Stream Deck. */
-export function generatePassword(length = 16): string {
-  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
-  const bytes = randomBytes(length * 2);
-  let out = '';
-  // Rejection sampling: every letter equally likely.
-  for (const byte of bytes) {
-    if (byte < 256 - (256 % alphabet.length)) out += alphabet[byte % alphabet.length];
-    if (out.length === length) return out;
-  }
-  return out + generatePassword(length - out.length);
-}
-
 /** Compared as hashes, in constant time: neither the content nor the length of the answer leaks by timing. */
 export function sameAnswer(given: string, expected: string): boolean {
   const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
