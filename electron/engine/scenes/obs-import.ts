@@ -416,6 +416,7 @@ function convertSource(obs: Json, id: string, canvas: Canvas): Converted {
       return done({ id, name, kind: 'audio-device', settings: { device: null, role: input ? 'microphone' : 'desktop-audio' }, audio: audio ?? defaultAudio() }, noVideo);
     }
     case 'xshm_input':
+    case 'xshm_input_v2':
     case 'xcomposite_input':
     case 'pipewire-desktop-capture-source':
     case 'pipewire-screen-capture-source':
@@ -435,6 +436,15 @@ function convertSource(obs: Json, id: string, canvas: Canvas): Converted {
       return done(placeholder(id, name, kind, label, size ?? canvas), size, 'placeholder');
     }
   }
+}
+
+/**
+ * One OBS source (its kind id, name and settings) as an Uplink source, with what is approximated: the
+ * obs-websocket front creates inputs and changes their settings by OBS's kinds through this same mapping.
+ */
+export function sourceFromObs(obs: { id: string; name: string; settings: Record<string, unknown> }, canvas: Canvas): { source: Source; status: ImportStatus; notes: string[] } {
+  const converted = convertSource(obs, 'new', canvas);
+  return { source: converted.source, status: converted.status, notes: converted.notes };
 }
 
 const PLACEHOLDER_LABELS: Record<string, string> = {

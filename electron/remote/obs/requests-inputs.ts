@@ -1,0 +1,211 @@
+/**
+ * Inputs (Uplink's sources) by OBS's kinds, their audio, and the source requests clients ask of every
+ * input (filters, active state, media status). Settings cross in OBS's names through kinds.ts; a file a
+ * client names goes through the port's path guard like the web remote's.
+ */
+import type { Collection, Source, SourceInput } from '../../contract.js';
+import { DEFAULT_AUDIO } from '../../contract-scenes.js';
+import { linearToDb } from '../../engine/scenes/obs-import.js';
+import { RequestStatus } from './protocol.js';
+import { type ObsContext, type RequestTable, collectionOf, inputFrom, sceneFrom, sourceFrom } from './context.js';
+import { type Fields, fail } from './fields.js';
+import { PLATFORM_KINDS, creatableKind, dbToMul, defaultSettings, hasAudioControls, obsKindOf, sourceInputFromObs, unversioned } from './kinds.js';
+import { nameTaken, obsUuid } from './names.js';
+import { inputListEntry, inputSettings } from './views.js';
+
+const NO_AUDIO = 'The specified input does not support audio.';
+
+function audioInput(c: Collection, f: Fields): Source {
+  const input = inputFrom(c, f);
+  if (!hasAudioControls(input)) fail(RequestStatus.InvalidResourceState, NO_AUDIO);
+  return input;
+}
+
+function audioOf(source: Source): { volumeDb: number; muted: boolean } {
+  return ('audio' in source ? source.audio : undefined) ?? DEFAULT_AUDIO;
+}
+
+/** Whether a scene shows a source on air: through a visible item, or a visible nested scene that does. */
+function showsSource(c: Collection, sceneId: string, sourceId: string, seen = new Set<string>()): boolean {
+  const scene = c.scenes.find((s) => s.id === sceneId);
+  if (scene === undefined || seen.has(sceneId)) return false;
+  seen.add(sceneId);
+  return scene.items.some((item) => item.visible && (item.sourceId === sourceId || showsSource(c, item.sourceId, sourceId, seen)));
+}
+
+function checkKind(ctx: ObsContext, kind: string): string {
+  const creatable = creatableKind(kind, ctx.platform);
+  if (creatable === undefined) {
+    fail(RequestStatus.InvalidInputKind, `Uplink on ${ctx.platform} has no input kind \`${kind}\`: GetInputKindList lists the ones it has.`);
+  }
+  return creatable;
+}
+
+export const inputRequests = {
+  async GetInputList(ctx, f) {
+    const kind = f.optionalString('inputKind');
+    const c = await collectionOf(ctx);
+    const inputs = c.sources.map((s) => inputListEntry(s, ctx.platform));
+    return { inputs: kind === undefined ? inputs : inputs.filter((i) => i.inputKind === kind) };
+  },
+
+  async GetInputKindList(ctx, f) {
+    const kinds = PLATFORM_KINDS[ctx.platform].all;
+    return { inputKinds: f.optionalBoolean('unversioned') === true ? kinds.map(unversioned) : kinds };
+  },
+
+  async GetSpecialInputs(ctx) {
+    const state = await ctx.state();
+    const sources = state.scenes?.collection.sources ?? [];
+    const role = (r: 'desktop-audio' | 'microphone', n: number): string | null =>
+      sources.filter((s) => s.kind === 'audio-device' && s.settings.role === r)[n]?.name ?? null;
+    return { desktop1: role('desktop-audio', 0), desktop2: role('desktop-audio', 1), mic1: role('microphone', 0), mic2: role('microphone', 1), mic3: role('microphone', 2), mic4: role('microphone', 3) };
+  },
+
+  async GetInputDefaultSettings(ctx, f) {
+    const kind = checkKind(ctx, f.string('inputKind'));
+    const state = await ctx.state();
+    const canvas = state.scenes?.collection.canvas ?? { width: state.encoding.width, height: state.encoding.height, fps: state.encoding.fps };
+    return { defaultInputSettings: defaultSettings(kind, canvas) };
+  },
+
+  async CreateInput(ctx, f) {
+    const c = await collectionOf(ctx);
+    const scene = sceneFrom(c, f);
+    const name = f.string('inputName');
+    const kind = checkKind(ctx, f.string('inputKind'));
+    const settings = f.optionalObject('inputSettings') ?? {};
+    const enabled = f.optionalBoolean('sceneItemEnabled') ?? true;
+    if (nameTaken(c, name)) fail(RequestStatus.ResourceAlreadyExists, 'A source already exists by that input name.');
+    const input = sourceInputFromObs(kind, name, settings, c.canvas) as SourceInput;
+    const added = await ctx.port.commands.addSource(input, scene.id);
+    if (!enabled && added.itemId !== undefined) await ctx.port.commands.updateItem(scene.id, added.itemId, { visible: false });
+    await ctx.state();
+    return { inputUuid: obsUuid(added.sourceId), sceneItemId: added.itemId === undefined ? 0 : ctx.numbers.numberOf(scene.id, added.itemId) };
+  },
+
+  async RemoveInput(ctx, f) {
+    const input = inputFrom(await collectionOf(ctx), f);
+    await ctx.port.commands.removeSource(input.id);
+    return undefined;
+  },
+
+  async SetInputName(ctx, f) {
+    const c = await collectionOf(ctx);
+    const input = inputFrom(c, f);
+    const name = f.string('newInputName');
+    if (nameTaken(c, name, input.id)) fail(RequestStatus.ResourceAlreadyExists, 'A source already exists by that new input name.');
+    await ctx.port.commands.updateSource(input.id, { name });
+    return undefined;
+  },
+
+  async GetInputSettings(ctx, f) {
+    const input = inputFrom(await collectionOf(ctx), f);
+    return { inputSettings: inputSettings(input, ctx.platform), inputKind: obsKindOf(input, ctx.platform) };
+  },
+
+  async SetInputSettings(ctx, f) {
+    const c = await collectionOf(ctx);
+    const input = inputFrom(c, f);
+    const given = f.object('inputSettings');
+    const overlay = f.optionalBoolean('overlay') ?? true;
+    const kind = obsKindOf(input, ctx.platform);
+    if (input.kind === 'placeholder' || input.kind === 'test-pattern' || input.kind === 'tone') {
+      fail(RequestStatus.InvalidResourceState, `The input \`${input.name}\` (${kind}) has no OBS settings Uplink can change.`);
+    }
+    const base = overlay ? inputSettings(input, ctx.platform) : {};
+    const next = sourceInputFromObs(kind, input.name, { ...base, ...given }, c.canvas);
+    if (next.kind !== input.kind) {
+      fail(RequestStatus.InvalidRequestField, `These settings would make \`${input.name}\` a ${next.kind} source instead of a ${input.kind} one: create a new input instead.`);
+    }
+    // A setting the old source had and the new one lacks is cleared (updateSource merges).
+    const settings: Record<string, unknown> = { ...next.settings };
+    for (const key of Object.keys(input.settings)) if (!(key in settings)) settings[key] = undefined;
+    await ctx.port.commands.updateSource(input.id, { settings });
+    return undefined;
+  },
+
+  async GetInputMute(ctx, f) {
+    return { inputMuted: audioOf(audioInput(await collectionOf(ctx), f)).muted };
+  },
+
+  async SetInputMute(ctx, f) {
+    const input = audioInput(await collectionOf(ctx), f);
+    await ctx.port.commands.setSourceAudio(input.id, { muted: f.boolean('inputMuted') });
+    return undefined;
+  },
+
+  async ToggleInputMute(ctx, f) {
+    const input = audioInput(await collectionOf(ctx), f);
+    const muted = !audioOf(input).muted;
+    await ctx.port.commands.setSourceAudio(input.id, { muted });
+    return { inputMuted: muted };
+  },
+
+  async GetInputVolume(ctx, f) {
+    const { volumeDb } = audioOf(audioInput(await collectionOf(ctx), f));
+    return { inputVolumeMul: dbToMul(volumeDb), inputVolumeDb: volumeDb };
+  },
+
+  async SetInputVolume(ctx, f) {
+    const input = audioInput(await collectionOf(ctx), f);
+    const mul = f.optionalNumber('inputVolumeMul', 0, 20);
+    const db = f.optionalNumber('inputVolumeDb', -100, 26);
+    if (mul === undefined && db === undefined) fail(RequestStatus.MissingRequestField, 'You must specify one volume parameter.');
+    if (mul !== undefined && db !== undefined) fail(RequestStatus.TooManyRequestFields, 'You may only specify one volume field.');
+    await ctx.port.commands.setSourceAudio(input.id, { volumeDb: db ?? linearToDb(mul!) });
+    return undefined;
+  },
+
+  async GetInputAudioBalance(ctx, f) {
+    audioInput(await collectionOf(ctx), f);
+    return { inputAudioBalance: 0.5 };
+  },
+
+  async GetInputAudioSyncOffset(ctx, f) {
+    audioInput(await collectionOf(ctx), f);
+    return { inputAudioSyncOffset: 0 };
+  },
+
+  async GetInputAudioMonitorType(ctx, f) {
+    audioInput(await collectionOf(ctx), f);
+    return { monitorType: 'OBS_MONITORING_TYPE_NONE' };
+  },
+
+  /** Uplink mixes every source into the one audio track it streams and records. */
+  async GetInputAudioTracks(ctx, f) {
+    audioInput(await collectionOf(ctx), f);
+    return { inputAudioTracks: { 1: true, 2: false, 3: false, 4: false, 5: false, 6: false } };
+  },
+
+  async GetSourceActive(ctx, f) {
+    const state = await ctx.state();
+    const c = state.scenes?.collection;
+    if (c === undefined) fail(RequestStatus.InvalidResourceState, 'The studio runs no scenes: load a scene collection first.');
+    const found = sourceFrom(c, f);
+    const program = state.scenes!.programSceneId;
+    const active = 'scene' in found ? found.scene.id === program || showsSource(c, program, found.scene.id) : showsSource(c, program, found.input.id);
+    return { videoActive: active, videoShowing: active };
+  },
+
+  async GetSourceFilterList(ctx, f) {
+    sourceFrom(await collectionOf(ctx), f);
+    return { filters: [] };
+  },
+
+  async GetSourceFilterKindList() {
+    return { sourceFilterKinds: [] };
+  },
+
+  async GetMediaInputStatus(ctx, f) {
+    const state = await ctx.state();
+    const c = state.scenes?.collection;
+    if (c === undefined) fail(RequestStatus.InvalidResourceState, 'The studio runs no scenes: load a scene collection first.');
+    const input = inputFrom(c, f);
+    if (input.kind !== 'media' && input.kind !== 'network') return { mediaState: 'OBS_MEDIA_STATE_NONE', mediaDuration: null, mediaCursor: null };
+    const status = state.scenes!.sources.find((s) => s.sourceId === input.id)?.state ?? 'live';
+    const mediaState = { opening: 'OBS_MEDIA_STATE_OPENING', live: 'OBS_MEDIA_STATE_PLAYING', stalled: 'OBS_MEDIA_STATE_BUFFERING', lost: 'OBS_MEDIA_STATE_ERROR', ended: 'OBS_MEDIA_STATE_ENDED' }[status];
+    // Uplink does not follow a media file's position.
+    return { mediaState, mediaDuration: null, mediaCursor: null };
+  },
+} satisfies RequestTable;

@@ -1,0 +1,138 @@
+/**
+ * Scene item transforms in OBS's terms. Uplink keeps an item as a box on the canvas (top-left x, y and
+ * its size) showing the source cropped in the source's own pixels; OBS keeps a position, an alignment
+ * (which point of the item the position is), a scale of the source's size and a crop. Uplink's items are
+ * OBS's items with alignment 5 (top-left), no bounds and no rotation, so a transform read here and sent
+ * back unchanged changes nothing.
+ */
+import type { Collection, Crop, ItemPatch, SceneItem } from '../../contract.js';
+import { naturalSize } from '../../engine/scenes/edit.js';
+import { RequestStatus } from './protocol.js';
+import { Fields, fail } from './fields.js';
+import type { ObsData } from './types.js';
+
+const ALIGN_LEFT = 1;
+const ALIGN_RIGHT = 2;
+const ALIGN_TOP = 4;
+const ALIGN_BOTTOM = 8;
+const TOP_LEFT = ALIGN_LEFT | ALIGN_TOP;
+
+interface Scale {
+  sourceWidth: number;
+  sourceHeight: number;
+  scaleX: number;
+  scaleY: number;
+}
+
+/** The source's size (as the compositor's plan takes it) and the scale that makes the item's box of it. */
+function scaleOf(c: Collection, item: SceneItem): Scale {
+  const size = naturalSize(c, item.sourceId);
+  const croppedWidth = size.width - item.crop.left - item.crop.right;
+  const croppedHeight = size.height - item.crop.top - item.crop.bottom;
+  return {
+    sourceWidth: size.width,
+    sourceHeight: size.height,
+    scaleX: croppedWidth > 0 ? item.width / croppedWidth : 1,
+    scaleY: croppedHeight > 0 ? item.height / croppedHeight : 1,
+  };
+}
+
+export function obsTransform(c: Collection, item: SceneItem): ObsData {
+  const { sourceWidth, sourceHeight, scaleX, scaleY } = scaleOf(c, item);
+  return {
+    sourceWidth,
+    sourceHeight,
+    positionX: item.x,
+    positionY: item.y,
+    rotation: 0,
+    scaleX,
+    scaleY,
+    // As OBS reports them: the source's size times the scale, crop not taken off.
+    width: scaleX * sourceWidth,
+    height: scaleY * sourceHeight,
+    alignment: TOP_LEFT,
+    boundsType: 'OBS_BOUNDS_NONE',
+    boundsAlignment: 0,
+    boundsWidth: 0,
+    boundsHeight: 0,
+    cropLeft: item.crop.left,
+    cropRight: item.crop.right,
+    cropTop: item.crop.top,
+    cropBottom: item.crop.bottom,
+    cropToBounds: false,
+  };
+}
+
+/** The offset of an alignment point from the top-left of a width x height box (libobs's add_alignment). */
+function alignmentOffset(align: number, width: number, height: number): { x: number; y: number } {
+  const x = align & ALIGN_RIGHT ? width : align & ALIGN_LEFT ? 0 : width / 2;
+  const y = align & ALIGN_BOTTOM ? height : align & ALIGN_TOP ? 0 : height / 2;
+  return { x, y };
+}
+
+/**
+ * SetSceneItemTransform's fields as a change of the item, checked as OBS checks them. What Uplink cannot
+ * draw (rotation, bounds, a flip) is refused with a sentence rather than ignored; fields OBS ignores in
+ * a set (width, height, sourceWidth...) are ignored here too.
+ */
+export function transformPatch(c: Collection, item: SceneItem, given: ObsData): ItemPatch {
+  const t = new Fields(given);
+  const current = scaleOf(c, item);
+  let changed = false;
+
+  const rotation = t.optionalNumber('rotation', -360, 360);
+  if (rotation !== undefined) {
+    if (rotation % 360 !== 0) fail(RequestStatus.RequestFieldOutOfRange, 'Uplink does not rotate scene items: `rotation` must be 0.');
+    changed = true;
+  }
+  const boundsType = t.optionalString('boundsType');
+  if (boundsType !== undefined) {
+    if (boundsType !== 'OBS_BOUNDS_NONE') fail(RequestStatus.InvalidRequestField, 'Uplink places items without bounds: `boundsType` must be OBS_BOUNDS_NONE (set the scale instead).');
+    changed = true;
+  }
+  for (const name of ['boundsAlignment', 'boundsWidth', 'boundsHeight'] as const) if (t.optionalNumber(name, 0, 90001) !== undefined) changed = true;
+  if (t.optionalBoolean('cropToBounds') !== undefined) changed = true;
+
+  const crop: Crop = { ...item.crop };
+  const sides = { cropLeft: 'left', cropRight: 'right', cropTop: 'top', cropBottom: 'bottom' } as const;
+  let cropChanged = false;
+  for (const [field, side] of Object.entries(sides) as Array<[keyof typeof sides, keyof Crop]>) {
+    const value = t.optionalNumber(field, 0, 100000);
+    if (value !== undefined) {
+      crop[side] = Math.round(value);
+      cropChanged = true;
+    }
+  }
+
+  let scaleX = current.scaleX;
+  let scaleY = current.scaleY;
+  const givenScaleX = t.optionalNumber('scaleX');
+  const givenScaleY = t.optionalNumber('scaleY');
+  for (const [name, value, size] of [['scaleX', givenScaleX, current.sourceWidth], ['scaleY', givenScaleY, current.sourceHeight]] as const) {
+    if (value === undefined) continue;
+    if (value < 0) fail(RequestStatus.RequestFieldOutOfRange, `Uplink does not flip scene items: \`${name}\` must not be negative.`);
+    if (!(value * size < 90001)) fail(RequestStatus.RequestFieldOutOfRange, `The field \`${name}\` is too small or large for the current source resolution.`);
+  }
+  if (givenScaleX !== undefined) scaleX = givenScaleX;
+  if (givenScaleY !== undefined) scaleY = givenScaleY;
+
+  // The box keeps its scale when the crop changes, as in OBS: cropping shrinks the item.
+  const width = Math.max(0, (current.sourceWidth - crop.left - crop.right) * scaleX);
+  const height = Math.max(0, (current.sourceHeight - crop.top - crop.bottom) * scaleY);
+  const sized = cropChanged || givenScaleX !== undefined || givenScaleY !== undefined;
+
+  const positionX = t.optionalNumber('positionX', -90001, 90001);
+  const positionY = t.optionalNumber('positionY', -90001, 90001);
+  const alignment = t.optionalNumber('alignment', 0, 0xffffffff);
+  const patch: ItemPatch = {};
+  if (sized) Object.assign(patch, { width, height });
+  if (cropChanged) patch.crop = crop;
+  if (positionX !== undefined || positionY !== undefined || alignment !== undefined) {
+    // The position is of the alignment point (the item's current one is its top-left corner): Uplink keeps the corner.
+    const offset = alignmentOffset(alignment ?? TOP_LEFT, width, height);
+    patch.x = (positionX ?? item.x) - offset.x;
+    patch.y = (positionY ?? item.y) - offset.y;
+  }
+  if (!changed && Object.keys(patch).length === 0) fail(RequestStatus.CannotAct, 'You have not provided any valid transform changes.');
+  return patch;
+}

@@ -1,0 +1,167 @@
+/**
+ * The obs-websocket front's pure parts: uuids and item numbers, OBS kinds and settings both ways (by
+ * the OBS import's own mapping), transforms, and the stream states read off the destinations.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Collection, DestinationView, Source, StudioState } from '../../electron/contract.js';
+import { obsColor, obsKindOf, obsSettingsOf, sourceInputFromObs, creatableKind, dbToMul } from '../../electron/remote/obs/kinds.js';
+import { SceneItemNumbers, obsSceneOrder, obsUuid } from '../../electron/remote/obs/names.js';
+import { streamPhase, streamTransitions, timecode } from '../../electron/remote/obs/outputs.js';
+import { obsTransform, transformPatch } from '../../electron/remote/obs/transform.js';
+import { fpsFraction } from '../../electron/remote/obs/requests-general.js';
+import { ObsFailure } from '../../electron/remote/obs/fields.js';
+import { collection, color, item } from '../helpers/scenes.js';
+
+const canvas = { width: 1280, height: 720, fps: 30 };
+
+function thrownCode(fn: () => unknown): number {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ObsFailure) return err.code;
+    throw err;
+  }
+  throw new Error('expected an ObsFailure');
+}
+
+describe('names', () => {
+  it('derives a stable uuid from an id, and keeps an id that is a uuid', () => {
+    const uuid = obsUuid('red');
+    expect(uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(obsUuid('red')).toBe(uuid);
+    expect(obsUuid('blue')).not.toBe(uuid);
+    expect(obsUuid('0F8FAD5B-D9CB-469F-A165-70867728950E')).toBe('0f8fad5b-d9cb-469f-a165-70867728950e');
+  });
+
+  it("lists scenes in OBS's order: index 0 is the last scene of the list", () => {
+    const c = collection(canvas, [color('red', '#ff0000')], [{ id: 'top', items: [] }, { id: 'middle', items: [] }, { id: 'bottom', items: [] }]);
+    expect(obsSceneOrder(c).map(({ scene, sceneIndex }) => [sceneIndex, scene.id])).toEqual([
+      [0, 'bottom'],
+      [1, 'middle'],
+      [2, 'top'],
+    ]);
+  });
+
+  it('numbers items once, keeps numbers while they exist, keeps OBS numbers of imported items, and never reuses a number for a new item', () => {
+    const box = { x: 0, y: 0, width: 10, height: 10 };
+    const numbers = new SceneItemNumbers();
+    const c1 = collection(canvas, [color('red', '#ff0000')], [{ id: 's', items: [item('item-7', 'red', box), item('a', 'red', box), item('b', 'red', box)] }]);
+    numbers.observe(c1);
+    expect(['item-7', 'a', 'b'].map((id) => numbers.numberOf('s', id))).toEqual([7, 8, 9]);
+    const c2 = collection(canvas, [color('red', '#ff0000')], [{ id: 's', items: [item('b', 'red', box), item('c', 'red', box)] }]);
+    numbers.observe(c2);
+    expect(numbers.numberOf('s', 'b')).toBe(9);
+    expect(numbers.numberOf('s', 'c')).toBe(10);
+    expect(numbers.numberOf('s', 'a')).toBe(0);
+    expect(numbers.itemOf(c2.scenes[0]!, 10)?.id).toBe('c');
+  });
+});
+
+describe('kinds', () => {
+  it("names each Uplink source by the OBS kind of this OS (or of its device's API)", () => {
+    const mic: Source = { id: 'm', name: 'Mic', kind: 'audio-device', settings: { device: null, role: 'microphone' }, audio: { volumeDb: 0, muted: false } };
+    const desktop: Source = { id: 'd', name: 'Desktop', kind: 'audio-device', settings: { device: 'pulse:alsa_output.pci.analog-stereo.monitor', role: 'desktop-audio' }, audio: { volumeDb: 0, muted: false } };
+    const cam: Source = { id: 'c', name: 'Cam', kind: 'video-device', settings: { device: 'v4l2:/dev/video0', role: 'camera' } };
+    const screen: Source = { id: 's', name: 'Screen', kind: 'screen', settings: { device: null, captureCursor: true } };
+    expect([mic, desktop, cam, screen].map((s) => obsKindOf(s, 'linux'))).toEqual(['pulse_input_capture', 'pulse_output_capture', 'v4l2_input', 'xshm_input_v2']);
+    expect([mic, screen].map((s) => obsKindOf(s, 'windows'))).toEqual(['wasapi_input_capture', 'monitor_capture']);
+    expect([mic, screen].map((s) => obsKindOf(s, 'macos'))).toEqual(['coreaudio_input_capture', 'screen_capture']);
+    expect(creatableKind('dshow_input', 'linux')).toBeUndefined();
+    expect(creatableKind('xshm_input', 'linux')).toBe('xshm_input_v2');
+    expect(creatableKind('text_gdiplus_v3', 'windows')).toBe('text_gdiplus_v3');
+  });
+
+  it('turns OBS colours (0xAABBGGRR) into Uplink colours and back', () => {
+    expect(obsColor('#ff0000')).toBe(0xff0000ff);
+    expect(obsColor('#0000ff80')).toBe(0x80ff0000);
+    const input = sourceInputFromObs('color_source_v3', 'Red', { color: 0xff0000ff, width: 640, height: 360 }, canvas);
+    expect(input).toEqual({ name: 'Red', kind: 'color', settings: { color: '#ff0000', width: 640, height: 360 } });
+    // Left out, the size is the canvas's, as OBS's colour source v3 does.
+    expect(sourceInputFromObs('color_source_v3', 'Grey', {}, canvas)).toEqual({ name: 'Grey', kind: 'color', settings: { color: '#d1d1d1', width: 1280, height: 720 } });
+  });
+
+  it('gives back the settings a source was created with, for every kind a client can create here', () => {
+    const cases: Array<[string, Record<string, unknown>]> = [
+      ['color_source_v3', { color: 0xff00ff00, width: 100, height: 50 }],
+      ['image_source', { file: '/media/logo.png' }],
+      ['ffmpeg_source', { is_local_file: true, local_file: '/media/clip.mp4', looping: true }],
+      ['ffmpeg_source', { is_local_file: false, input: 'srt://127.0.0.1:9000' }],
+      ['text_ft2_source_v2', { text: 'Hello', font: { face: 'DejaVu Sans', size: 48, flags: 1, style: '' }, color1: 0xff00ffff, color2: 0xff00ffff }],
+      ['v4l2_input', { device_id: '/dev/video2', resolution: (1280 << 16) | 720 }],
+      ['pulse_input_capture', { device_id: 'alsa_input.usb-mic' }],
+      ['pulse_output_capture', { device_id: 'alsa_output.pci.analog-stereo' }],
+      ['xshm_input_v2', { show_cursor: false }],
+    ];
+    for (const [kind, settings] of cases) {
+      const input = sourceInputFromObs(kind, 'Thing', settings, canvas) as Source;
+      const source = { ...input, id: 'x' } as Source;
+      expect(obsKindOf(source, 'linux'), kind).toBe(kind);
+      expect(obsSettingsOf(source, kind), kind).toEqual(settings);
+    }
+    const gdi = sourceInputFromObs('text_gdiplus_v3', 'T', { text: 'Hi', color: 0x0000ff, opacity: 100, bk_color: 0, bk_opacity: 0 }, canvas);
+    expect(gdi.kind === 'text' && gdi.settings.color).toBe('#ff0000');
+  });
+
+  it('turns dB into multipliers with silence at 0', () => {
+    expect(dbToMul(0)).toBe(1);
+    expect(dbToMul(-100)).toBe(0);
+    expect(dbToMul(-Infinity)).toBe(0);
+    expect(dbToMul(-6.02)).toBeCloseTo(0.5, 3);
+  });
+});
+
+describe('transforms', () => {
+  const c: Collection = collection(canvas, [color('red', '#ff0000', 400, 200)], [{ id: 's', items: [item('i', 'red', { x: 100, y: 50, width: 200, height: 100 })] }]);
+  const it0 = c.scenes[0]!.items[0]!;
+
+  it("reads an item as OBS's transform: top-left aligned, scaled from the source's size", () => {
+    expect(obsTransform(c, it0)).toMatchObject({ positionX: 100, positionY: 50, scaleX: 0.5, scaleY: 0.5, sourceWidth: 400, sourceHeight: 200, width: 200, height: 100, alignment: 5, boundsType: 'OBS_BOUNDS_NONE', rotation: 0 });
+  });
+
+  it('sends the transform it read back unchanged as no change, and applies scale, crop and an alignment', () => {
+    const same = transformPatch(c, it0, obsTransform(c, it0));
+    expect({ ...it0, ...same }).toEqual(it0);
+    expect(transformPatch(c, it0, { scaleX: 1, scaleY: 1 })).toEqual({ width: 400, height: 200 });
+    expect(transformPatch(c, it0, { cropLeft: 100 })).toEqual({ width: 150, height: 100, crop: { top: 0, right: 0, bottom: 0, left: 100 } });
+    // Centre alignment (0): the position is the item's centre.
+    expect(transformPatch(c, it0, { positionX: 640, positionY: 360, alignment: 0 })).toEqual({ x: 540, y: 310 });
+  });
+
+  it('refuses what Uplink cannot draw, and an empty change, with OBS codes', () => {
+    expect(thrownCode(() => transformPatch(c, it0, { rotation: 45 }))).toBe(402);
+    expect(thrownCode(() => transformPatch(c, it0, { boundsType: 'OBS_BOUNDS_STRETCH' }))).toBe(400);
+    expect(thrownCode(() => transformPatch(c, it0, { scaleX: -1 }))).toBe(402);
+    expect(thrownCode(() => transformPatch(c, it0, { positionX: 'left' }))).toBe(401);
+    expect(thrownCode(() => transformPatch(c, it0, { width: 10 }))).toBe(703);
+  });
+});
+
+describe('outputs', () => {
+  const dest = (state: DestinationView['state']): DestinationView => ({ id: state, name: state, service: 'custom', enabled: true, hasKey: true, state, warnings: [] });
+  const withDestinations = (...states: Array<DestinationView['state']>): StudioState => ({ destinations: states.map(dest) }) as unknown as StudioState;
+
+  it('reads the stream off every destination: live while any is live', () => {
+    expect(streamPhase(withDestinations())).toBe('stopped');
+    expect(streamPhase(withDestinations('offline', 'failed'))).toBe('stopped');
+    expect(streamPhase(withDestinations('connecting', 'offline'))).toBe('starting');
+    expect(streamPhase(withDestinations('reconnecting', 'live'))).toBe('live');
+    expect(streamPhase(withDestinations('reconnecting', 'connecting'))).toBe('reconnecting');
+    expect(streamPhase(withDestinations('stopping'))).toBe('stopping');
+  });
+
+  it("says each change of the stream as OBS's output states", () => {
+    expect(streamTransitions('stopped', 'starting')).toEqual(['OBS_WEBSOCKET_OUTPUT_STARTING']);
+    expect(streamTransitions('starting', 'live')).toEqual(['OBS_WEBSOCKET_OUTPUT_STARTED']);
+    expect(streamTransitions('live', 'reconnecting')).toEqual(['OBS_WEBSOCKET_OUTPUT_RECONNECTING']);
+    expect(streamTransitions('reconnecting', 'starting')).toEqual([]);
+    expect(streamTransitions('reconnecting', 'live')).toEqual(['OBS_WEBSOCKET_OUTPUT_RECONNECTED']);
+    expect(streamTransitions('live', 'stopped')).toEqual(['OBS_WEBSOCKET_OUTPUT_STOPPING', 'OBS_WEBSOCKET_OUTPUT_STOPPED']);
+    expect(timecode(3_723_004)).toBe('01:02:03.004');
+  });
+
+  it('gives frame rates as fractions', () => {
+    expect(fpsFraction(30)).toEqual({ fpsNumerator: 30, fpsDenominator: 1 });
+    expect(fpsFraction(29.97)).toEqual({ fpsNumerator: 30000, fpsDenominator: 1001 });
+    expect(fpsFraction(12.5)).toEqual({ fpsNumerator: 12500, fpsDenominator: 1000 });
+  });
+});
