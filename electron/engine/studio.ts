@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isAbsolute, join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import * as v from 'valibot';
-import { type CommandArgs, type CommandName, type InputProblem, RECORDING_FORMATS, SERVICE_IDS, checkCommandArgs } from '../contract-schema.js';
+import { type CommandArgs, type CommandName, type InputProblem, RECORDING_FORMATS, SERVICE_IDS, checkCommandArgs, recordingName } from '../contract-schema.js';
 import type {
   CaptureDevice,
   DestinationInput,
@@ -886,15 +886,6 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
     this.log.info(`${level}: ${text}`);
     this.emit('onNotice', { level, message: text, ...about, at: Date.now() });
   }
-}
-
-const two = (n: number): string => String(n).padStart(2, '0');
-
-/** `recording-YYYYMMDD-HHMMSS.mkv` in local time: sorts by date and never collides within a second. */
-export function recordingName(date: Date, format: RecordingSettings['format']): string {
-  const day = `${date.getFullYear()}${two(date.getMonth() + 1)}${two(date.getDate())}`;
-  const time = `${two(date.getHours())}${two(date.getMinutes())}${two(date.getSeconds())}`;
-  return `recording-${day}-${time}.${format}`;
 }
 
 function givesPicture(source: SourceSpec): boolean {

@@ -1,6 +1,8 @@
 /** The studio's layout, as streamers know it from OBS: preview on top, docks below, status at the bottom. */
 import { Preview } from './preview/Preview.js';
 import { Controls } from './panels/Controls.js';
+import { FirstRun } from './panels/FirstRun.js';
+import { ImportObsButton } from './panels/ImportObs.js';
 import { Mixer } from './panels/Mixer.js';
 import { Scenes } from './panels/Scenes.js';
 import { SettingsDialog } from './panels/Settings.js';
@@ -26,6 +28,7 @@ export function App() {
         </span>
         <span className="spacer" />
         {phase === 'live' && <span className="live-pill">● LIVE</span>}
+        {loaded && <ImportObsButton className="btn btn-small btn-quiet" />}
       </header>
       <main className="main">
         <div className="stage-row">
@@ -41,6 +44,7 @@ export function App() {
       </main>
       <StatusBar />
       <SettingsDialog />
+      <FirstRun />
       <Toasts />
     </div>
   );

@@ -1,13 +1,10 @@
 /** Small display helpers shared by the panels. */
+import { recordingName } from '../../electron/contract-schema.js';
 
 const two = (n: number): string => String(n).padStart(2, '0');
 
-/** `recording-YYYYMMDD-HHMMSS.mkv` in local time: sorts by date and never collides within a second. */
-export function defaultRecordingName(date: Date): string {
-  const day = `${date.getFullYear()}${two(date.getMonth() + 1)}${two(date.getDate())}`;
-  const time = `${two(date.getHours())}${two(date.getMinutes())}${two(date.getSeconds())}`;
-  return `recording-${day}-${time}.mkv`;
-}
+/** `recording-YYYYMMDD-HHMMSS.mkv` in local time, the extension the recording format's: the name the engine gives too. */
+export const defaultRecordingName = recordingName;
 
 /** `1:02:03`, or `02:03` under an hour. */
 export function formatDuration(totalSec: number): string {

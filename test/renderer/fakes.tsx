@@ -89,6 +89,7 @@ export function studioState(patch: Partial<StudioState> = {}): StudioState {
   return {
     revision: 1,
     phase: 'idle',
+    recordingSettings: { folder: null, format: 'mkv' },
     video: 'test',
     audio: 'tone',
     encoding: {

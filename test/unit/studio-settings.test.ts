@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Studio, recordingName } from '../../electron/engine/studio.js';
+import { recordingName } from '../../electron/contract-schema.js';
+import { Studio } from '../../electron/engine/studio.js';
 import { remotePathGuard } from '../../electron/remote/paths.js';
 
 const ROOTS = ['/p/media', '/p/recordings'];

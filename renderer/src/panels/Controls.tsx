@@ -48,10 +48,11 @@ function RecordButton() {
   const [file, setFile] = useState('');
   const [error, setError] = useState<string | null>(null);
   const client = useApp((s) => s.client);
+  const format = useApp((s) => s.studio?.recordingSettings.format ?? 'mkv');
 
   const onOpenChange = (next: boolean): void => {
     if (next) {
-      setFile(defaultRecordingName(new Date()));
+      setFile(defaultRecordingName(new Date(), format));
       setError(null);
     }
     setOpen(next);

@@ -1,7 +1,9 @@
 /**
  * Settings: destinations (service presets, server, stream key, enable, health), video (canvas and output
- * size, fps) and output (encoder, bitrate, keyframe interval, preset). Forms hold what is being typed;
- * saving calls the contract, and a refusal is shown at the field it names.
+ * size, fps), output (encoder, bitrate, keyframe interval, preset), audio devices, recording (folder and
+ * format), hotkeys (the desktop app's) and FFmpeg. Forms hold what is being typed; saving calls the
+ * contract, and a refusal is shown at the field it names. While live, every field says what a change
+ * does to the stream (applies.ts).
  */
 import * as Dialog from '@radix-ui/react-dialog';
 import * as Switch from '@radix-ui/react-switch';
@@ -11,6 +13,8 @@ import type { DestinationInput, DestinationView, EncoderStatus, EncodingPatch, S
 import { Icon } from '../icons.js';
 import { selectEncoding, selectRun, useApp } from '../store.js';
 import { Field, type FieldErrors, errorsFrom } from './Field.js';
+import { SaveRow, num, useLiveHint } from './settings-common.js';
+import { AudioDevicesTab, FfmpegTab, HotkeysTab, RecordingTab } from './SettingsMore.js';
 
 export function SettingsDialog() {
   const open = useApp((s) => s.settingsOpen);
@@ -26,7 +30,7 @@ export function SettingsDialog() {
               <Icon name="close" size={16} />
             </Dialog.Close>
           </div>
-          <Dialog.Description className="sr-only">Destinations, video and output settings</Dialog.Description>
+          <Dialog.Description className="sr-only">Destinations, video, output, audio, recording, hotkeys and FFmpeg settings</Dialog.Description>
           <Tabs.Root className="tabs" defaultValue="destinations" orientation="vertical">
             <Tabs.List className="tab-list" aria-label="Settings sections">
               <Tabs.Trigger className="tab" value="destinations">
@@ -38,6 +42,18 @@ export function SettingsDialog() {
               <Tabs.Trigger className="tab" value="output">
                 Output
               </Tabs.Trigger>
+              <Tabs.Trigger className="tab" value="audio">
+                Audio
+              </Tabs.Trigger>
+              <Tabs.Trigger className="tab" value="recording">
+                Recording
+              </Tabs.Trigger>
+              <Tabs.Trigger className="tab" value="hotkeys">
+                Hotkeys
+              </Tabs.Trigger>
+              <Tabs.Trigger className="tab" value="ffmpeg">
+                FFmpeg
+              </Tabs.Trigger>
             </Tabs.List>
             <Tabs.Content className="tab-panel" value="destinations">
               <DestinationsTab />
@@ -47,6 +63,18 @@ export function SettingsDialog() {
             </Tabs.Content>
             <Tabs.Content className="tab-panel" value="output">
               <OutputTab />
+            </Tabs.Content>
+            <Tabs.Content className="tab-panel" value="audio">
+              <AudioDevicesTab />
+            </Tabs.Content>
+            <Tabs.Content className="tab-panel" value="recording">
+              <RecordingTab />
+            </Tabs.Content>
+            <Tabs.Content className="tab-panel" value="hotkeys">
+              <HotkeysTab />
+            </Tabs.Content>
+            <Tabs.Content className="tab-panel" value="ffmpeg">
+              <FfmpegTab />
             </Tabs.Content>
           </Tabs.Root>
         </Dialog.Content>
@@ -58,7 +86,7 @@ export function SettingsDialog() {
 // ---------------------------------------------------------------------------------------------------
 // Destinations
 
-function useServices(): ServicePreset[] {
+export function useServices(): ServicePreset[] {
   const client = useApp((s) => s.client);
   const [services, setServices] = useState<ServicePreset[]>([]);
   useEffect(() => {
@@ -85,7 +113,7 @@ function DestinationsTab() {
         <DestinationForm key={d.id} destination={d} services={services} />
       ))}
       {adding ? (
-        <DestinationForm services={services} onDone={() => setAdding(false)} />
+        <DestinationForm services={services} onDone={() => setAdding(false)} onCancel={() => setAdding(false)} />
       ) : (
         <button type="button" className="btn" onClick={() => setAdding(true)}>
           + Add destination
@@ -97,9 +125,25 @@ function DestinationsTab() {
 
 const DEST_FIELDS = ['name', 'service', 'serverId', 'serverUrl', 'streamKey'] as const;
 
-function DestinationForm({ destination, services, onDone }: { destination?: DestinationView; services: ServicePreset[]; onDone?: () => void }) {
+export function DestinationForm({
+  destination,
+  services,
+  onDone,
+  onCancel,
+  cancelLabel = 'Cancel',
+  submitLabel,
+}: {
+  destination?: DestinationView;
+  services: ServicePreset[];
+  onDone?: (view: DestinationView) => void;
+  /** A new destination's form offers to give up (Cancel, or the first run's Skip). */
+  onCancel?: () => void;
+  cancelLabel?: string;
+  submitLabel?: string;
+}) {
   const client = useApp((s) => s.client);
   const run = useApp(selectRun);
+  const hint = useLiveHint();
   const [name, setName] = useState(destination?.name ?? 'Twitch');
   const [service, setService] = useState<ServiceId>(destination?.service ?? 'twitch');
   const [serverId, setServerId] = useState(destination?.serverId ?? '');
@@ -122,10 +166,10 @@ function DestinationForm({ destination, services, onDone }: { destination?: Dest
     if (streamKey) input.streamKey = streamKey;
     const done = destination ? client.call('updateDestination', destination.id, input) : client.call('addDestination', input);
     done.then(
-      () => {
+      (view) => {
         setStreamKey('');
         setSaved(true);
-        onDone?.();
+        onDone?.(view);
       },
       (err: unknown) => setErrors(errorsFrom(err, DEST_FIELDS)),
     );
@@ -157,14 +201,17 @@ function DestinationForm({ destination, services, onDone }: { destination?: Dest
         </p>
       ))}
       <div className="grid2">
-        <Field label="Name" error={errors.name}>
+        <Field label="Name" error={errors.name} hint={destination ? hint('destinationName') : undefined}>
           <input value={name} onChange={(e) => setName(e.target.value)} />
         </Field>
-        <Field label="Service" error={errors.service}>
+        <Field label="Service" error={errors.service} hint={destination ? hint('destinationServer') : undefined}>
           <select
             value={service}
             onChange={(e) => {
-              setService(e.target.value as ServiceId);
+              const next = e.target.value as ServiceId;
+              // A name that was only the old service's name follows the new service.
+              if (!destination && name === (services.find((x) => x.id === service)?.name ?? 'Twitch')) setName(services.find((x) => x.id === next)?.name ?? name);
+              setService(next);
               setServerId('');
             }}
           >
@@ -176,11 +223,11 @@ function DestinationForm({ destination, services, onDone }: { destination?: Dest
           </select>
         </Field>
         {isCustom ? (
-          <Field label="Server URL" error={errors.serverUrl} hint={preset?.rtmpsOnly ? 'rtmps:// only' : 'rtmp:// or rtmps://host/app'}>
+          <Field label="Server URL" error={errors.serverUrl} hint={hint('destinationServer', preset?.rtmpsOnly ? 'rtmps:// only' : 'rtmp:// or rtmps://host/app')}>
             <input value={serverUrl} onChange={(e) => setServerUrl(e.target.value)} placeholder="rtmp://live.example.com/app" spellCheck={false} />
           </Field>
         ) : (
-          <Field label="Server" error={errors.serverId}>
+          <Field label="Server" error={errors.serverId} hint={destination ? hint('destinationServer') : undefined}>
             <select value={serverId} onChange={(e) => setServerId(e.target.value)}>
               <option value="">Default{preset ? ` (${preset.servers.find((s) => s.id === preset.defaultServer)?.name ?? preset.defaultServer})` : ''}</option>
               {preset?.servers.map((s) => (
@@ -191,7 +238,7 @@ function DestinationForm({ destination, services, onDone }: { destination?: Dest
             </select>
           </Field>
         )}
-        <Field label="Stream key" error={errors.streamKey} hint={destination?.hasKey ? 'Key saved. Type a new one to replace it.' : preset?.streamKeyHint}>
+        <Field label="Stream key" error={errors.streamKey} hint={hint('destinationKey', destination?.hasKey ? 'Key saved. Type a new one to replace it' : preset?.streamKeyHint)}>
           <input type="password" value={streamKey} onChange={(e) => setStreamKey(e.target.value)} placeholder={destination?.hasKey ? '•••••••• key saved' : 'Paste your stream key'} autoComplete="off" spellCheck={false} />
         </Field>
       </div>
@@ -211,12 +258,14 @@ function DestinationForm({ destination, services, onDone }: { destination?: Dest
             Remove
           </button>
         ) : (
-          <button type="button" className="btn" onClick={onDone}>
-            Cancel
-          </button>
+          onCancel && (
+            <button type="button" className="btn" onClick={onCancel}>
+              {cancelLabel}
+            </button>
+          )
         )}
         <button type="submit" className="btn btn-primary">
-          {destination ? 'Save' : 'Add destination'}
+          {submitLabel ?? (destination ? 'Save' : 'Add destination')}
         </button>
       </div>
     </form>
@@ -226,15 +275,11 @@ function DestinationForm({ destination, services, onDone }: { destination?: Dest
 // ---------------------------------------------------------------------------------------------------
 // Video and output
 
-/** A number as typed; an empty or half-typed field is sent as NaN so the engine names the problem. */
-function num(text: string): number {
-  return text.trim() === '' ? Number.NaN : Number(text);
-}
-
 function VideoTab() {
   const encoding = useApp(selectEncoding);
   const collection = useApp((s) => s.studio?.scenes?.collection ?? null);
   const client = useApp((s) => s.client);
+  const hint = useLiveHint();
   const [canvasW, setCanvasW] = useState(String(collection?.canvas.width ?? 1920));
   const [canvasH, setCanvasH] = useState(String(collection?.canvas.height ?? 1080));
   const [width, setWidth] = useState(String(encoding?.width ?? 1280));
@@ -269,7 +314,7 @@ function VideoTab() {
       <h3 className="section-title">Canvas</h3>
       <p className="muted small">The size scenes are composed at.</p>
       <div className="grid3">
-        <Field label="Canvas width" error={errors.canvas}>
+        <Field label="Canvas width" error={errors.canvas} hint={hint('canvas')}>
           <input inputMode="numeric" value={canvasW} onChange={(e) => setCanvasW(e.target.value)} disabled={!collection} />
         </Field>
         <Field label="Canvas height">
@@ -279,13 +324,13 @@ function VideoTab() {
       <h3 className="section-title">Output</h3>
       <p className="muted small">What viewers receive. While live, a change restarts the encoder and keeps every connection.</p>
       <div className="grid3">
-        <Field label="Output width" error={errors.width}>
+        <Field label="Output width" error={errors.width} hint={hint('outputSize')}>
           <input inputMode="numeric" value={width} onChange={(e) => setWidth(e.target.value)} />
         </Field>
-        <Field label="Output height" error={errors.height}>
+        <Field label="Output height" error={errors.height} hint={hint('outputSize')}>
           <input inputMode="numeric" value={height} onChange={(e) => setHeight(e.target.value)} />
         </Field>
-        <Field label="Frame rate (fps)" error={errors.fps}>
+        <Field label="Frame rate (fps)" error={errors.fps} hint={hint('fps')}>
           <input inputMode="decimal" value={fps} onChange={(e) => setFps(e.target.value)} />
         </Field>
       </div>
@@ -299,6 +344,7 @@ const OUTPUT_FIELDS = ['encoder', 'videoBitrateKbps', 'keyframeIntervalSec', 'pr
 export function OutputTab() {
   const encoding = useApp(selectEncoding);
   const client = useApp((s) => s.client);
+  const hint = useLiveHint();
   const [encoders, setEncoders] = useState<EncoderStatus[] | null>(null);
   const [encoder, setEncoder] = useState<string>(encoding?.encoder ?? 'libx264');
   const [bitrate, setBitrate] = useState(String(encoding?.videoBitrateKbps ?? 4500));
@@ -343,7 +389,7 @@ export function OutputTab() {
   return (
     <form className="form" onSubmit={submit}>
       <div className="grid2">
-        <Field label="Encoder" error={errors.encoder} hint={chosen && !chosen.working ? `Does not work on this computer: ${chosen.error ?? 'trial encode failed'}` : undefined}>
+        <Field label="Encoder" error={errors.encoder} hint={hint('encoder', chosen && !chosen.working ? `Does not work on this computer: ${chosen.error ?? 'trial encode failed'}` : undefined)}>
           <select value={encoder} onChange={(e) => setEncoder(e.target.value)}>
             {(encoders ?? [{ name: encoder, label: encoder, working: true, hardware: false, listed: true }]).map((x) => (
               <option key={x.name} value={x.name}>
@@ -352,16 +398,16 @@ export function OutputTab() {
             ))}
           </select>
         </Field>
-        <Field label="Video bitrate (kb/s)" error={errors.videoBitrateKbps}>
+        <Field label="Video bitrate (kb/s)" error={errors.videoBitrateKbps} hint={hint('videoBitrateKbps')}>
           <input inputMode="numeric" value={bitrate} onChange={(e) => setBitrate(e.target.value)} />
         </Field>
-        <Field label="Keyframe interval (s)" error={errors.keyframeIntervalSec}>
+        <Field label="Keyframe interval (s)" error={errors.keyframeIntervalSec} hint={hint('keyframeIntervalSec')}>
           <input inputMode="numeric" value={keyframe} onChange={(e) => setKeyframe(e.target.value)} />
         </Field>
-        <Field label="Preset" error={errors.preset} hint="x264: ultrafast … veryslow; empty for the encoder's default">
+        <Field label="Preset" error={errors.preset} hint={hint('preset', "x264: ultrafast … veryslow; empty for the encoder's default")}>
           <input value={preset} onChange={(e) => setPreset(e.target.value)} spellCheck={false} />
         </Field>
-        <Field label="Profile" error={errors.profile}>
+        <Field label="Profile" error={errors.profile} hint={hint('profile')}>
           <select value={profile} onChange={(e) => setProfile(e.target.value)}>
             <option value="baseline">baseline</option>
             <option value="main">main</option>
@@ -371,27 +417,5 @@ export function OutputTab() {
       </div>
       <SaveRow saved={saved} error={errors._form} />
     </form>
-  );
-}
-
-function SaveRow({ saved, error }: { saved: boolean; error?: string | undefined }) {
-  return (
-    <>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="dialog-actions">
-        {saved && (
-          <span className="muted small" role="status">
-            Saved
-          </span>
-        )}
-        <button type="submit" className="btn btn-primary">
-          Save
-        </button>
-      </div>
-    </>
   );
 }

@@ -1,7 +1,9 @@
 /**
  * The program scene's items, top of the picture first (as OBS lists them): show / hide, lock, reorder,
- * remove, and "Add source" with a picker per kind fed by device discovery.
+ * remove, properties and transform (a button and the row's context menu), and "Add source" with a
+ * picker per kind fed by device discovery.
  */
+import * as ContextMenu from '@radix-ui/react-context-menu';
 import * as Dialog from '@radix-ui/react-dialog';
 import * as DropdownMenu from '@radix-ui/react-dropdown-menu';
 import { type FormEvent, useEffect, useState } from 'react';
@@ -9,6 +11,7 @@ import type { CaptureDevice } from '../../../electron/contract.js';
 import { Icon } from '../icons.js';
 import { ADD_KINDS, type AddForm, type AddKind, addKindLabel, buildSourceInput, devicesFor, kindIcon, kindLabel } from '../sources.js';
 import { selectRun, selectScenes, useApp } from '../store.js';
+import { type PropertiesTab, SourcePropertiesDialog } from './SourceProperties.js';
 
 export function Sources() {
   const scenes = useApp(selectScenes);
@@ -16,6 +19,7 @@ export function Sources() {
   const selectedId = useApp((s) => s.selectedItemId);
   const select = useApp((s) => s.select);
   const [adding, setAdding] = useState<AddKind | null>(null);
+  const [editing, setEditing] = useState<{ itemId: string; tab: PropertiesTab } | null>(null);
 
   const collection = scenes?.collection;
   const scene = collection?.scenes.find((s) => s.id === scenes?.programSceneId);
@@ -38,8 +42,11 @@ export function Sources() {
             const name = source?.name ?? sceneNames.get(item.sourceId) ?? item.sourceId;
             const index = scene!.items.indexOf(item);
             const status = statusById.get(item.sourceId);
+            const open = (tab: PropertiesTab) => () => setEditing({ itemId: item.id, tab });
             return (
-              <li key={item.id} className={`row${item.id === selectedId ? ' selected' : ''}${item.visible ? '' : ' dim'}`}>
+              <ContextMenu.Root key={item.id}>
+                <ContextMenu.Trigger asChild>
+              <li className={`row${item.id === selectedId ? ' selected' : ''}${item.visible ? '' : ' dim'}`}>
                 <button type="button" className="row-main" aria-pressed={item.id === selectedId} onClick={() => select(item.id)} title={source ? kindLabel(source) : 'Scene'}>
                   <span className="row-icon" aria-hidden="true">
                     <Icon name={source ? kindIcon(source) : '⧉'} />
@@ -52,6 +59,11 @@ export function Sources() {
                   )}
                 </button>
                 <span className="row-tools">
+                  {source && (
+                    <button type="button" className="icon-btn" aria-label={`Properties of ${name}`} title="Properties" onClick={open('properties')}>
+                      <Icon name="gear" />
+                    </button>
+                  )}
                   <button type="button" className="icon-btn" aria-label={`${item.visible ? 'Hide' : 'Show'} ${name}`} aria-pressed={item.visible} title={item.visible ? 'Hide' : 'Show'} onClick={() => void run('updateItem', scene!.id, item.id, { visible: !item.visible })}>
                     <Icon name={item.visible ? 'eye' : 'eyeOff'} />
                   </button>
@@ -69,6 +81,33 @@ export function Sources() {
                   </button>
                 </span>
               </li>
+                </ContextMenu.Trigger>
+                <ContextMenu.Portal>
+                  <ContextMenu.Content className="menu" aria-label={`${name} actions`}>
+                    {source && (
+                      <ContextMenu.Item className="menu-item" onSelect={open('properties')}>
+                        Properties…
+                      </ContextMenu.Item>
+                    )}
+                    {source && (
+                      <ContextMenu.Item className="menu-item" onSelect={open('transform')} disabled={item.width === 0 && item.height === 0}>
+                        Transform…
+                      </ContextMenu.Item>
+                    )}
+                    <ContextMenu.Separator className="menu-sep" />
+                    <ContextMenu.Item className="menu-item" onSelect={() => void run('updateItem', scene!.id, item.id, { visible: !item.visible })}>
+                      {item.visible ? 'Hide' : 'Show'}
+                    </ContextMenu.Item>
+                    <ContextMenu.Item className="menu-item" onSelect={() => void run('updateItem', scene!.id, item.id, { locked: !item.locked })}>
+                      {item.locked ? 'Unlock' : 'Lock'}
+                    </ContextMenu.Item>
+                    <ContextMenu.Separator className="menu-sep" />
+                    <ContextMenu.Item className="menu-item" onSelect={() => void run('removeItem', scene!.id, item.id)}>
+                      Remove from scene
+                    </ContextMenu.Item>
+                  </ContextMenu.Content>
+                </ContextMenu.Portal>
+              </ContextMenu.Root>
             );
           })}
         </ul>
@@ -93,8 +132,21 @@ export function Sources() {
         </DropdownMenu.Root>
       </div>
       {adding && scene && <AddSourceDialog kind={adding} sceneId={scene.id} onClose={() => setAdding(null)} />}
+      {editing && scene && <EditDialog editing={editing} sceneId={scene.id} onClose={() => setEditing(null)} />}
     </section>
   );
+}
+
+/** The dialog follows the item and its source through new snapshots; it closes if either is removed. */
+function EditDialog({ editing, sceneId, onClose }: { editing: { itemId: string; tab: PropertiesTab }; sceneId: string; onClose: () => void }) {
+  const collection = useApp((s) => s.studio?.scenes?.collection);
+  const item = collection?.scenes.find((s) => s.id === sceneId)?.items.find((i) => i.id === editing.itemId);
+  const source = collection?.sources.find((s) => s.id === item?.sourceId);
+  useEffect(() => {
+    if (!item || !source) onClose();
+  }, [item, source, onClose]);
+  if (!item || !source) return null;
+  return <SourcePropertiesDialog key={item.id} source={source} item={item} sceneId={sceneId} tab={editing.tab} onClose={onClose} />;
 }
 
 function AddSourceDialog({ kind, sceneId, onClose }: { kind: AddKind; sceneId: string; onClose: () => void }) {
