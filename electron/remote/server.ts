@@ -26,6 +26,13 @@ import { DEFAULT_PREVIEW } from '../engine/scenes/preview.js';
 import { Studio, type StudioOptions } from '../engine/studio.js';
 import { type ProfileSaver, openProfile } from '../engine/profile/studio-profile.js';
 import { isInside, remotePathGuard } from './paths.js';
+import { type ObsServerConfig, ObsWebSocketController } from './obs/controller.js';
+import { createObsFront } from './obs/front.js';
+
+// The engine host runs obs-websocket too; fronts may import this module only, so it passes these on.
+export { ObsWebSocketController } from './obs/controller.js';
+export { createObsFront } from './obs/front.js';
+export { DEFAULT_OBS_WEBSOCKET_PORT } from './obs/server.js';
 
 export interface StudioServerOptions {
   /** The profile folder: collection.json, and the media and recordings folders remote fronts may use. */
@@ -38,6 +45,11 @@ export interface StudioServerOptions {
   rendererDir?: string;
   /** How the studio finds FFmpeg, where it caches, where keys are kept. */
   studio?: Pick<StudioOptions, 'ffmpegPath' | 'cacheDir' | 'secrets' | 'publisher' | 'preview'>;
+  /**
+   * obs-websocket as the flags set it (--obs-websocket-port): always on, whatever the profile's setting.
+   * Without it the server follows the setting (off until turned on in the studio's settings).
+   */
+  obsWebSocket?: ObsServerConfig;
 }
 
 /** The folders under the profile whose files a remote front may name. */
@@ -116,6 +128,7 @@ export class StudioServer {
   private http: Server | undefined;
   private port = 0;
   private stopping: Promise<void> | undefined;
+  private obs: ObsWebSocketController | undefined;
 
   constructor(private readonly options: StudioServerOptions) {
     this.rendererDir = resolve(options.rendererDir ?? join(packageRoot(), 'dist', 'renderer'));
@@ -152,6 +165,14 @@ export class StudioServer {
       });
     });
     this.port = (http.address() as AddressInfo).port;
+    const [mediaDir, recordingsDir] = allowedRoots(this.options.profileDir) as [string, string];
+    this.obs = new ObsWebSocketController(this.studio, {
+      folders: { profileDir: this.options.profileDir, mediaDir, recordingsDir },
+      createFront: (port) => createObsFront(port),
+      ...(this.options.obsWebSocket ? { fixed: this.options.obsWebSocket } : {}),
+      ...(this.options.host === undefined ? {} : { host: this.options.host }),
+    });
+    await this.obs.start();
     const shownHost = host.includes(':') ? `[${host}]` : host;
     return { url: `http://${shownHost}:${this.port}/?token=${this.token}` };
   }
@@ -162,7 +183,14 @@ export class StudioServer {
     return this.stopping;
   }
 
+  /** Where obs-websocket listens, while it does. */
+  get obsWebSocketAddress(): { host: string; port: number } | undefined {
+    return this.obs?.address;
+  }
+
   private async stopNow(): Promise<void> {
+    // obs-websocket clients hear ExitStarted while the studio is still whole.
+    await this.obs?.stop();
     for (const [ws, session] of this.sessions) {
       session.close();
       ws.terminate();

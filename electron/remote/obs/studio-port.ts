@@ -3,16 +3,11 @@
  * guard, so that a Stream Deck that has the password can name files only where a browser with the web
  * remote's token can (the profile's media and recordings folders).
  */
-import { STUDIO_COMMANDS, type StudioCommands, type StudioEvents } from '../../contract.js';
+import { STUDIO_COMMANDS, type StudioCommands } from '../../contract.js';
 import { InvalidInputError } from '../../engine/input-error.js';
+import type { Studio } from '../../engine/studio.js';
 import { remotePathGuard } from '../paths.js';
 import type { StudioPort } from './types.js';
-
-/** What the port needs of a Studio: its commands and its events. */
-export type StudioLike = StudioCommands & {
-  on<K extends keyof StudioEvents>(event: K, listener: (payload: StudioEvents[K]) => void): unknown;
-  off<K extends keyof StudioEvents>(event: K, listener: (payload: StudioEvents[K]) => void): unknown;
-};
 
 export interface PortFolders {
   profileDir: string;
@@ -20,7 +15,7 @@ export interface PortFolders {
   recordingsDir: string;
 }
 
-export function guardedStudioPort(studio: StudioLike, folders: PortFolders, guard = remotePathGuard([folders.mediaDir, folders.recordingsDir])): StudioPort {
+export function guardedStudioPort(studio: Studio, folders: PortFolders, guard = remotePathGuard([folders.mediaDir, folders.recordingsDir])): StudioPort {
   const commands = Object.fromEntries(
     STUDIO_COMMANDS.map((name) => [
       name,
@@ -34,8 +29,8 @@ export function guardedStudioPort(studio: StudioLike, folders: PortFolders, guar
   return {
     commands,
     on(event, listener) {
-      studio.on(event, listener);
-      return () => void studio.off(event, listener);
+      studio.on(event, listener as never);
+      return () => void studio.off(event, listener as never);
     },
     profileDir: folders.profileDir,
     mediaDir: folders.mediaDir,
