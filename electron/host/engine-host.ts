@@ -14,6 +14,7 @@ import type { HostToParent } from './parent-protocol.js';
 import type { MessagePortLike } from './port.js';
 import { errorMessage } from '../engine/errors.js';
 import { openProfile } from '../engine/profile/studio-profile.js';
+import { ObsWebSocketController, allowedRoots, createObsFront } from '../remote/server.js';
 
 interface ElectronParentPort {
   postMessage(message: unknown): void;
@@ -61,5 +62,12 @@ host.start(studio);
 // microphone (the test pattern and a tone without them), saved back on every change.
 if (profileDir) {
   mkdirSync(join(profileDir, 'recordings'), { recursive: true });
-  openProfile(studio, profileDir).catch((err: unknown) => console.error(`uplink engine: ${errorMessage(err)}`));
+  openProfile(studio, profileDir)
+    // obs-websocket, once the profile's settings are in: off until the streamer turns it on in Settings,
+    // then on this computer's loopback only, with the password the settings show.
+    .then(() => {
+      const [mediaDir, recordingsDir] = allowedRoots(profileDir) as [string, string];
+      return new ObsWebSocketController(studio, { folders: { profileDir, mediaDir, recordingsDir }, createFront: (port) => createObsFront(port) }).start();
+    })
+    .catch((err: unknown) => console.error(`uplink engine: ${errorMessage(err)}`));
 }
