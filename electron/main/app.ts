@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import type { Notice } from '../contract.js';
 import type { EventMessage } from '../contract-wire.js';
 import { type HostProcess, HostSupervisor } from './host-supervisor.js';
-import { readHotkeys, registerHotkeys } from './hotkeys.js';
-import { NOTICE_CHANNEL, PORT_CHANNEL, PORT_REQUEST_CHANNEL, onTrusted } from './ipc.js';
+import { HOTKEYS_GET_CHANNEL, HOTKEYS_SET_CHANNEL, type HotkeySettings, type HotkeysView, checkHotkeys, readHotkeys, registerHotkeys, writeHotkeys } from './hotkeys.js';
+import { NOTICE_CHANNEL, PORT_CHANNEL, PORT_REQUEST_CHANNEL, handleTrusted, onTrusted } from './ipc.js';
 import { ensureMediaAccess } from './media-access.js';
 import { APP_SCHEME_PRIVILEGES, serveRenderer } from './protocol.js';
 import { SafeStorageSecretStore } from './secret-store.js';
@@ -142,19 +142,30 @@ export function startApp(electron: ElectronApi, paths: AppPaths, platform: NodeJ
       void dialog.showMessageBox({ type: 'warning', title: 'Camera or microphone blocked', message });
     }
 
-    const hotkeys = await readHotkeys(join(app.getPath('userData'), 'hotkeys.json'));
-    const failed = registerHotkeys(
-      globalShortcut,
-      hotkeys,
-      studioHotkeyActions(
-        () => supervisor.client,
-        () => app.getPath('videos'),
-        (message) => sendNotice({ level: 'warning', message, at: Date.now() }),
-      ),
+    const hotkeysFile = join(app.getPath('userData'), 'hotkeys.json');
+    const actions = studioHotkeyActions(
+      () => supervisor.client,
+      (message) => sendNotice({ level: 'warning', message, at: Date.now() }),
     );
-    if (failed.length > 0) {
-      sendNotice({ level: 'warning', code: 'HOTKEY_TAKEN', message: `These hotkeys are taken by another app or malformed: ${failed.join(', ')}. Change them in hotkeys.json in ${app.getPath('userData')}.`, at: Date.now() });
+    const apply = (settings: HotkeySettings): HotkeysView => ({ settings, failed: registerHotkeys(globalShortcut, settings, actions) });
+    let hotkeys = apply(await readHotkeys(hotkeysFile));
+    if (hotkeys.failed.length > 0) {
+      sendNotice({ level: 'warning', code: 'HOTKEY_TAKEN', message: `These hotkeys are taken by another app or malformed: ${hotkeys.failed.join(', ')}. Change them in Settings > Hotkeys.`, at: Date.now() });
     }
+    // Settings > Hotkeys: registered at once, kept in hotkeys.json.
+    const refused = (url: string | undefined): void => console.warn(`uplink: refused a hotkeys request from a foreign frame (${url ?? 'unknown'})`);
+    handleTrusted(ipcMain, HOTKEYS_GET_CHANNEL, () => hotkeys, refused);
+    handleTrusted(
+      ipcMain,
+      HOTKEYS_SET_CHANNEL,
+      async (input) => {
+        const settings = checkHotkeys(input);
+        await writeHotkeys(hotkeysFile, settings);
+        hotkeys = apply(settings);
+        return hotkeys;
+      },
+      refused,
+    );
   });
 
   app.on('activate', () => {

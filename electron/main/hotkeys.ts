@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 /**
  * Global hotkeys work while another app (the game) has the focus. Settable in a small file beside the
@@ -49,6 +50,37 @@ export function parseHotkeys(text: string | undefined): HotkeySettings {
 export async function readHotkeys(file: string): Promise<HotkeySettings> {
   return parseHotkeys(await readFile(file, 'utf8').catch(() => undefined));
 }
+
+/** Hotkeys a window sends, checked as strictly as the file is read leniently: a bad value is refused, not replaced. */
+export function checkHotkeys(input: unknown): HotkeySettings {
+  if (typeof input !== 'object' || input === null) throw new Error('hotkeys must be an object with toggleStream, toggleRecording and scenes');
+  const r = input as Record<string, unknown>;
+  const one = (value: unknown, name: string): string | null => {
+    const a = accelerator(value);
+    if (a === undefined) throw new Error(`${name} must be a shortcut (at most 100 characters) or null`);
+    return a;
+  };
+  if (!Array.isArray(r.scenes) || r.scenes.length > MAX_SCENE_HOTKEYS) throw new Error(`scenes must be a list of at most ${MAX_SCENE_HOTKEYS} shortcuts`);
+  return { toggleStream: one(r.toggleStream, 'toggleStream'), toggleRecording: one(r.toggleRecording, 'toggleRecording'), scenes: r.scenes.map((s, i) => one(s, `scene ${i + 1}`)) };
+}
+
+/** Written beside, then renamed over: a crash never leaves half a file (which would read as the defaults). */
+export async function writeHotkeys(file: string, settings: HotkeySettings): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(settings, null, 2)}\n`);
+  await rename(temporary, file);
+}
+
+/** What the Settings > Hotkeys tab shows: the hotkeys, and those another app holds (or that are malformed). */
+export interface HotkeysView {
+  settings: HotkeySettings;
+  failed: string[];
+}
+
+/** Renderer -> main (invoke): read the hotkeys, and set them (registered at once, saved in hotkeys.json). */
+export const HOTKEYS_GET_CHANNEL = 'uplink:hotkeys-get';
+export const HOTKEYS_SET_CHANNEL = 'uplink:hotkeys-set';
 
 export interface HotkeyActions {
   toggleStream(): void;

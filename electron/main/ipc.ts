@@ -30,3 +30,18 @@ export function onTrusted<S>(ipcMain: IpcMainLike, channel: string, handler: (se
     handler(event.sender as S);
   });
 }
+
+export interface IpcMainHandleLike {
+  handle(channel: string, listener: (event: { senderFrame: SenderFrameLike | null }, ...args: unknown[]) => unknown): unknown;
+}
+
+/** An invoke channel (a request with an answer) that answers only the app's own page; a foreign frame gets a refusal. */
+export function handleTrusted(ipcMain: IpcMainHandleLike, channel: string, handler: (...args: unknown[]) => unknown, refused?: (url: string | undefined) => void): void {
+  ipcMain.handle(channel, (event, ...args) => {
+    if (!isTrustedSender(event.senderFrame)) {
+      refused?.(event.senderFrame?.url);
+      throw new Error('refused: not the studio page');
+    }
+    return handler(...args);
+  });
+}

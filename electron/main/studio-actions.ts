@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { ControlClient } from './control-client.js';
 import type { HotkeyActions } from './hotkeys.js';
 
@@ -6,7 +5,7 @@ import type { HotkeyActions } from './hotkeys.js';
  * What a hotkey does, through the main process's contract session: the same commands a window sends,
  * decided from the last snapshot seen. Errors become notices for the windows, never exceptions.
  */
-export function studioHotkeyActions(client: () => ControlClient | undefined, recordingsDir: () => string, notify: (message: string) => void): HotkeyActions {
+export function studioHotkeyActions(client: () => ControlClient | undefined, notify: (message: string) => void): HotkeyActions {
   const report = (err: unknown): void => notify(typeof err === 'object' && err !== null && 'message' in err ? String((err as { message: unknown }).message) : String(err));
   return {
     toggleStream() {
@@ -19,7 +18,8 @@ export function studioHotkeyActions(client: () => ControlClient | undefined, rec
       const c = client();
       if (!c) return notify('The engine is starting: try again in a moment.');
       if (c.state?.recording.active) c.call('stopRecording').catch(report);
-      else c.call('startRecording', join(recordingsDir(), `Uplink ${new Date().toISOString().replace(/[:T]/g, '-').slice(0, 19)}.mkv`)).catch(report);
+      // No name: the studio names it by the date, in the folder and format of Settings > Recording.
+      else c.call('startRecording').catch(report);
     },
     scene(index) {
       const c = client();

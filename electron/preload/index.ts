@@ -1,5 +1,6 @@
 /**
- * The preload: one channel to the engine host (`window.uplinkChannel`, the renderer's Channel shape) and nothing else (no ipcRenderer, no Node). The main
+ * The preload: one channel to the engine host (`window.uplinkChannel`, the renderer's Channel shape) and
+ * the desktop app's hotkeys (`window.uplinkHotkeys`: get and set), nothing else (no ipcRenderer, no Node). The main
  * process posts a MessagePort whose other end is the engine host; the page sends contract calls as text
  * and receives results, events (text) and preview pictures (binary) on it. It runs sandboxed, so it is
  * one file importing only `electron` (electron-vite bundles it as CommonJS).
@@ -24,6 +25,8 @@ export interface UplinkChannel {
 }
 
 const PORT_REQUEST_CHANNEL = 'uplink:port-request';
+const HOTKEYS_GET_CHANNEL = 'uplink:hotkeys-get';
+const HOTKEYS_SET_CHANNEL = 'uplink:hotkeys-set';
 const PORT_CHANNEL = 'port';
 const NOTICE_CHANNEL = 'notice';
 /** Text waiting for a port (sent before the first one arrives, or while a host restarts). */
@@ -40,6 +43,23 @@ interface RendererPort {
 
 type Bridge = Pick<ContextBridge, 'exposeInMainWorld'>;
 type Ipc = Pick<IpcRenderer, 'on' | 'send'>;
+type Invoke = Pick<IpcRenderer, 'invoke'>;
+
+/** Settings > Hotkeys in the desktop app: the main process registers them and keeps them in hotkeys.json. */
+export interface UplinkHotkeys {
+  get(): Promise<unknown>;
+  set(settings: unknown): Promise<unknown>;
+}
+
+/** Exposes the hotkeys as `window.uplinkHotkeys`: two fixed requests, whose answers the main process checks and gives. */
+export function exposeUplinkHotkeys(contextBridge: Bridge, ipcRenderer: Invoke): void {
+  const hotkeys: UplinkHotkeys = {
+    get: () => ipcRenderer.invoke(HOTKEYS_GET_CHANNEL),
+    // Only plain data crosses: the main process checks every field again.
+    set: (settings: unknown) => ipcRenderer.invoke(HOTKEYS_SET_CHANNEL, JSON.parse(JSON.stringify(settings ?? null)) as unknown),
+  };
+  contextBridge.exposeInMainWorld('uplinkHotkeys', hotkeys);
+}
 
 /** Builds the channel and exposes it as `window.uplinkChannel`; exported for the tests. */
 export function exposeUplinkChannel(contextBridge: Bridge, ipcRenderer: Ipc): void {
@@ -108,3 +128,4 @@ export function exposeUplinkChannel(contextBridge: Bridge, ipcRenderer: Ipc): vo
 }
 
 exposeUplinkChannel(electron.contextBridge, electron.ipcRenderer);
+exposeUplinkHotkeys(electron.contextBridge, electron.ipcRenderer);

@@ -367,7 +367,9 @@ function fakeElectron(options: { lock?: boolean } = {}) {
       return windows.find((w) => w.webContents === wc);
     }
   }
-  const ipcMain = new EventEmitter();
+  // ipcMain.handle's handlers, by channel, to call as a window's invoke would.
+  const handlers = new Map<string, (event: { senderFrame: { url: string; parent: unknown } | null }, ...args: unknown[]) => unknown>();
+  const ipcMain = Object.assign(new EventEmitter(), { handle: (channel: string, fn: (event: { senderFrame: { url: string; parent: unknown } | null }, ...args: unknown[]) => unknown) => void handlers.set(channel, fn) });
   const hosts: FakeHost[] = [];
   const channels: Array<{ port1: string; port2: string }> = [];
   let n = 0;
@@ -394,10 +396,10 @@ function fakeElectron(options: { lock?: boolean } = {}) {
     shell: { openExternal: vi.fn(async () => undefined) },
     session: { defaultSession: { setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn(), setDevicePermissionHandler: vi.fn(), webRequest: { onHeadersReceived: vi.fn() } } },
     protocol: { registerSchemesAsPrivileged: vi.fn(), handle: vi.fn() },
-    globalShortcut: { register: vi.fn(() => true), unregisterAll: vi.fn() },
+    globalShortcut: { register: vi.fn((_accel: string, _action: () => void) => true), unregisterAll: vi.fn() },
     systemPreferences: { getMediaAccessStatus: () => 'granted', askForMediaAccess: async () => true },
   };
-  return { api: api as unknown as ElectronApi, raw: api, app, windows, ipcMain, hosts, channels };
+  return { api: api as unknown as ElectronApi, raw: api, app, windows, ipcMain, handlers, hosts, channels };
 }
 
 const PATHS = { preload: '/app/dist/electron/preload/index.cjs', host: '/app/dist/electron/host/engine-host.js', renderer: '/app/dist/renderer' };
@@ -451,5 +453,23 @@ describe('startApp (fake Electron)', () => {
     fake.app.emit('will-quit');
     expect(fake.raw.globalShortcut.unregisterAll).toHaveBeenCalled();
     expect(fake.hosts[1]!.killed).toBe(true);
+  });
+  it('shows and sets the hotkeys for Settings > Hotkeys: the app\'s own page only, registered at once and kept in hotkeys.json', async () => {
+    const fake = fakeElectron();
+    startApp(fake.api, PATHS, 'linux');
+    await until(() => fake.handlers.has('uplink:hotkeys-set'));
+    const app = { senderFrame: { url: 'app://uplink/index.html', parent: null } };
+    const foreign = { senderFrame: { url: 'https://evil.example/', parent: null } };
+    expect(await fake.handlers.get('uplink:hotkeys-get')!(app)).toEqual({ settings: DEFAULT_HOTKEYS, failed: [] });
+    const wanted = { toggleStream: 'F9', toggleRecording: null, scenes: ['F1', 'F2'] };
+    expect(() => fake.handlers.get('uplink:hotkeys-set')!(foreign, wanted)).toThrow(/refused/);
+    await expect(fake.handlers.get('uplink:hotkeys-set')!(app, { ...wanted, toggleStream: 42 })).rejects.toThrow(/toggleStream must be a shortcut/);
+    // Another app holds F2: it is said, and the others work.
+    fake.raw.globalShortcut.register.mockImplementation((accel: string) => accel !== 'F2');
+    expect(await fake.handlers.get('uplink:hotkeys-set')!(app, wanted)).toEqual({ settings: wanted, failed: ['F2'] });
+    expect(fake.raw.globalShortcut.register).toHaveBeenCalledWith('F9', expect.any(Function));
+    expect(JSON.parse(await readFile(join(fake.raw.app.getPath('userData'), 'hotkeys.json'), 'utf8'))).toEqual(wanted);
+    expect(await fake.handlers.get('uplink:hotkeys-get')!(app)).toEqual({ settings: wanted, failed: ['F2'] });
+    fake.app.emit('will-quit');
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The preload under Node with a fake `electron`: it exposes exactly `window.uplinkChannel` (three
- * functions) and carries text and binary over the port the main process posts, with Node's own
+ * functions) and `window.uplinkHotkeys` (get, set) and carries text and binary over the port the main process posts, with Node's own
  * MessageChannel standing in for the renderer's.
  */
 import { describe, expect, it, vi } from 'vitest';
@@ -35,7 +35,8 @@ const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 2
 describe('preload', () => {
   it('exposes exactly uplinkChannel, with sendText, onMessage, onClose and onOpen, and asks for a port', async () => {
     const channel = await loadPreload();
-    expect([...exposed.keys()]).toEqual(['uplinkChannel']);
+    expect([...exposed.keys()]).toEqual(['uplinkChannel', 'uplinkHotkeys']);
+    expect(Object.keys(exposed.get('uplinkHotkeys') as object).sort()).toEqual(['get', 'set']);
     expect(Object.keys(channel).sort()).toEqual(['onClose', 'onMessage', 'onOpen', 'sendText']);
     for (const value of Object.values(channel)) expect(typeof value).toBe('function');
     expect(sent).toEqual([['uplink:port-request']]);
