@@ -4,6 +4,7 @@
  * off and moved by the studio's setting, as the desktop app's settings turn it; files a client names are
  * confined as the web remote's are.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { OBSWebSocket } from 'obs-websocket-js';
@@ -12,14 +13,34 @@ import type { StudioState } from '../../electron/contract.js';
 import { freePort } from '../../electron/engine/scenes/control.js';
 import { StudioServer } from '../../electron/remote/server.js';
 import { tmpDir } from '../helpers/fixtures.js';
+import { UPLINK_BIN } from '../helpers/publish.js';
+import { until } from '../helpers/wait.js';
 
 const running: StudioServer[] = [];
 const clients: OBSWebSocket[] = [];
 
+const processes: ChildProcess[] = [];
+
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.disconnect()));
   await Promise.all(running.splice(0).map((s) => s.stop()));
+  for (const child of processes.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
+
+/** `uplink serve` as a process (the built CLI): what it printed, and its exit. */
+function serveProcess(args: string[], env: NodeJS.ProcessEnv = {}): { out: () => string; err: () => string; exited: Promise<number | null>; child: ChildProcess } {
+  const child = spawn(process.execPath, [UPLINK_BIN, 'serve', '--port', '0', ...args], {
+    env: { ...process.env, UPLINK_CACHE_DIR: tmpDir('serve-cache'), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  processes.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { out: () => stdout, err: () => stderr, exited, child };
+}
 
 function profile(name: string): string {
   const dir = tmpDir(`obs-serve-${name}`);
@@ -133,4 +154,37 @@ describe('obs-websocket in uplink serve', () => {
     const second = await start({ profileDir: dir });
     expect(second.obsWebSocketAddress).toEqual({ host: '127.0.0.1', port });
   });
+
+  it('uplink serve --obs-websocket-port prints where it listens and the password it made, and tells clients it stops on Ctrl-C', async () => {
+    const serve = serveProcess(['--profile', profile('cli'), '--obs-websocket-port', '0']);
+    await until(() => /Uplink studio: /.test(serve.out()) || serve.child.exitCode !== null, 60_000);
+    const printed = /obs-websocket: ws:\/\/127\.0\.0\.1:(\d+) \(password ([A-Za-z2-9]{16})\)\n/.exec(serve.out());
+    expect(printed, serve.err()).not.toBeNull();
+    const obs = client();
+    await obs.connect(`ws://127.0.0.1:${printed![1]}`, printed![2]);
+    expect(await obs.call('GetVersion')).toMatchObject({ rpcVersion: 1 });
+    const exit = new Promise<void>((resolve) => obs.once('ExitStarted', () => resolve()));
+    serve.child.kill('SIGINT');
+    await exit;
+    expect(await serve.exited).toBe(0);
+  }, 90_000);
+
+  it('never prints a password it was given, and refuses bad flags in one sentence', async () => {
+    const serve = serveProcess(['--profile', profile('cli-env'), '--obs-websocket-port', '0'], { UPLINK_OBS_WEBSOCKET_PASSWORD: 'from-the-environment' });
+    await until(() => /Uplink studio: /.test(serve.out()) || serve.child.exitCode !== null, 60_000);
+    expect(serve.out()).toMatch(/obs-websocket: ws:\/\/127\.0\.0\.1:\d+ \(with the password given\)\n/);
+    expect(serve.out() + serve.err()).not.toContain('from-the-environment');
+    const port = /ws:\/\/127\.0\.0\.1:(\d+)/.exec(serve.out())![1];
+    await client().connect(`ws://127.0.0.1:${port}`, 'from-the-environment');
+    serve.child.kill('SIGINT');
+    expect(await serve.exited).toBe(0);
+
+    const lonely = serveProcess(['--profile', profile('cli-bad'), '--obs-websocket-password', 'secret-pw']);
+    expect(await lonely.exited).not.toBe(0);
+    expect(lonely.err()).toContain('--obs-websocket-password needs --obs-websocket-port');
+    expect(lonely.err()).not.toContain('secret-pw');
+    const badPort = serveProcess(['--profile', profile('cli-bad'), '--obs-websocket-port', 'http']);
+    expect(await badPort.exited).not.toBe(0);
+    expect(badPort.err()).toContain('--obs-websocket-port must be a number from 0 to 65535 (got "http")');
+  }, 90_000);
 });
