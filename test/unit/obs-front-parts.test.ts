@@ -99,7 +99,7 @@ describe('kinds', () => {
       expect(obsSettingsOf(source, kind), kind).toEqual(settings);
     }
     const gdi = sourceInputFromObs('text_gdiplus_v3', 'T', { text: 'Hi', color: 0x0000ff, opacity: 100, bk_color: 0, bk_opacity: 0 }, canvas);
-    expect(gdi.kind === 'text' && gdi.settings.color).toBe('#ff0000');
+    expect(gdi).toMatchObject({ kind: 'text', settings: { color: '#ff0000', text: 'Hi' } });
   });
 
   it('turns dB into multipliers with silence at 0', () => {
