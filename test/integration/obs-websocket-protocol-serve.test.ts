@@ -124,10 +124,10 @@ describe('obs-websocket in uplink serve', () => {
     await obs.connect(`ws://127.0.0.1:${port}`, password);
     expect(await obs.call('GetVersion')).toMatchObject({ rpcVersion: 1 });
 
-    // A new password restarts the server: the client is told Uplink's server is going, and must log in anew.
+    // A new password restarts the server: the session is invalidated (a client must not just reconnect), and must log in anew.
     const closed = new Promise<number>((resolve) => obs.once('ConnectionClosed', (err) => resolve(err.code)));
     await server.studio.setObsWebSocket({ password: 'a-new-password' });
-    expect(await closed).toBe(1001);
+    expect(await closed).toBe(4011);
     await stateWhere(server, (s) => s.obsWebSocket?.listening === true);
     await expect(client().connect(`ws://127.0.0.1:${port}`, password)).rejects.toMatchObject({ code: 4009 });
     await client().connect(`ws://127.0.0.1:${port}`, 'a-new-password');

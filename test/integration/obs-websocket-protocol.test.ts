@@ -278,6 +278,15 @@ describe('obs-websocket server', () => {
     await expect(RawClient.open(url)).rejects.toThrow();
   });
 
+  it('invalidates its sessions (4011, no ExitStarted) when the streamer turns it off or changes it', async () => {
+    const { url, server } = await serve();
+    const raw = await RawClient.open(url, 'obswebsocket.json');
+    await raw.identify();
+    await server.stop('invalidate');
+    expect(await raw.closed).toEqual({ code: CloseCode.SessionInvalidated, reason: 'obs-websocket was turned off or its port or password changed in Uplink' });
+    expect(raw.messages).toHaveLength(2);
+  });
+
   it('says in one sentence that its port is taken', async () => {
     const { server } = await serve();
     const second = new ObsWebSocketServer({ front: new StubFront(), port: server.port });

@@ -79,7 +79,7 @@ export class ObsWebSocketController {
     if (running) {
       this.running = undefined;
       if (!this.stopped) this.studio.reportObsWebSocket({ listening: false });
-      await running.server.stop();
+      await running.server.stop(this.stopped ? 'exit' : 'invalidate');
       running.front.close();
     }
     if (!wanted) {

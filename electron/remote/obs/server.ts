@@ -115,15 +115,20 @@ export class ObsWebSocketServer {
     return { host, port: this.listeningPort };
   }
 
-  /** Tells every client Uplink is going (ExitStarted), closes them (cut off after a second) and stops listening. */
-  stop(): Promise<void> {
-    this.stopping ??= this.stopNow();
+  /**
+   * Closes every client (cut off after a second) and stops listening. `exit` (Uplink stops): clients
+   * hear ExitStarted and the close is 1001, going away. `invalidate` (the streamer turned obs-websocket
+   * off or changed its port or password): the close is SessionInvalidated, which tells a client not to
+   * reconnect by itself with what it had.
+   */
+  stop(how: 'exit' | 'invalidate' = 'exit'): Promise<void> {
+    this.stopping ??= this.stopNow(how);
     return this.stopping;
   }
 
-  private async stopNow(): Promise<void> {
+  private async stopNow(how: 'exit' | 'invalidate'): Promise<void> {
     this.unsubscribe?.();
-    this.broadcast({ eventType: 'ExitStarted', eventIntent: EventSubscription.General });
+    if (how === 'exit') this.broadcast({ eventType: 'ExitStarted', eventIntent: EventSubscription.General });
     for (const timer of this.failureTimers) clearTimeout(timer);
     this.failureTimers.clear();
     const closed = [...this.clients].map((client) => {
@@ -136,7 +141,8 @@ export class ObsWebSocketServer {
           clearTimeout(cutOff);
           resolve();
         });
-        client.ws.close(1001, 'Uplink is stopping');
+        if (how === 'exit') client.ws.close(1001, 'Uplink is stopping');
+        else client.ws.close(CloseCode.SessionInvalidated, 'obs-websocket was turned off or its port or password changed in Uplink');
       });
     });
     this.sockets.close();
