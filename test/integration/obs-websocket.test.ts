@@ -234,6 +234,8 @@ describe('obs-websocket against uplink serve', () => {
       expect((await call('GetInputSettings', { inputUuid: red.inputUuid as string })).inputSettings).toMatchObject({ color: 0xff0000ff, width: W, height: H });
       await call('SetCurrentProgramScene', { sceneName: 'Red' });
       await heard.next('CurrentProgramSceneChanged', (d) => d.sceneName === 'Red');
+      // A screenshot of the scene on air is the program picture.
+      await until(async () => String((await obs.call('GetSourceScreenshot', { sourceName: 'Red', imageFormat: 'jpg' }).catch(() => ({ imageData: '' }))).imageData).startsWith('data:image/jpeg;base64,'));
 
       // The stream goes to nginx as Uplink's first destination.
       await call('SetStreamServiceSettings', { streamServiceType: 'rtmp_custom', streamServiceSettings: { server: nginx.url('live', '').replace(/\/$/, ''), key: KEY } });

@@ -162,6 +162,10 @@ describe('the obs-websocket front on a real studio', () => {
     expect(await refused('CreateInput', { sceneName: 'one', inputName: 'Browser', inputKind: 'browser_source' })).toMatchObject({ code: 605 });
     expect(await refused('CreateScene', { sceneName: 'one' })).toMatchObject({ code: 601 });
     expect(await refused('GetOutputStatus', { outputName: 'virtualcam_output' })).toMatchObject({ code: 600 });
+    // The only picture Uplink makes is the program's, and this studio makes no preview.
+    expect(await refused('GetSourceScreenshot', { sourceName: 'two', imageFormat: 'jpg' })).toMatchObject({ code: 702 });
+    expect(await refused('GetSourceScreenshot', { sourceName: 'one', imageFormat: 'png' })).toMatchObject({ code: 400 });
+    expect(await refused('GetSourceScreenshot', { sourceName: 'one', imageFormat: 'jpg' })).toMatchObject({ code: 702, comment: expect.stringContaining('preview') });
   });
 
   it('switches, creates, renames and removes scenes by name or uuid, with their events', async () => {

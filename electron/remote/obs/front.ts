@@ -8,7 +8,7 @@
 import type { PreviewFrame, StudioState } from '../../contract.js';
 import { errorMessage } from '../../engine/errors.js';
 import { redact } from '../../engine/log.js';
-import { EventSubscription, RequestStatus } from './protocol.js';
+import { RequestStatus } from './protocol.js';
 import type { Handler, ObsContext } from './context.js';
 import { metersEvent, stateEvents } from './events.js';
 import { Fields, ObsFailure, isData } from './fields.js';
@@ -115,8 +115,8 @@ class Front implements ObsFront {
   }
 
   close(): void {
+    // ExitStarted is the server's to send, before it closes the clients.
     if (this.closed) return;
-    this.emit({ eventType: 'ExitStarted', eventIntent: EventSubscription.General });
     this.closed = true;
     for (const off of this.unsubscribe.splice(0)) off();
     this.listeners.clear();

@@ -197,6 +197,25 @@ export const inputRequests = {
     return { sourceFilterKinds: [] };
   },
 
+  /** The program picture (the preview's newest JPEG): the only picture Uplink makes is the scene on air. */
+  async GetSourceScreenshot(ctx, f) {
+    const state = await ctx.state();
+    const scenes = state.scenes;
+    if (scenes === null) fail(RequestStatus.InvalidResourceState, 'The studio runs no scenes: load a scene collection first.');
+    const found = sourceFrom(scenes.collection, f);
+    const format = f.string('imageFormat').toLowerCase();
+    if (format !== 'jpg' && format !== 'jpeg') fail(RequestStatus.InvalidRequestField, 'Uplink\'s screenshots are JPEG: `imageFormat` must be jpg or jpeg.');
+    f.optionalNumber('imageWidth', 8, 4096);
+    f.optionalNumber('imageHeight', 8, 4096);
+    f.optionalNumber('imageCompressionQuality', -1, 100);
+    if (!('scene' in found) || found.scene.id !== scenes.programSceneId) {
+      fail(RequestStatus.RequestProcessingFailed, 'Uplink can only take a screenshot of the scene on air (the program picture, at the preview\'s size).');
+    }
+    const frame = ctx.latestPreview();
+    if (frame === undefined) fail(RequestStatus.RequestProcessingFailed, 'There is no program picture yet: the studio makes one only while its preview runs.');
+    return { imageData: `data:image/jpeg;base64,${Buffer.from(frame.jpeg).toString('base64')}` };
+  },
+
   async GetMediaInputStatus(ctx, f) {
     const state = await ctx.state();
     const c = state.scenes?.collection;
