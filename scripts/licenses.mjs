@@ -26,32 +26,39 @@ function resolveIn(packages, from, name) {
 }
 
 /**
- * The bundled packages from a package-lock.json (v2/v3), pure: what the app's dependencies and optional
- * dependencies reach through theirs (as electron-builder collects them), one entry per name@version,
- * sorted by name. Peer dependencies are the host's to ship; dev dependencies are never shipped.
+ * Every lockfile path (v2/v3) the app's dependencies and optional dependencies reach through theirs, as
+ * electron-builder collects them, pure. Peer dependencies are the host's to ship; dev dependencies never ship.
  */
-export function bundledPackages(lock) {
+export function reachablePackages(lock) {
   const packages = lock.packages ?? {};
   const rootMeta = packages[''] ?? {};
-  const seen = new Map();
   const visited = new Set();
-  const queue = [...Object.keys({ ...rootMeta.dependencies, ...rootMeta.optionalDependencies })].map((name) => resolveIn(packages, '', name));
+  const queue = Object.keys({ ...rootMeta.dependencies, ...rootMeta.optionalDependencies }).map((name) => resolveIn(packages, '', name));
   while (queue.length > 0) {
     const path = queue.shift();
     if (path === undefined || visited.has(path)) continue;
     visited.add(path);
     const meta = packages[path];
-    const name = meta.name ?? path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
-    if (!NOT_SHIPPED.has(name)) {
-      const key = `${name}@${meta.version}`;
-      if (!seen.has(key)) seen.set(key, { name, version: meta.version, license: meta.license ?? null, path });
-    }
     for (const dep of Object.keys({ ...meta.dependencies, ...meta.optionalDependencies })) queue.push(resolveIn(packages, path, dep));
+  }
+  return [...visited];
+}
+
+/** The packages the app ships (reachablePackages less NOT_SHIPPED), one per name@version, by name. */
+export function bundledPackages(lock) {
+  const packages = lock.packages ?? {};
+  const seen = new Map();
+  for (const path of reachablePackages(lock)) {
+    const meta = packages[path];
+    const name = meta.name ?? path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    if (NOT_SHIPPED.has(name)) continue;
+    const key = `${name}@${meta.version}`;
+    if (!seen.has(key)) seen.set(key, { name, version: meta.version, license: meta.license ?? null, path });
   }
   return [...seen.values()].sort((a, b) => a.name.localeCompare(b.name) || a.path.localeCompare(b.path));
 }
 
-const LICENCE_FILE = /^(licen[cs]e|copying|notice)(\.|-|$)/i;
+const LICENCE_FILE = /^(licen[cs]e|copying|notice)([._-]|$)/i;
 
 /** One package's section: its name, licence, where it lives, and the licence texts it ships. */
 export function noticeSection(pkg, files) {

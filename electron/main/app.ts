@@ -9,6 +9,8 @@ import { APP_SCHEME_PRIVILEGES, serveRenderer } from './protocol.js';
 import { SafeStorageSecretStore } from './secret-store.js';
 import { APP_SCHEME, APP_URL, CONTENT_SECURITY_POLICY, hardenWebContents, restrictPermissions, windowOptions } from './security.js';
 import { studioHotkeyActions } from './studio-actions.js';
+import { UpdateOffer, type UpdaterLike } from './updates.js';
+import { BUNDLED_FFMPEG_ENV, packagedFfmpegPath } from '../engine/ffmpeg/locate.js';
 
 type Electron = typeof import('electron');
 
@@ -24,6 +26,17 @@ export interface AppPaths {
   host: string;
   /** The built renderer (index.html and its assets). */
   renderer: string;
+  /** Electron's process.resourcesPath: the installed app's FFmpeg is in its ffmpeg/ folder. */
+  resources?: string;
+}
+
+/**
+ * The engine host's environment: in the installed app, where its own FFmpeg is (the locator searches
+ * it first); in development, unchanged (undefined: Electron passes the main process's).
+ */
+export function hostEnvironment(isPackaged: boolean, resources: string | undefined, platform: NodeJS.Platform, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv | undefined {
+  if (!isPackaged || !resources) return undefined;
+  return { ...env, [BUNDLED_FFMPEG_ENV]: packagedFfmpegPath(resources, platform) };
 }
 
 export function defaultPaths(mainDir: string): AppPaths {
@@ -31,6 +44,7 @@ export function defaultPaths(mainDir: string): AppPaths {
     preload: join(mainDir, '..', 'preload', 'index.cjs'),
     host: join(mainDir, '..', 'host', 'engine-host.js'),
     renderer: join(mainDir, '..', '..', 'renderer'),
+    resources: process.resourcesPath,
   };
 }
 
@@ -49,7 +63,13 @@ export const WEAK_STORAGE_QUESTION = {
  * The desktop app's main process: windows, the engine host's supervision, keys, hotkeys, permissions.
  * Nothing of the studio runs here: the engine host has it, and windows talk to the host directly.
  */
-export function startApp(electron: ElectronApi, paths: AppPaths, platform: NodeJS.Platform = process.platform): { supervisor: HostSupervisor } | undefined {
+export function startApp(
+  electron: ElectronApi,
+  paths: AppPaths,
+  platform: NodeJS.Platform = process.platform,
+  /** electron-updater's autoUpdater, loaded only in the installed app (development builds never update). */
+  loadUpdater?: () => Promise<UpdaterLike>,
+): { supervisor: HostSupervisor } | undefined {
   const { app, BrowserWindow, ipcMain, MessageChannelMain, utilityProcess, safeStorage, dialog, shell, session, protocol, globalShortcut, systemPreferences } = electron;
 
   // One studio per user: a second launch focuses the first window instead of starting a second engine.
@@ -85,8 +105,16 @@ export function startApp(electron: ElectronApi, paths: AppPaths, platform: NodeJ
     win.webContents.postMessage(PORT_CHANNEL, null, [port2]);
   };
 
+  let updates: UpdateOffer | undefined;
+  const hostEnv = hostEnvironment(app.isPackaged, paths.resources, platform);
   const supervisor = new HostSupervisor({
-    fork: () => utilityProcess.fork(paths.host, ['--cache-dir', join(app.getPath('userData'), 'cache'), '--profile', join(app.getPath('userData'), 'profile')], { serviceName: 'Uplink Engine', stdio: 'inherit' }) as unknown as HostProcess,
+    fork: () =>
+      utilityProcess.fork(paths.host, ['--cache-dir', join(app.getPath('userData'), 'cache'), '--profile', join(app.getPath('userData'), 'profile')], {
+        serviceName: 'Uplink Engine',
+        stdio: 'inherit',
+        ...(hostEnv ? { env: hostEnv } : {}),
+      }) as unknown as HostProcess,
+    onPhase: () => updates?.phaseChanged(),
     secrets,
     onHostReady: (host) => {
       for (const win of connected) connectWindow(win, host);
@@ -137,6 +165,19 @@ export function startApp(electron: ElectronApi, paths: AppPaths, platform: NodeJ
 
     supervisor.start();
     createWindow();
+
+    if (app.isPackaged && loadUpdater) {
+      loadUpdater()
+        .then((updater) => {
+          updates = new UpdateOffer({
+            updater,
+            phase: () => supervisor.client?.phase,
+            ask: async (question) => (await dialog.showMessageBox(question)).response,
+          });
+          updates.start();
+        })
+        .catch((err: unknown) => console.warn(`uplink: updates are off (${err instanceof Error ? err.message : String(err)})`));
+    }
 
     for (const message of await ensureMediaAccess(platform, systemPreferences)) {
       void dialog.showMessageBox({ type: 'warning', title: 'Camera or microphone blocked', message });

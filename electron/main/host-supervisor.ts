@@ -1,4 +1,4 @@
-import type { Notice } from '../contract.js';
+import type { Notice, StudioPhase } from '../contract.js';
 import type { SecretStore } from '../engine/secrets.js';
 import { ControlClient } from './control-client.js';
 import { CONTROL_PORT, type HostToMain, type MainToHost, parseHostMessage } from './host-protocol.js';
@@ -19,6 +19,8 @@ export interface SupervisorOptions {
   onHostReady?(host: HostProcess): void;
   /** The host died: tell every window (its port is already closed). */
   onHostLost?(notice: Notice): void;
+  /** The studio's phase changed (as the main process's own session saw it): updates wait for idle. */
+  onPhase?(phase: StudioPhase | undefined): void;
   /** Delay before restart attempt n (1, 2, ...): quick at first, slower if the host keeps dying. */
   restartDelayMs?(attempt: number): number;
   now?(): number;
@@ -98,8 +100,10 @@ export class HostSupervisor {
         return;
       case 'port-data':
         if (message.portId === CONTROL_PORT && typeof message.data === 'string') {
+          const before = control.phase;
           control.receive(message.data);
           const phase = control.phase;
+          if (phase !== before) this.options.onPhase?.(phase);
           // Only what the streamer did changes the flag: a host that dies leaves no snapshot behind.
           if (phase === 'live') this.wasLive = true;
           else if (phase === 'idle' || phase === 'stopping') this.wasLive = false;

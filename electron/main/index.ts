@@ -2,4 +2,5 @@
 import * as electron from 'electron';
 import { defaultPaths, startApp } from './app.js';
 
-startApp(electron, defaultPaths(import.meta.dirname));
+// electron-updater is loaded only when the app is installed (startApp checks app.isPackaged first).
+startApp(electron, defaultPaths(import.meta.dirname), process.platform, async () => (await import('electron-updater')).default.autoUpdater);

@@ -290,6 +290,19 @@ export function unpackedAsarPath(file: string): string {
   return file.replace(/([\\/])app\.asar(?=[\\/])/, '$1app.asar.unpacked');
 }
 
+/**
+ * Where the installed app keeps its own FFmpeg (electron-builder.yml's extraResources): the main process
+ * knows `process.resourcesPath` and hands this path to the engine host in BUNDLED_FFMPEG_ENV, since the
+ * engine never imports Electron.
+ */
+export function packagedFfmpegPath(resourcesPath: string, platform: NodeJS.Platform): string {
+  const api = pathApi(platform);
+  return api.join(resourcesPath, 'ffmpeg', platform === 'win32' ? 'ffmpeg.exe' : 'ffmpeg');
+}
+
+/** The FFmpeg shipped with the installed app, searched first (before ffmpeg-static and PATH). */
+export const BUNDLED_FFMPEG_ENV = 'UPLINK_BUNDLED_FFMPEG';
+
 export function installHint(platform: NodeJS.Platform): string {
   switch (platform) {
     case 'linux':
@@ -512,6 +525,8 @@ export async function locateFfmpeg(options: LocateOptions = {}): Promise<FfmpegI
   let anyFound = false;
   const tried = new Set<string>();
   const sources: [FfmpegSource, () => Promise<string | null>][] = [
+    // The installed app's own FFmpeg (a "bundled copy" like ffmpeg-static's, which it replaces there).
+    ['ffmpeg-static', async () => envValue(env, BUNDLED_FFMPEG_ENV) ?? null],
     [
       'ffmpeg-static',
       async () => {
