@@ -278,6 +278,29 @@ describe('obs-websocket server', () => {
     await expect(RawClient.open(url)).rejects.toThrow();
   });
 
+  it('cuts off a client that stops reading; the others get every event', async () => {
+    const { url, front, server } = await serve({ maxBacklog: 256 * 1024 });
+    const stuck = await RawClient.open(url, 'obswebsocket.json');
+    await stuck.identify(EventSubscription.All | EventSubscription.InputVolumeMeters);
+    const reader = msgpackClient();
+    await reader.connect(url);
+    let scenes = 0;
+    reader.on('CurrentProgramSceneChanged', () => scenes++);
+    // The stuck client's socket stops reading: what the server sends piles up in the kernel's buffers, then in ws's.
+    (stuck.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const big = { padding: 'x'.repeat(16 * 1024) };
+    let sent = 0;
+    while (server.clientCount === 2 && sent < 20_000) {
+      front.emit({ eventType: 'InputVolumeMeters', eventIntent: EventSubscription.InputVolumeMeters, eventData: big });
+      front.emit({ eventType: 'CurrentProgramSceneChanged', eventIntent: EventSubscription.Scenes, eventData: big });
+      sent++;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(server.clientCount).toBe(1);
+    await until(() => scenes === sent);
+    expect(await reader.call('GetVersion')).toMatchObject({ rpcVersion: 1 });
+  });
+
   it('invalidates its sessions (4011, no ExitStarted) when the streamer turns it off or changes it', async () => {
     const { url, server } = await serve();
     const raw = await RawClient.open(url, 'obswebsocket.json');

@@ -39,10 +39,10 @@ export interface ObsWebSocketServerOptions {
   identifyTimeoutMs?: number;
   /** The canvas's frame rate, for `Sleep`'s `sleepFrames` (default 30). */
   frameRate?: () => number;
+  /** Bytes a client may leave unread before it is cut off (default 16 MB); past a tenth, high-volume events skip it. */
+  maxBacklog?: number;
 }
 
-/** A client whose unread messages pass this is cut off; past a tenth of it, high-volume events skip it. */
-const MAX_BACKLOG = 16 * 1024 * 1024;
 const HIGH_VOLUME = EventSubscription.InputVolumeMeters | EventSubscription.InputActiveStateChanged | EventSubscription.InputShowStateChanged | EventSubscription.SceneItemTransformChanged;
 /** What a clean stop waits for a client to answer the close, before cutting it off. */
 const CLOSE_GRACE_MS = 1000;
@@ -66,6 +66,7 @@ export class ObsWebSocketServer {
   private readonly failureTimers = new Set<NodeJS.Timeout>();
   private readonly auth: { secret: string; salt: string } | undefined;
   private readonly maxPayload: number;
+  private readonly maxBacklog: number;
   private unsubscribe: (() => void) | undefined;
   private http: Server | undefined;
   private stopping: Promise<void> | undefined;
@@ -73,6 +74,7 @@ export class ObsWebSocketServer {
 
   constructor(private readonly options: ObsWebSocketServerOptions) {
     this.maxPayload = options.maxPayload ?? 4 * 1024 * 1024;
+    this.maxBacklog = options.maxBacklog ?? 16 * 1024 * 1024;
     this.sockets = new WebSocketServer({ noServer: true, maxPayload: this.maxPayload, handleProtocols: (offered) => chooseSubprotocol(offered) });
     if (options.password) {
       const salt = randomToken();
@@ -236,8 +238,17 @@ export class ObsWebSocketServer {
   }
 
   private send(client: Client, message: ServerMessage): void {
-    if (client.ws.readyState !== WebSocket.OPEN) return;
+    if (client.ws.readyState !== WebSocket.OPEN || this.cutOffIfStuck(client)) return;
     client.ws.send(encodeMessage(message, client.encoding));
+  }
+
+  /** Memory stays bounded: a client that sends requests (or takes events) but never reads is cut off. */
+  private cutOffIfStuck(client: Client): boolean {
+    if (client.ws.bufferedAmount <= this.maxBacklog) return false;
+    this.log.warn('a client stopped reading: its connection is closed');
+    client.session.close();
+    client.ws.terminate();
+    return true;
   }
 
   /** Encodes each event once per encoding, whatever the number of clients. */
@@ -246,14 +257,8 @@ export class ObsWebSocketServer {
     const highVolume = (event.eventIntent & HIGH_VOLUME) !== 0;
     for (const client of this.clients) {
       if (!client.session.wants(event) || client.ws.readyState !== WebSocket.OPEN) continue;
-      const backlog = client.ws.bufferedAmount;
-      if (backlog > MAX_BACKLOG) {
-        this.log.warn('a client stopped reading: its connection is closed');
-        client.session.close();
-        client.ws.terminate();
-        continue;
-      }
-      if (highVolume && backlog > MAX_BACKLOG / 10) continue;
+      if (this.cutOffIfStuck(client)) continue;
+      if (highVolume && client.ws.bufferedAmount > this.maxBacklog / 10) continue;
       encoded[client.encoding] ??= encodeMessage({ op: OpCode.Event, d: event } satisfies ServerMessage, client.encoding);
       client.ws.send(encoded[client.encoding]!);
     }
