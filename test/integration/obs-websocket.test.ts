@@ -6,7 +6,7 @@
  * stream started and stopped, each with its event; and what nginx received, read back with FFmpeg: the
  * scene switch is in the frames.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -20,7 +20,7 @@ import type { Collection } from '../../electron/contract.js';
 import { writeCollection, writeSettings } from '../../electron/engine/profile/profile.js';
 import { tmpDir } from '../helpers/fixtures.js';
 import { packetsOf, probeFile } from '../helpers/probe.js';
-import { UPLINK_BIN } from '../helpers/publish.js';
+import { startUplink } from '../helpers/publish.js';
 import { near, yuvOf } from '../helpers/scenes.js';
 import { type RtmpTestServer, startNginxRtmp } from '../helpers/servers.js';
 import { until } from '../helpers/wait.js';
@@ -105,30 +105,23 @@ async function writeProfile(dir: string): Promise<void> {
 }
 
 interface Serve {
-  child: ChildProcess;
   obsUrl: string;
-  stop(): Promise<number | null>;
+  stop(): Promise<number>;
 }
 
+/** `uplink serve` with obs-websocket on a free port; the address is read off what it prints. */
 async function serve(dir: string): Promise<Serve> {
-  const child = spawn(process.execPath, [UPLINK_BIN, 'serve', '--port', '0', '--profile', dir, '--obs-websocket-port', '0', '--obs-websocket-password', PASSWORD], {
-    env: { ...process.env, UPLINK_CACHE_DIR: tmpDir('serve-cache') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const running = startUplink(['serve', '--port', '0', '--profile', dir, '--obs-websocket-port', '0', '--obs-websocket-password', PASSWORD], { UPLINK_CACHE_DIR: tmpDir('serve-cache') });
   let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-  child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  await until(() => /Uplink studio: http/.test(stdout) || child.exitCode !== null, 60_000);
+  running.child.stdout!.on('data', (text: string) => (stdout += text));
+  await until(() => /Uplink studio: http/.test(stdout) || running.child.exitCode !== null, 60_000);
   const obsUrl = /obs-websocket: (ws:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
-  if (obsUrl === undefined) throw new Error(`uplink serve did not start obs-websocket:\n${stdout}\n${stderr}`);
+  if (obsUrl === undefined) throw new Error(`uplink serve did not start obs-websocket:\n${stdout}\n${running.stderr()}`);
   return {
-    child,
     obsUrl,
     async stop() {
-      if (child.exitCode === null) child.kill('SIGINT');
-      return exited;
+      if (running.child.exitCode === null) running.child.kill('SIGINT');
+      return (await running.exited).code;
     },
   };
 }
