@@ -3,7 +3,7 @@
  * WebSocket: each request as a client sends it, what it answers, what it changed in the studio, and
  * the OBS events that came of it.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Source, StudioState } from '../../electron/contract.js';
@@ -162,6 +162,10 @@ describe('the obs-websocket front on a real studio', () => {
     expect(await refused('CreateInput', { sceneName: 'one', inputName: 'Browser', inputKind: 'browser_source' })).toMatchObject({ code: 605 });
     expect(await refused('CreateScene', { sceneName: 'one' })).toMatchObject({ code: 601 });
     expect(await refused('GetOutputStatus', { outputName: 'virtualcam_output' })).toMatchObject({ code: 600 });
+    expect(await refused('PauseRecord')).toMatchObject({ code: 501 });
+    expect(await refused('SetStudioModeEnabled', { studioModeEnabled: true })).toMatchObject({ code: 604 });
+    await ok('SetStudioModeEnabled', { studioModeEnabled: false });
+    expect(await refused('TriggerStudioModeTransition')).toMatchObject({ code: 506 });
     // The only picture Uplink makes is the program's, and this studio makes no preview.
     expect(await refused('GetSourceScreenshot', { sourceName: 'two', imageFormat: 'jpg' })).toMatchObject({ code: 702 });
     expect(await refused('GetSourceScreenshot', { sourceName: 'one', imageFormat: 'png' })).toMatchObject({ code: 400 });
@@ -254,6 +258,19 @@ describe('the obs-websocket front on a real studio', () => {
     expect(magnitude).toBeLessThanOrEqual(peak!);
     expect(inputPeak).toBeCloseTo(peak!, 3);
   });
+
+  it('records to a file named by date in the recordings folder, with the record events', async () => {
+    const since = events.length;
+    await ok('StartRecord');
+    expect(await eventOf('RecordStateChanged', (d) => d.outputState === 'OBS_WEBSOCKET_OUTPUT_STARTED', since)).toMatchObject({ outputActive: true });
+    expect(await ok('GetRecordStatus')).toMatchObject({ outputActive: true, outputPaused: false });
+    expect(await refused('StartRecord')).toMatchObject({ code: 500 });
+    expect(await refused('PauseRecord')).toMatchObject({ code: 604 });
+    const { outputPath } = await ok('StopRecord');
+    expect(String(outputPath).startsWith(join(profileDir, 'recordings'))).toBe(true);
+    expect(await eventOf('RecordStateChanged', (d) => d.outputState === 'OBS_WEBSOCKET_OUTPUT_STOPPED', since)).toEqual({ outputActive: false, outputState: 'OBS_WEBSOCKET_OUTPUT_STOPPED', outputPath });
+    expect(existsSync(String(outputPath))).toBe(true);
+  }, 60_000);
 
   it('sets the transition and its duration', async () => {
     const since = events.length;

@@ -98,6 +98,16 @@ export const generalRequests = {
     return { studioModeEnabled: false };
   },
 
+  /** Uplink has no studio mode: turning it off is already done, turning it on cannot be. */
+  async SetStudioModeEnabled(_ctx, f) {
+    if (f.boolean('studioModeEnabled')) fail(RequestStatus.InvalidResourceState, 'Uplink has no studio mode: scenes go on air directly (with the transition).');
+    return undefined;
+  },
+
+  async TriggerStudioModeTransition() {
+    fail(RequestStatus.StudioModeNotActive, 'Studio mode is not active.');
+  },
+
   async GetMonitorList() {
     // Monitors are for OBS's projectors, which Uplink does not have.
     return { monitors: [] };

@@ -52,6 +52,12 @@ async function stopRecord(ctx: ObsContext): Promise<string> {
   return current.file ?? '';
 }
 
+/** Uplink records without pauses (a recording is what went out, without holes). */
+async function refusePause(ctx: ObsContext): Promise<undefined> {
+  if (!(await recording(ctx)).active) fail(RequestStatus.OutputNotRunning, 'The record output is not running.');
+  fail(RequestStatus.InvalidResourceState, 'Uplink cannot pause a recording: stop it and start a new one.');
+}
+
 export const outputRequests = {
   async GetOutputList(ctx) {
     const state = await ctx.state();
@@ -112,6 +118,18 @@ export const outputRequests = {
     if (active) await stopRecord(ctx);
     else await startRecord(ctx);
     return { outputActive: !active };
+  },
+
+  async PauseRecord(ctx) {
+    return refusePause(ctx);
+  },
+
+  async ResumeRecord(ctx) {
+    return refusePause(ctx);
+  },
+
+  async ToggleRecordPause(ctx) {
+    return refusePause(ctx);
   },
 
   async GetReplayBufferStatus() {
