@@ -33,7 +33,7 @@ export interface ObsWebSocketServerOptions {
   maxPayload?: number;
   /** How long a failed authentication waits before its close (default 1 s). */
   authFailureDelayMs?: number;
-  /** Connections from one address that have not identified yet, at most (default 8). */
+  /** Connections from one address that have not identified yet, at most (default 32: every tool of a streamer's desk reconnecting at once fits). */
   maxPendingPerAddress?: number;
   /** A client that has not identified after this long is closed (default 30 s). */
   identifyTimeoutMs?: number;
@@ -159,7 +159,7 @@ export class ObsWebSocketServer {
     socket.on('error', () => socket.destroy());
     if (this.stopping) return refuseUpgrade(socket, 503, 'Service Unavailable');
     const address = req.socket.remoteAddress ?? 'unknown';
-    if ((this.pendingByAddress.get(address) ?? 0) >= (this.options.maxPendingPerAddress ?? 8)) {
+    if ((this.pendingByAddress.get(address) ?? 0) >= (this.options.maxPendingPerAddress ?? 32)) {
       this.log.warn(`too many connections from ${address} that have not identified: one more refused`);
       return refuseUpgrade(socket, 429, 'Too Many Requests');
     }
