@@ -3,8 +3,8 @@
  * and the npm client obs-websocket-js 5.0.8 as Stream Deck plugins and Companion use it: under Node
  * (MessagePack) and its browser build in Debian's Chromium (JSON). A Companion-like connect in which no
  * request fails; scenes and colour inputs created, scenes switched, an item hidden, an input muted, the
- * stream started and stopped, each with its event; and what nginx received, read back with FFmpeg: the
- * scene switch is in the frames.
+ * stream started and stopped, each with its event, while ten more clients take the meters; and what
+ * nginx received, read back with FFmpeg: the scene switch is in the frames, and no frame is missing.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import OBSWebSocket, { EventSubscription } from 'obs-websocket-js';
+import OBSWebSocketJson from 'obs-websocket-js/json';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Collection } from '../../electron/contract.js';
@@ -230,6 +231,17 @@ describe('obs-websocket against uplink serve', () => {
       // A screenshot of the scene on air is the program picture.
       await until(async () => String((await obs.call('GetSourceScreenshot', { sourceName: 'Red', imageFormat: 'jpg' }).catch(() => ({ imageData: '' }))).imageData).startsWith('data:image/jpeg;base64,'));
 
+      // Ten more clients on the meters (half MessagePack, half JSON) while live: the stream must lose nothing.
+      const meters = Array.from({ length: 10 }, (_, i) => ({ client: i % 2 === 0 ? new OBSWebSocket() : new OBSWebSocketJson(), tone: 0 }));
+      await Promise.all(
+        meters.map(async (m) => {
+          m.client.on('InputVolumeMeters', ({ inputs }) => {
+            if (inputs.some((input) => input.inputName === 'Tone' && Array.isArray(input.inputLevelsMul))) m.tone++;
+          });
+          await m.client.connect(uplink.obsUrl, PASSWORD, { eventSubscriptions: EventSubscription.InputVolumeMeters });
+        }),
+      );
+
       // The stream goes to nginx as Uplink's first destination.
       await call('SetStreamServiceSettings', { streamServiceType: 'rtmp_custom', streamServiceSettings: { server: nginx.url('live', '').replace(/\/$/, ''), key: KEY } });
       expect(JSON.stringify(await call('GetStreamServiceSettings'))).not.toContain(KEY);
@@ -252,13 +264,22 @@ describe('obs-websocket against uplink serve', () => {
       const atHide = await framesSent();
       await until(async () => (await framesSent()) >= atHide + 15, 60_000);
 
+      for (const m of meters) await m.client.disconnect();
+      // 20 a second each: every client heard the tone's meter all along.
+      expect(Math.min(...meters.map((m) => m.tone))).toBeGreaterThan(20);
       await call('StopStream');
       await heard.next('StreamStateChanged', (d) => d.outputState === 'OBS_WEBSOCKET_OUTPUT_STOPPED' && d.outputActive === false);
 
       const received = await nginx.recording(KEY);
       const probe = await probeFile(received);
       expect(probe.streams.map((s) => s.codecType).sort()).toEqual(['audio', 'video']);
-      expect(packetsOf(probe, 'video').length).toBeGreaterThan(60);
+      const video = packetsOf(probe, 'video');
+      expect(video.length).toBeGreaterThan(60);
+      // No hole in what nginx received: scene switches, a hidden item, a mute and ten meter clients cost no frame.
+      const gaps = video.slice(1).map((p, i) => p.dtsMs - video[i]!.dtsMs);
+      expect(Math.max(...gaps), 'the longest gap between two received frames (ms)').toBeLessThan(140);
+      const spanSec = (video.at(-1)!.dtsMs - video[0]!.dtsMs) / 1000;
+      expect(video.length).toBeGreaterThanOrEqual(Math.floor(spanSec * 15 * 0.98));
       // Red, then the cut to blue, then the hidden item (the canvas's black): never blue before red.
       const colours = runs(await centreColours(received));
       expect(runs(colours.filter((c) => c !== 'other'))).toEqual(['red', 'blue']);
