@@ -7,6 +7,10 @@
 //   node scripts/ffmpeg-bundle.mjs [--target linux-x64|win-x64|mac-x64|mac-arm64] [--pin]
 // --pin is for a maintainer moving to a new build: it downloads the archive, checks the program, and
 // writes the archive's checksum into the manifest, to be reviewed and committed.
+// UPLINK_ALLOW_UNPINNED_FFMPEG=1 lets an unpinned build through with a warning (the unsigned installers
+// of pull requests); a release never sets it.
+//   node scripts/ffmpeg-bundle.mjs --sources DIR   downloads the FFmpeg source of every build (release.yml
+//   attaches them to the release: the GPL's offer of source), checked against sourceSha256 when pinned.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -136,7 +140,12 @@ export async function sha256File(file) {
 }
 
 async function download(url, file) {
-  const response = await fetch(url, { redirect: 'follow' });
+  let response;
+  try {
+    response = await fetch(url, { redirect: 'follow' });
+  } catch (err) {
+    throw new Error(`could not download ${url} (${err?.cause?.code ?? err?.cause?.message ?? err?.message}): check the network`);
+  }
   if (!response.ok || !response.body) throw new Error(`could not download ${url}: HTTP ${response.status}`);
   const partial = `${file}.partial`;
   await pipeline(Readable.fromWeb(response.body), createWriteStream(partial));
@@ -167,11 +176,12 @@ async function verifyProgram(program, os) {
   return bundleProblems(assessment, compositor, os);
 }
 
-export async function bundleFfmpeg({ target = targetOf(process.platform, process.arch), pin = false, manifestFile = MANIFEST } = {}) {
+export async function bundleFfmpeg({ target = targetOf(process.platform, process.arch), pin = false, manifestFile = MANIFEST, allowUnpinned = process.env.UPLINK_ALLOW_UNPINNED_FFMPEG === '1' } = {}) {
   const manifest = JSON.parse(await readFile(manifestFile, 'utf8'));
   const entry = manifest.builds?.[target];
-  const problems = entryProblems(target, entry, { requirePin: !pin });
+  const problems = entryProblems(target, entry, { requirePin: !pin && !allowUnpinned });
   if (problems.length > 0) throw new Error(problems.join('\n'));
+  if (entry.sha256 === null && !pin) console.warn(`ffmpeg: WARNING ${target}'s archive is not pinned (UPLINK_ALLOW_UNPINNED_FFMPEG): not for a release`);
 
   const cache = join(root, '.cache', 'ffmpeg');
   const downloads = join(cache, 'downloads');
@@ -221,8 +231,25 @@ export async function bundleFfmpeg({ target = targetOf(process.platform, process
   return { target, dir: out, program, sha256: actual };
 }
 
+/** Downloads the source of every build into `dir` (once per address), checked against sourceSha256 when pinned. */
+export async function downloadSources(dir, manifestFile = MANIFEST) {
+  const manifest = JSON.parse(await readFile(manifestFile, 'utf8'));
+  await mkdir(dir, { recursive: true });
+  const sources = new Map(Object.values(manifest.builds).map((entry) => [entry.source, entry.sourceSha256]));
+  for (const [url, sha256] of sources) {
+    const file = join(dir, new URL(url).pathname.split('/').pop());
+    if (!(await exists(file))) await download(url, file);
+    checkPinned(url, sha256, await sha256File(file));
+    console.log(`ffmpeg: source ${file}`);
+  }
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2);
+  if (args[0] === '--sources') {
+    await downloadSources(args[1] ?? join(root, '.cache', 'ffmpeg', 'sources'));
+    process.exit(0);
+  }
   const pinAt = args.indexOf('--pin');
   const targetAt = args.indexOf('--target');
   const target = (pinAt >= 0 && args[pinAt + 1] && !args[pinAt + 1].startsWith('--') ? args[pinAt + 1] : undefined) ?? (targetAt >= 0 ? args[targetAt + 1] : undefined);
