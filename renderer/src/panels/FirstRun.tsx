@@ -11,12 +11,14 @@
  */
 import * as Dialog from '@radix-ui/react-dialog';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
-import type { DestinationView, EncoderStatus } from '../../../electron/contract.js';
+import type { DestinationView } from '../../../electron/contract.js';
 import { kindLabel } from '../sources.js';
 import { selectEncoding, selectScenes, useApp } from '../store.js';
 import { firstWorkingEncoder, proposeBitrate } from './bitrate.js';
 import { Field, type FieldErrors, errorsFrom } from './Field.js';
 import { DestinationForm, useServices } from './Settings.js';
+import { FormError } from './settings-common.js';
+import { useRead } from './useRead.js';
 
 export const FIRST_RUN_DISMISSED_KEY = 'uplink.firstRun.done';
 
@@ -168,25 +170,10 @@ function EncoderStep({ destination, onDone }: { destination: DestinationView | n
   const client = useApp((s) => s.client);
   const encoding = useApp(selectEncoding);
   const services = useServices();
-  const [encoders, setEncoders] = useState<EncoderStatus[] | null>(null);
-  const [probeError, setProbeError] = useState<string | null>(null);
+  const probe = useRead('listEncoders');
+  const encoders = probe.loading ? null : (probe.value ?? []);
   const [bitrate, setBitrate] = useState<string | null>(null);
   const [errors, setErrors] = useState<FieldErrors>({});
-
-  useEffect(() => {
-    let alive = true;
-    client.call('listEncoders').then(
-      (list) => alive && setEncoders(list),
-      (err: unknown) => {
-        if (!alive) return;
-        setEncoders([]);
-        setProbeError(err instanceof Error ? err.message : String(err));
-      },
-    );
-    return () => {
-      alive = false;
-    };
-  }, [client]);
 
   const service = services.find((s) => s.id === destination?.service);
   const output = encoding ?? { width: 1280, height: 720, fps: 30 };
@@ -214,17 +201,13 @@ function EncoderStep({ destination, onDone }: { destination: DestinationView | n
         </p>
       ) : (
         <p className="health health-error" role="alert">
-          No H.264 encoder works with this FFmpeg{probeError ? `: ${probeError}` : ''}. See Settings › FFmpeg for what it lacks.
+          No H.264 encoder works with this FFmpeg{probe.error ? `: ${probe.error}` : ''}. See Settings › FFmpeg for what it lacks.
         </p>
       )}
       <Field label="Video bitrate (kb/s)" error={errors.videoBitrateKbps ?? errors.encoder} hint={`Proposed: ${proposal.kbps} kb/s, ${proposal.reason}`}>
         <input inputMode="numeric" value={shown} onChange={(e) => setBitrate(e.target.value)} />
       </Field>
-      {errors._form && (
-        <p className="field-error" role="alert">
-          {errors._form}
-        </p>
-      )}
+      <FormError error={errors._form} />
       <div className="dialog-actions">
         <button type="submit" className="btn btn-primary" disabled={encoders === null}>
           Finish

@@ -8,13 +8,25 @@
 import * as Dialog from '@radix-ui/react-dialog';
 import * as Switch from '@radix-ui/react-switch';
 import * as Tabs from '@radix-ui/react-tabs';
-import { type FormEvent, useEffect, useState } from 'react';
-import type { DestinationInput, DestinationView, EncoderStatus, EncodingPatch, ServiceId, ServicePreset } from '../../../electron/contract.js';
+import { type FormEvent, type ReactElement, useState } from 'react';
+import type { DestinationInput, DestinationView, EncodingPatch, ServiceId, ServicePreset } from '../../../electron/contract.js';
 import { Icon } from '../icons.js';
 import { selectEncoding, selectRun, useApp } from '../store.js';
 import { Field, type FieldErrors, errorsFrom } from './Field.js';
-import { SaveRow, num, useLiveHint } from './settings-common.js';
+import { FormError, SaveRow, num, useLiveHint } from './settings-common.js';
+import { useRead } from './useRead.js';
 import { AudioDevicesTab, FfmpegTab, HotkeysTab, RecordingTab } from './SettingsMore.js';
+
+/** The tabs, in order: value, label, content. */
+const TABS: ReadonlyArray<readonly [string, string, () => ReactElement]> = [
+  ['destinations', 'Destinations', DestinationsTab],
+  ['video', 'Video', VideoTab],
+  ['output', 'Output', OutputTab],
+  ['audio', 'Audio', AudioDevicesTab],
+  ['recording', 'Recording', RecordingTab],
+  ['hotkeys', 'Hotkeys', () => <HotkeysTab />],
+  ['ffmpeg', 'FFmpeg', FfmpegTab],
+];
 
 export function SettingsDialog() {
   const open = useApp((s) => s.settingsOpen);
@@ -33,49 +45,17 @@ export function SettingsDialog() {
           <Dialog.Description className="sr-only">Destinations, video, output, audio, recording, hotkeys and FFmpeg settings</Dialog.Description>
           <Tabs.Root className="tabs" defaultValue="destinations" orientation="vertical">
             <Tabs.List className="tab-list" aria-label="Settings sections">
-              <Tabs.Trigger className="tab" value="destinations">
-                Destinations
-              </Tabs.Trigger>
-              <Tabs.Trigger className="tab" value="video">
-                Video
-              </Tabs.Trigger>
-              <Tabs.Trigger className="tab" value="output">
-                Output
-              </Tabs.Trigger>
-              <Tabs.Trigger className="tab" value="audio">
-                Audio
-              </Tabs.Trigger>
-              <Tabs.Trigger className="tab" value="recording">
-                Recording
-              </Tabs.Trigger>
-              <Tabs.Trigger className="tab" value="hotkeys">
-                Hotkeys
-              </Tabs.Trigger>
-              <Tabs.Trigger className="tab" value="ffmpeg">
-                FFmpeg
-              </Tabs.Trigger>
+              {TABS.map(([value, label]) => (
+                <Tabs.Trigger key={value} className="tab" value={value}>
+                  {label}
+                </Tabs.Trigger>
+              ))}
             </Tabs.List>
-            <Tabs.Content className="tab-panel" value="destinations">
-              <DestinationsTab />
-            </Tabs.Content>
-            <Tabs.Content className="tab-panel" value="video">
-              <VideoTab />
-            </Tabs.Content>
-            <Tabs.Content className="tab-panel" value="output">
-              <OutputTab />
-            </Tabs.Content>
-            <Tabs.Content className="tab-panel" value="audio">
-              <AudioDevicesTab />
-            </Tabs.Content>
-            <Tabs.Content className="tab-panel" value="recording">
-              <RecordingTab />
-            </Tabs.Content>
-            <Tabs.Content className="tab-panel" value="hotkeys">
-              <HotkeysTab />
-            </Tabs.Content>
-            <Tabs.Content className="tab-panel" value="ffmpeg">
-              <FfmpegTab />
-            </Tabs.Content>
+            {TABS.map(([value, , Tab]) => (
+              <Tabs.Content key={value} className="tab-panel" value={value}>
+                <Tab />
+              </Tabs.Content>
+            ))}
           </Tabs.Root>
         </Dialog.Content>
       </Dialog.Portal>
@@ -87,19 +67,7 @@ export function SettingsDialog() {
 // Destinations
 
 export function useServices(): ServicePreset[] {
-  const client = useApp((s) => s.client);
-  const [services, setServices] = useState<ServicePreset[]>([]);
-  useEffect(() => {
-    let alive = true;
-    client.call('listServices').then(
-      (list) => alive && setServices(list),
-      () => undefined,
-    );
-    return () => {
-      alive = false;
-    };
-  }, [client]);
-  return services;
+  return useRead('listServices').value ?? [];
 }
 
 function DestinationsTab() {
@@ -242,11 +210,7 @@ export function DestinationForm({
           <input type="password" value={streamKey} onChange={(e) => setStreamKey(e.target.value)} placeholder={destination?.hasKey ? '•••••••• key saved' : 'Paste your stream key'} autoComplete="off" spellCheck={false} />
         </Field>
       </div>
-      {errors._form && (
-        <p className="field-error" role="alert">
-          {errors._form}
-        </p>
-      )}
+      <FormError error={errors._form} />
       <div className="dialog-actions">
         {saved && (
           <span className="muted small" role="status">
@@ -345,7 +309,7 @@ export function OutputTab() {
   const encoding = useApp(selectEncoding);
   const client = useApp((s) => s.client);
   const hint = useLiveHint();
-  const [encoders, setEncoders] = useState<EncoderStatus[] | null>(null);
+  const encoders = useRead('listEncoders').value;
   const [encoder, setEncoder] = useState<string>(encoding?.encoder ?? 'libx264');
   const [bitrate, setBitrate] = useState(String(encoding?.videoBitrateKbps ?? 4500));
   const [keyframe, setKeyframe] = useState(String(encoding?.keyframeIntervalSec ?? 2));
@@ -353,17 +317,6 @@ export function OutputTab() {
   const [profile, setProfile] = useState<string>(encoding?.profile ?? 'high');
   const [errors, setErrors] = useState<FieldErrors>({});
   const [saved, setSaved] = useState(false);
-
-  useEffect(() => {
-    let alive = true;
-    client.call('listEncoders').then(
-      (list) => alive && setEncoders(list),
-      () => alive && setEncoders([]),
-    );
-    return () => {
-      alive = false;
-    };
-  }, [client]);
 
   const submit = (e: FormEvent): void => {
     e.preventDefault();

@@ -10,6 +10,7 @@ import { type AddKind, addKindLabel, buildSourceInput, devicesFor } from '../sou
 import { useApp } from '../store.js';
 import { Field, type FieldErrors, errorsFrom } from './Field.js';
 import { SaveRow, useLiveHint } from './settings-common.js';
+import { useRead } from './useRead.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Audio devices
@@ -32,26 +33,12 @@ export function AudioDevicesTab() {
   const client = useApp((s) => s.client);
   const collection = useApp((s) => s.studio?.scenes?.collection ?? null);
   const hint = useLiveHint();
-  const [devices, setDevices] = useState<CaptureDevice[] | null>(null);
-  const [listError, setListError] = useState<string | null>(null);
+  const listed = useRead('listDevices');
+  const devices: CaptureDevice[] | null = listed.loading ? null : (listed.value ?? []);
+  const listError = listed.error;
   const [choice, setChoice] = useState<Record<AudioRole, string> | null>(null);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [saved, setSaved] = useState(false);
-
-  useEffect(() => {
-    let alive = true;
-    client.call('listDevices').then(
-      (list) => alive && setDevices(list),
-      (err: unknown) => {
-        if (!alive) return;
-        setDevices([]);
-        setListError(err instanceof Error ? err.message : String(err));
-      },
-    );
-    return () => {
-      alive = false;
-    };
-  }, [client]);
 
   if (!collection) return <p className="muted">Audio devices are sources of the scenes: load or import a scene collection first.</p>;
   const current = (role: AudioRole): string => {
@@ -283,25 +270,14 @@ export function HotkeysTab({ api = hotkeysApi() }: { api?: HotkeysApi | undefine
 export function FfmpegTab() {
   const client = useApp((s) => s.client);
   const hint = useLiveHint();
-  const [status, setStatus] = useState<FfmpegStatus | null>(null);
-  const [path, setPath] = useState('');
+  const read = useRead('getFfmpegInfo');
+  const [changed, setStatus] = useState<FfmpegStatus | null>(null);
+  const status = changed ?? read.value;
+  /** As typed; until then the chosen path. */
+  const [typed, setPath] = useState<string | null>(null);
+  const path = typed ?? status?.chosenPath ?? '';
   const [errors, setErrors] = useState<FieldErrors>({});
   const [saved, setSaved] = useState(false);
-
-  useEffect(() => {
-    let alive = true;
-    client.call('getFfmpegInfo').then(
-      (s) => {
-        if (!alive) return;
-        setStatus(s);
-        setPath(s.chosenPath ?? '');
-      },
-      (err: unknown) => alive && setErrors({ _form: err instanceof Error ? err.message : String(err) }),
-    );
-    return () => {
-      alive = false;
-    };
-  }, [client]);
 
   const submit = (e: FormEvent): void => {
     e.preventDefault();
@@ -320,7 +296,7 @@ export function FfmpegTab() {
     <form className="form" onSubmit={submit}>
       {status === null ? (
         <p className="muted" role="status">
-          Looking at FFmpeg…
+          {read.loading ? 'Looking at FFmpeg…' : ''}
         </p>
       ) : status.ffmpeg ? (
         <dl className="kv ffmpeg-info">
@@ -360,7 +336,7 @@ export function FfmpegTab() {
       <Field label="FFmpeg program" error={errors.path} hint={hint('ffmpegPath', 'Empty: Uplink finds one (FFMPEG_PATH, the bundled copy, then PATH)')}>
         <input value={path} onChange={(e) => setPath(e.target.value)} placeholder="/usr/bin/ffmpeg" spellCheck={false} />
       </Field>
-      <SaveRow saved={saved} error={errors._form} />
+      <SaveRow saved={saved} error={errors._form ?? read.error ?? undefined} />
     </form>
   );
 }

@@ -5,7 +5,7 @@
  */
 import * as Dialog from '@radix-ui/react-dialog';
 import * as Tabs from '@radix-ui/react-tabs';
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import type { CaptureDevice, SceneItem, Source } from '../../../electron/contract.js';
 import { Icon } from '../icons.js';
 import {
@@ -25,6 +25,8 @@ import {
 } from '../sources.js';
 import { useApp } from '../store.js';
 import { Field } from './Field.js';
+import { FormError } from './settings-common.js';
+import { useRead } from './useRead.js';
 
 export type PropertiesTab = 'properties' | 'transform';
 
@@ -70,29 +72,14 @@ export function SourcePropertiesDialog({ source, item, sceneId, tab, onClose }: 
   );
 }
 
-/** The devices a kind picks from, listed once the dialog opens (discovery takes a moment). */
-function useDevices(needed: boolean): { devices: CaptureDevice[]; loading: boolean; error: string | null } {
-  const client = useApp((s) => s.client);
-  const [state, setState] = useState<{ devices: CaptureDevice[]; loading: boolean; error: string | null }>({ devices: [], loading: needed, error: null });
-  useEffect(() => {
-    if (!needed) return;
-    let alive = true;
-    client.call('listDevices').then(
-      (devices) => alive && setState({ devices, loading: false, error: null }),
-      (err: unknown) => alive && setState({ devices: [], loading: false, error: err instanceof Error ? err.message : String(err) }),
-    );
-    return () => {
-      alive = false;
-    };
-  }, [client, needed]);
-  return state;
-}
-
 function PropertiesTabForm({ source, onSaved }: { source: Source; onSaved: () => void }) {
   const client = useApp((s) => s.client);
   const kind = editKindOf(source);
   const needsDevice = source.kind === 'video-device' || source.kind === 'audio-device' || source.kind === 'screen';
-  const { devices, loading, error: listError } = useDevices(needsDevice);
+  // Listed once the dialog opens (discovery takes a moment).
+  const listed = useRead('listDevices', needsDevice);
+  const devices: CaptureDevice[] = listed.value ?? [];
+  const { loading, error: listError } = listed;
   const [form, setForm] = useState<PropertiesForm>(() => propertiesOf(source));
   const [errors, setErrors] = useState<FormErrors>({});
   const set = <K extends keyof PropertiesForm>(key: K, value: PropertiesForm[K]): void => setForm((f) => ({ ...f, [key]: value }));
@@ -173,11 +160,7 @@ function PropertiesTabForm({ source, onSaved }: { source: Source; onSaved: () =>
       {source.kind === 'test-pattern' && <p className="muted small">Colour bars with a moving counter: nothing to set.</p>}
       {source.kind === 'placeholder' && <p className="muted small">Imported from OBS ({source.settings.obsKind}), which Uplink cannot show: it keeps its place in every scene. Replace it with a source Uplink has.</p>}
       {source.kind === 'network' && <p className="muted small">Reads {source.settings.url}.</p>}
-      {errors._form && (
-        <p className="field-error" role="alert">
-          {errors._form}
-        </p>
-      )}
+      <FormError error={errors._form} />
       <div className="dialog-actions">
         <Dialog.Close className="btn">Cancel</Dialog.Close>
         <button type="submit" className="btn btn-primary">
@@ -234,11 +217,7 @@ function TransformTabForm({ item, sceneId, onSaved }: { item: SceneItem; sceneId
       <h3 className="section-title">Crop</h3>
       <p className="muted small">Pixels of the source's own picture cut off each side.</p>
       <div className="grid4">{CROP_FIELDS.map(input)}</div>
-      {errors._form && (
-        <p className="field-error" role="alert">
-          {errors._form}
-        </p>
-      )}
+      <FormError error={errors._form} />
       <div className="dialog-actions">
         <button type="button" className="btn" onClick={() => canvas && setForm((f) => ({ ...f, x: '0', y: '0', width: String(canvas.width), height: String(canvas.height) }))}>
           Fit to canvas

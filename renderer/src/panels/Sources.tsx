@@ -7,11 +7,11 @@ import * as ContextMenu from '@radix-ui/react-context-menu';
 import * as Dialog from '@radix-ui/react-dialog';
 import * as DropdownMenu from '@radix-ui/react-dropdown-menu';
 import { type FormEvent, useEffect, useState } from 'react';
-import type { CaptureDevice } from '../../../electron/contract.js';
 import { Icon } from '../icons.js';
 import { ADD_KINDS, type AddForm, type AddKind, addKindLabel, buildSourceInput, devicesFor, kindIcon, kindLabel } from '../sources.js';
 import { selectRun, selectScenes, useApp } from '../store.js';
 import { type PropertiesTab, SourcePropertiesDialog } from './SourceProperties.js';
+import { useRead } from './useRead.js';
 
 export function Sources() {
   const scenes = useApp(selectScenes);
@@ -152,35 +152,19 @@ function EditDialog({ editing, sceneId, onClose }: { editing: { itemId: string; 
 function AddSourceDialog({ kind, sceneId, onClose }: { kind: AddKind; sceneId: string; onClose: () => void }) {
   const client = useApp((s) => s.client);
   const canvas = useApp((s) => s.studio?.scenes?.collection.canvas);
-  const [devices, setDevices] = useState<CaptureDevice[] | null>(null);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [submitError, setError] = useState<string | null>(null);
   const [form, setForm] = useState<AddForm>({ name: addKindLabel(kind), device: '', file: '', text: 'Hello, chat!', color: '#1e6bff', frequencyHz: 440 });
   const needsDevice = ['camera', 'capture-card', 'microphone', 'desktop-audio', 'screen'].includes(kind);
+  const listed = useRead('listDevices', needsDevice);
+  const devices = listed.value;
+  const { loading } = listed;
+  const error = submitError ?? listed.error;
 
+  // The first device of the kind is offered once the list arrives.
   useEffect(() => {
-    if (!needsDevice) return;
-    let alive = true;
-    setLoading(true);
-    client.call('listDevices').then(
-      (list) => {
-        if (!alive) return;
-        setDevices(list);
-        const first = devicesFor(kind, list)[0];
-        if (first) setForm((f) => ({ ...f, device: first.id }));
-        setLoading(false);
-      },
-      (err: unknown) => {
-        if (!alive) return;
-        setDevices([]);
-        setError(err instanceof Error ? err.message : String(err));
-        setLoading(false);
-      },
-    );
-    return () => {
-      alive = false;
-    };
-  }, [client, kind, needsDevice]);
+    const first = devicesFor(kind, devices ?? [])[0];
+    if (first) setForm((f) => (f.device === '' ? { ...f, device: first.id } : f));
+  }, [devices, kind]);
 
   const submit = (e: FormEvent): void => {
     e.preventDefault();

@@ -14,14 +14,19 @@ export function num(text: string): number {
   return text.trim() === '' ? Number.NaN : Number(text);
 }
 
+/** A refusal that names no field of the form: under the form, read out when it appears. */
+export function FormError({ error }: { error?: string | null | undefined }) {
+  return error ? (
+    <p className="field-error" role="alert">
+      {error}
+    </p>
+  ) : null;
+}
+
 export function SaveRow({ saved, error, label = 'Save' }: { saved: boolean; error?: string | undefined; label?: string }) {
   return (
     <>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       <div className="dialog-actions">
         {saved && (
           <span className="muted small" role="status">
