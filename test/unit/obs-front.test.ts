@@ -261,13 +261,20 @@ describe('the obs-websocket front on a real studio', () => {
 
   it('records to a file named by date in the recordings folder, with the record events', async () => {
     const since = events.length;
+    const elsewhere = await refused('SetRecordDirectory', { recordDirectory: '/tmp' });
+    expect(elsewhere.code).toBe(604);
+    expect(elsewhere.comment).toContain(join(profileDir, 'recordings'));
+    const takes = join(profileDir, 'recordings', 'takes');
+    mkdirSync(takes, { recursive: true });
+    await ok('SetRecordDirectory', { recordDirectory: takes });
+    expect(await ok('GetRecordDirectory')).toEqual({ recordDirectory: takes });
     await ok('StartRecord');
     expect(await eventOf('RecordStateChanged', (d) => d.outputState === 'OBS_WEBSOCKET_OUTPUT_STARTED', since)).toMatchObject({ outputActive: true });
     expect(await ok('GetRecordStatus')).toMatchObject({ outputActive: true, outputPaused: false });
     expect(await refused('StartRecord')).toMatchObject({ code: 500 });
     expect(await refused('PauseRecord')).toMatchObject({ code: 604 });
     const { outputPath } = await ok('StopRecord');
-    expect(String(outputPath).startsWith(join(profileDir, 'recordings'))).toBe(true);
+    expect(String(outputPath).startsWith(takes)).toBe(true);
     expect(await eventOf('RecordStateChanged', (d) => d.outputState === 'OBS_WEBSOCKET_OUTPUT_STOPPED', since)).toEqual({ outputActive: false, outputState: 'OBS_WEBSOCKET_OUTPUT_STOPPED', outputPath });
     expect(existsSync(String(outputPath))).toBe(true);
   }, 60_000);

@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { release, type as osType } from 'node:os';
 import type { DestinationInput, ServiceId, ServicePreset } from '../../contract.js';
 import { packageRoot } from '../../engine/paths.js';
-import { RequestStatus } from './protocol.js';
+import { OBS_WEBSOCKET_VERSION, RPC_VERSION, RequestStatus } from './protocol.js';
 import type { RequestTable } from './context.js';
 import { Fields, fail } from './fields.js';
 
@@ -59,8 +59,8 @@ export const generalRequests = {
     const platform = ctx.platform === 'linux' ? 'ubuntu' : ctx.platform;
     return {
       obsVersion: uplinkVersion(),
-      obsWebSocketVersion: '5.5.0',
-      rpcVersion: 1,
+      obsWebSocketVersion: OBS_WEBSOCKET_VERSION,
+      rpcVersion: RPC_VERSION,
       availableRequests: ctx.availableRequests(),
       supportedImageFormats: ['jpg', 'jpeg'],
       platform,
@@ -131,8 +131,13 @@ export const generalRequests = {
 
   async GetRecordDirectory(ctx) {
     const state = await ctx.state();
-    const folder = (state as { recordingSettings?: { folder?: string | null } }).recordingSettings?.folder;
-    return { recordDirectory: folder ?? ctx.port.recordingsDir };
+    return { recordDirectory: state.recordingSettings.folder ?? ctx.port.recordingsDir };
+  },
+
+  /** The recording folder of Settings; a remote client may choose one inside the profile's folders only. */
+  async SetRecordDirectory(ctx, f) {
+    await ctx.port.commands.setRecordingSettings({ folder: f.string('recordDirectory') });
+    return undefined;
   },
 
   /** Uplink's first destination as OBS's stream service; its key is never sent back (it can be set). */
