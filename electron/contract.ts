@@ -215,6 +215,12 @@ export interface ScenesView {
   programSceneId: string;
   /** Live sources that are not plainly live. */
   sources: SourceStatus[];
+  /**
+   * The picture size of the sources whose size the studio learns by opening their file (images, media
+   * files): the pixels their items' crops are counted in. Other sources' sizes are in their settings, or
+   * the canvas stands for them.
+   */
+  sourceSizes?: Array<{ sourceId: string; width: number; height: number }>;
 }
 
 /** A picture of the program for the preview: JPEG, newest wins (a slow front drops frames, never the program). */

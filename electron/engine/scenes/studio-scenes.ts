@@ -53,7 +53,18 @@ export class StudioScenes extends EventEmitter<StudioScenesEvents> {
       collection: this.collection,
       programSceneId: this.compositor?.sceneId ?? this.collection.currentSceneId,
       sources: [...this.statuses.values()],
+      sourceSizes: this.sourceSizes(this.collection),
     };
+  }
+
+  /** What probing the sources' files told (the obs-websocket front gives OBS's scales from these). */
+  private sourceSizes(collection: Collection): NonNullable<ScenesView['sourceSizes']> {
+    const sizes = this.context?.fileSizes;
+    if (sizes === undefined) return [];
+    return collection.sources.flatMap((source) => {
+      const size = source.kind === 'image' || source.kind === 'media' ? sizes.get(source.settings.file) : undefined;
+      return size === undefined ? [] : [{ sourceId: source.id, width: size.width, height: size.height }];
+    });
   }
 
   get active(): boolean {
