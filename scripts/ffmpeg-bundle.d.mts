@@ -8,6 +8,7 @@ export interface FfmpegBuild {
   url: string;
   sha256: string | null;
   binary: string;
+  ffprobe: string | null;
   licence: string | null;
   licenceName: string;
   buildScripts: string;

@@ -57,6 +57,7 @@ export function entryProblems(target, entry, { requirePin = true } = {}) {
     if (url.protocol !== 'https:') problems.push(`${target}: ${key} must be https (${entry[key]})`);
   }
   if (!relativeInside(entry.binary)) problems.push(`${target}: binary must be a path inside the archive`);
+  if (entry.ffprobe !== null && !relativeInside(entry.ffprobe)) problems.push(`${target}: ffprobe must be null or a path inside the archive`);
   if (entry.licence !== null && !relativeInside(entry.licence)) problems.push(`${target}: licence must be null or a path inside the archive`);
   for (const key of ['sha256', 'sourceSha256']) {
     if (entry[key] !== null && !SHA256.test(entry[key] ?? '')) problems.push(`${target}: ${key} must be 64 lowercase hex digits or null`);
@@ -205,6 +206,11 @@ export async function bundleFfmpeg({ target = targetOf(process.platform, process
   const program = join(out, bundledName(target));
   await copyFile(join(unpacked, entry.binary), program);
   await chmod(program, 0o755);
+  if (entry.ffprobe) {
+    const probe = join(out, bundledName(target).replace('ffmpeg', 'ffprobe'));
+    await copyFile(join(unpacked, entry.ffprobe), probe);
+    await chmod(probe, 0o755);
+  }
   const licence = entry.licence ? join(unpacked, entry.licence) : join(root, 'build', 'licenses', entry.licenceName.startsWith('GPL-2') ? 'GPL-2.0.txt' : 'GPL-3.0.txt');
   await copyFile(licence, join(out, 'LICENSE-FFmpeg.txt'));
 

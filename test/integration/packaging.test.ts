@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import asar from '@electron/asar';
 import type { FfmpegStatus } from '../../electron/contract.js';
 import type { ServerMessage } from '../../electron/contract-wire.js';
-import { BUNDLED_FFMPEG_ENV, locateFfmpeg, packagedFfmpegPath } from '../../electron/engine/ffmpeg/locate.js';
+import { BUNDLED_FFMPEG_ENV, locateFfmpeg, locateFfprobe, packagedFfmpegPath } from '../../electron/engine/ffmpeg/locate.js';
 import { hostEnvironment } from '../../electron/main/app.js';
 import { bundledName, ffmpegNotice, targetOf } from '../../scripts/ffmpeg-bundle.mjs';
 import { writeIcons } from '../../scripts/icons.mjs';
@@ -29,6 +29,7 @@ const plist = createRequire(import.meta.url)('plist') as { parse(text: string): 
 const WORK = join(TMP_ROOT, `packaging-${process.pid}`);
 const PROJECT = join(WORK, 'project');
 const SYSTEM_FFMPEG = '/usr/bin/ffmpeg';
+const SYSTEM_FFPROBE = '/usr/bin/ffprobe';
 
 function run(file: string, args: string[], cwd: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -75,6 +76,7 @@ function standInFfmpeg(target: string): void {
   const dir = join(PROJECT, '.cache', 'ffmpeg', target);
   mkdirSync(dir, { recursive: true });
   cpSync(SYSTEM_FFMPEG, join(dir, bundledName(target)));
+  cpSync(SYSTEM_FFPROBE, join(dir, bundledName(target).replace('ffmpeg', 'ffprobe')));
   cpSync(join(ROOT, 'build', 'licenses', 'GPL-3.0.txt'), join(dir, 'LICENSE-FFmpeg.txt'));
   const manifest = JSON.parse(readFileSync(join(ROOT, 'build', 'ffmpeg-builds.json'), 'utf8')) as { builds: Record<string, never> };
   const version = execFileSync(SYSTEM_FFMPEG, ['-hide_banner', '-version'], { encoding: 'utf8' });
@@ -214,7 +216,7 @@ describe('Linux app (--dir)', () => {
     expect(feed).toMatch(/repo: uplink/);
   });
 
-  it('ships FFmpeg where the packaged locator looks, and the locator finds it before anything on PATH', async () => {
+  it('ships FFmpeg (and FFprobe) where the packaged locator looks, and the locator finds them before anything on PATH', async () => {
     const expected = packagedFfmpegPath(resources(), 'linux');
     expect(expected).toBe(join(resources(), 'ffmpeg', 'ffmpeg'));
     expect(statSync(expected).mode & 0o111).not.toBe(0);
@@ -224,6 +226,8 @@ describe('Linux app (--dir)', () => {
     expect(found.path).toBe(expected);
     expect(found.source).toBe('ffmpeg-static');
     expect(found.features.filters).toContain('zmq');
+    // FFprobe (OBS imports read media sizes with it) beside it, even when nobody says where FFmpeg is.
+    expect((await locateFfprobe({ env: env!, platform: 'linux' })).path).toBe(join(resources(), 'ffmpeg', 'ffprobe'));
   });
 
   it('runs its engine host from the packaged files alone (plain Node, the asar extracted), on the bundled FFmpeg', async () => {

@@ -131,6 +131,7 @@ describe('the bundled FFmpeg', () => {
       expect.stringMatching(/binary must be a path inside the archive/),
     ]);
     expect(entryProblems('win-x64', undefined)).toEqual([expect.stringMatching(/no build named/)]);
+    expect(entryProblems('linux-x64', { ...entry, sha256: 'a'.repeat(64), ffprobe: '/usr/bin/ffprobe' })).toEqual([expect.stringMatching(/ffprobe must be null or a path inside the archive/)]);
     expect(() => checkPinned('win-x64', 'a'.repeat(64), 'b'.repeat(64))).toThrow(/not the pinned one \(sha256 b{64}, pinned a{64}\): it changed upstream or was tampered with/);
     expect(() => checkPinned('win-x64', 'a'.repeat(64), 'a'.repeat(64))).not.toThrow();
   });

@@ -594,6 +594,14 @@ export async function locateFfprobe(options: LocateFfprobeOptions = {}): Promise
     ['setting', async () => options.explicitPath ?? null],
     ['env', async () => envValue(env, 'FFPROBE_PATH') ?? null],
     ['beside-ffmpeg', async () => (options.ffmpegPath ? api.join(api.dirname(options.ffmpegPath), name) : null)],
+    // The installed app's own FFprobe, where its builds have one (beside its FFmpeg).
+    [
+      'beside-ffmpeg',
+      async () => {
+        const bundled = envValue(env, BUNDLED_FFMPEG_ENV);
+        return bundled ? api.join(api.dirname(bundled), name) : null;
+      },
+    ],
     ['path', () => findOnPath('ffprobe', { env, platform })],
   ];
   const tried = new Set<string>();
