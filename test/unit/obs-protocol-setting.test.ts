@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Studio } from '../../electron/engine/studio.js';
 import { MemorySecretStore } from '../../electron/engine/secrets.js';
 import { OBS_WEBSOCKET_PASSWORD_REF, generateObsPassword } from '../../electron/engine/profile/obs-websocket.js';
+import { guardedStudioPort } from '../../electron/remote/obs/studio-port.js';
+import { remotePathGuard } from '../../electron/remote/paths.js';
 
 describe('the obs-websocket setting', () => {
   it('is off on port 4455 until turned on; turning it on makes a password, kept in the secret store only', async () => {
@@ -54,5 +56,21 @@ describe('the obs-websocket setting', () => {
     const a = generateObsPassword();
     expect(a).toMatch(/^[A-HJ-NP-Za-km-z2-9]{16}$/);
     expect(generateObsPassword()).not.toBe(a);
+  });
+});
+
+describe('the studio as obs-websocket clients reach it', () => {
+  it('confines files as the web remote does, and passes everything else through', async () => {
+    const studio = new Studio();
+    const port = guardedStudioPort(studio, { profileDir: '/profile', mediaDir: '/profile/media', recordingsDir: '/profile/recordings' }, remotePathGuard(['/profile/media', '/profile/recordings'], (p) => p));
+    await expect(port.commands.startRecording('/etc/cron.daily/x')).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED', field: 'file', message: expect.stringContaining('a remote studio cannot use the file /etc/cron.daily/x') });
+    await expect(port.commands.setFfmpegPath('/tmp/evil')).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED', field: 'path' });
+    expect((await port.commands.getState()).phase).toBe('idle');
+    const seen: number[] = [];
+    const off = port.on('onState', (state) => seen.push(state.revision));
+    await port.commands.setObsWebSocket({ port: 4460 });
+    off();
+    await port.commands.setObsWebSocket({ port: 4461 });
+    expect(seen).toHaveLength(1);
   });
 });
