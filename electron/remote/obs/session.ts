@@ -3,6 +3,9 @@
  * set), requests and batches handed to the front, and the events its subscription asks for. It knows
  * nothing of sockets or encodings: the server decodes what arrives, and sends and closes for it.
  *
+ * Requests run as they arrive and each is answered when done, as OBS's thread pool does; the studio
+ * itself runs commands one at a time in the order they reach it, so a Set followed by a Get sees the Set.
+ *
  * Batches: `SerialRealtime` runs its requests one after another; `SerialFrame` runs the same way, with
  * `Sleep`'s `sleepFrames` turned into time at the canvas's frame rate (the compositor takes commands
  * between frames anyway, so a frame-exact batch would be no more exact); `Parallel` starts every request
