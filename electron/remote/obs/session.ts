@@ -3,8 +3,10 @@
  * set), requests and batches handed to the front, and the events its subscription asks for. It knows
  * nothing of sockets or encodings: the server decodes what arrives, and sends and closes for it.
  *
- * Requests run as they arrive and each is answered when done, as OBS's thread pool does; the studio
- * itself runs commands one at a time in the order they reach it, so a Set followed by a Get sees the Set.
+ * Requests run as they arrive and each is answered when done, as OBS's thread pool does, so a slow one
+ * (StartStream waits for the encoder's first pictures) never holds up a client's polling. Changes still
+ * happen one at a time in arrival order (the studio queues its commands); a client that needs a Get to
+ * see its Set waits for the Set's answer, or sends both in a batch.
  *
  * Batches: `SerialRealtime` runs its requests one after another; `SerialFrame` runs the same way, with
  * `Sleep`'s `sleepFrames` turned into time at the canvas's frame rate (the compositor takes commands
