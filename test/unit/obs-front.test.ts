@@ -4,7 +4,9 @@
  * the OBS events that came of it.
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Source, StudioState } from '../../electron/contract.js';
 import { Studio } from '../../electron/engine/studio.js';
@@ -15,6 +17,7 @@ import { tmpDir } from '../helpers/fixtures.js';
 import { collection, color, item } from '../helpers/scenes.js';
 import { until } from '../helpers/wait.js';
 
+const run = promisify(execFile);
 const SMALL = { width: 320, height: 180, fps: 15, videoBitrateKbps: 300, preset: 'ultrafast' };
 const canvas = { width: 320, height: 180, fps: 15 };
 
@@ -216,6 +219,18 @@ describe('the obs-websocket front on a real studio', () => {
     expect(await eventOf('InputRemoved', () => true, since)).toEqual({ inputName: 'Blue square', inputUuid: created.inputUuid });
   });
 
+  it("gives an image's transform against its real size, as the studio probed it", async () => {
+    const file = join(profileDir, 'media', 'badge.png');
+    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=green:s=64x32', '-frames:v', '1', file]);
+    const { sceneItemId } = await ok('CreateInput', { sceneName: 'two', inputName: 'Badge', inputKind: 'image_source', inputSettings: { file } });
+    expect(await ok('GetInputSettings', { inputName: 'Badge' })).toEqual({ inputKind: 'image_source', inputSettings: { file } });
+    await ok('SetSceneItemTransform', { sceneName: 'two', sceneItemId, sceneItemTransform: { scaleX: 1, scaleY: 1, positionX: 10, positionY: 20 } });
+    const badge = (await state()).scenes!.collection.scenes[1]!.items.at(-1)!;
+    expect(badge).toMatchObject({ x: 10, y: 20, width: 64, height: 32 });
+    expect((await ok('GetSceneItemTransform', { sceneName: 'two', sceneItemId })).sceneItemTransform).toMatchObject({ sourceWidth: 64, sourceHeight: 32, scaleX: 1, scaleY: 1, width: 64, height: 32 });
+    await ok('RemoveInput', { inputName: 'Badge' });
+  });
+
   it('shows, hides, locks, moves and transforms scene items', async () => {
     const since = events.length;
     const { sceneItemId } = await ok('GetSceneItemId', { sceneName: 'one', sourceName: 'red' });
@@ -251,12 +266,16 @@ describe('the obs-websocket front on a real studio', () => {
     await ok('SetInputVolume', { inputName: 'Tone', inputVolumeDb: 0 });
     expect(await refused('SetInputVolume', { inputName: 'Tone', inputVolumeDb: 30 })).toMatchObject({ code: 402 });
 
-    const meters = await eventOf('InputVolumeMeters', (d) => (d.inputs as ObsData[]).some((i) => i.inputName === 'Tone' && (i.inputLevelsMul as number[][])[0]![1]! > 0.01), since);
-    const tone = (meters.inputs as ObsData[]).find((i) => i.inputName === 'Tone')!;
-    const [magnitude, peak, inputPeak] = (tone.inputLevelsMul as number[][])[0]!;
+    // At 0 dB the input peak (before the fader) is the peak, once the meters have caught up with the fader.
+    const levelsOf = (d: ObsData): number[] | undefined => ((d.inputs as ObsData[]).find((i) => i.inputName === 'Tone')?.inputLevelsMul as number[][] | undefined)?.[0];
+    const meters = await eventOf('InputVolumeMeters', (d) => {
+      const levels = levelsOf(d);
+      return levels !== undefined && levels[1]! > 0.01 && Math.abs(levels[2]! - levels[1]!) < 1e-6;
+    }, since);
+    const [magnitude, peak] = levelsOf(meters)!;
     expect(peak).toBeLessThanOrEqual(1);
     expect(magnitude).toBeLessThanOrEqual(peak!);
-    expect(inputPeak).toBeCloseTo(peak!, 3);
+    expect((meters.inputs as ObsData[]).find((i) => i.inputName === 'Tone')!.inputLevelsMul).toHaveLength(2);
   });
 
   it('records to a file named by date in the recordings folder, with the record events', async () => {

@@ -3,7 +3,7 @@
  * and lookups that fail as OBS fails (600 with OBS's sentence) when a client names something that is not
  * there.
  */
-import type { Collection, PreviewFrame, Scene, SceneItem, Source, StudioState } from '../../contract.js';
+import type { Collection, PreviewFrame, Scene, SceneItem, ScenesView, Source, StudioState } from '../../contract.js';
 import { RequestStatus } from './protocol.js';
 import { type Fields, fail, notFound } from './fields.js';
 import type { ObsPlatform } from './kinds.js';
@@ -28,11 +28,15 @@ export interface ObsContext {
 export type Handler = (ctx: ObsContext, fields: Fields) => Promise<ObsData | undefined>;
 export type RequestTable = Readonly<Record<string, Handler>>;
 
-/** The scene collection the studio runs; without one there is nothing to name. */
-export async function collectionOf(ctx: ObsContext): Promise<Collection> {
+/** The scenes the studio runs; without them there is nothing to name. */
+export async function scenesOf(ctx: ObsContext): Promise<ScenesView> {
   const state = await ctx.state();
   if (state.scenes === null) fail(RequestStatus.InvalidResourceState, 'The studio runs no scenes: load a scene collection first.');
-  return state.scenes.collection;
+  return state.scenes;
+}
+
+export async function collectionOf(ctx: ObsContext): Promise<Collection> {
+  return (await scenesOf(ctx)).collection;
 }
 
 export function sceneFrom(c: Collection, f: Fields): Scene {

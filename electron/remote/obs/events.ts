@@ -7,11 +7,12 @@
  */
 import type { AudioLevels, Collection, Scene, Source, StudioState } from '../../contract.js';
 import { DEFAULT_AUDIO } from '../../contract-scenes.js';
+import type { SizeOf } from '../../engine/scenes/edit.js';
 import { EventSubscription } from './protocol.js';
 import { dbToMul, defaultSettings, hasAudioControls, type ObsPlatform } from './kinds.js';
 import { type SceneItemNumbers, nameOf, obsUuid } from './names.js';
 import { type ObsOutputState, outputActive, streamPhase, streamTransitions } from './outputs.js';
-import { obsTransform } from './transform.js';
+import { obsTransform, sizesOf } from './transform.js';
 import type { ObsData, ObsEvent } from './types.js';
 import { inputListEntry, inputRef, inputSettings, sceneList, sceneRef, transitionOf } from './views.js';
 
@@ -80,7 +81,7 @@ export function stateEvents(prev: StudioState, next: StudioState, numbers: Scene
 
   for (const scene of after.scenes) {
     const old = scenesBefore.get(scene.id);
-    if (old !== undefined) out.push(...itemEvents(before, old, after, scene, numbers));
+    if (old !== undefined) out.push(...itemEvents({ c: before, sizeOf: sizesOf(prev.scenes) }, old, { c: after, sizeOf: sizesOf(next.scenes) }, scene, numbers));
   }
 
   const programBefore = prev.scenes?.programSceneId;
@@ -115,7 +116,12 @@ function audioEvents(old: Source, source: Source): ObsEvent[] {
   return out;
 }
 
-function itemEvents(before: Collection, old: Scene, after: Collection, scene: Scene, numbers: SceneItemNumbers): ObsEvent[] {
+interface Sized {
+  c: Collection;
+  sizeOf: SizeOf;
+}
+
+function itemEvents(before: Sized, old: Scene, after: Sized, scene: Scene, numbers: SceneItemNumbers): ObsEvent[] {
   const { SceneItems, SceneItemTransformChanged } = EventSubscription;
   const out: ObsEvent[] = [];
   const oldItems = new Map(old.items.map((item) => [item.id, item]));
@@ -123,13 +129,13 @@ function itemEvents(before: Collection, old: Scene, after: Collection, scene: Sc
     const sceneItemId = numbers.numberOf(scene.id, item.id);
     const was = oldItems.get(item.id);
     if (was === undefined) {
-      out.push(event('SceneItemCreated', SceneItems, { ...sceneRef(scene), sourceName: nameOf(after, item.sourceId), sourceUuid: obsUuid(item.sourceId), sceneItemId, sceneItemIndex: index }));
+      out.push(event('SceneItemCreated', SceneItems, { ...sceneRef(scene), sourceName: nameOf(after.c, item.sourceId), sourceUuid: obsUuid(item.sourceId), sceneItemId, sceneItemIndex: index }));
       continue;
     }
     if (was.visible !== item.visible) out.push(event('SceneItemEnableStateChanged', SceneItems, { ...sceneRef(scene), sceneItemId, sceneItemEnabled: item.visible }));
     if (was.locked !== item.locked) out.push(event('SceneItemLockStateChanged', SceneItems, { ...sceneRef(scene), sceneItemId, sceneItemLocked: item.locked }));
-    const transform = obsTransform(after, item);
-    if (!same(obsTransform(before, was), transform)) out.push(event('SceneItemTransformChanged', SceneItemTransformChanged, { ...sceneRef(scene), sceneItemId, sceneItemTransform: transform }));
+    const transform = obsTransform(after.c, item, after.sizeOf);
+    if (!same(obsTransform(before.c, was, before.sizeOf), transform)) out.push(event('SceneItemTransformChanged', SceneItemTransformChanged, { ...sceneRef(scene), sceneItemId, sceneItemTransform: transform }));
   }
   const order = (s: Scene, keep: (id: string) => boolean): string[] => s.items.map((item) => item.id).filter(keep);
   const inBoth = (id: string): boolean => oldItems.has(id) && scene.items.some((item) => item.id === id);

@@ -3,10 +3,10 @@
  * does without it (506), and no groups (an OBS import flattens them), so a group's item list is empty.
  */
 import { RequestStatus } from './protocol.js';
-import { type ObsContext, type RequestTable, collectionOf, itemFrom, sceneFrom } from './context.js';
+import { type ObsContext, type RequestTable, collectionOf, itemFrom, sceneFrom, scenesOf } from './context.js';
 import { type Fields, fail, notFound } from './fields.js';
 import { findScene, findSource, nameOf, nameTaken, obsUuid } from './names.js';
-import { obsTransform, transformPatch } from './transform.js';
+import { obsTransform, sizesOf, transformPatch } from './transform.js';
 import { TRANSITIONS, sceneItem, sceneList, sceneRef, transitionList, transitionOf } from './views.js';
 
 const STUDIO_MODE_OFF = 'Studio mode is not active.';
@@ -91,9 +91,9 @@ export const sceneRequests = {
   },
 
   async GetSceneItemList(ctx, f) {
-    const c = await collectionOf(ctx);
-    const scene = sceneFrom(c, f);
-    return { sceneItems: scene.items.map((item) => sceneItem(c, scene, item, ctx.numbers, ctx.platform)) };
+    const view = await scenesOf(ctx);
+    const scene = sceneFrom(view.collection, f);
+    return { sceneItems: scene.items.map((item) => sceneItem(view.collection, scene, item, ctx.numbers, ctx.platform, sizesOf(view))) };
   },
 
   async GetGroupSceneItemList(ctx, f) {
@@ -179,15 +179,15 @@ export const sceneRequests = {
   },
 
   async GetSceneItemTransform(ctx, f) {
-    const c = await collectionOf(ctx);
-    const { item } = itemFrom(ctx, c, f);
-    return { sceneItemTransform: obsTransform(c, item) };
+    const view = await scenesOf(ctx);
+    const { item } = itemFrom(ctx, view.collection, f);
+    return { sceneItemTransform: obsTransform(view.collection, item, sizesOf(view)) };
   },
 
   async SetSceneItemTransform(ctx, f) {
-    const c = await collectionOf(ctx);
-    const { scene, item } = itemFrom(ctx, c, f);
-    const patch = transformPatch(c, item, f.object('sceneItemTransform'));
+    const view = await scenesOf(ctx);
+    const { scene, item } = itemFrom(ctx, view.collection, f);
+    const patch = transformPatch(view.collection, item, f.object('sceneItemTransform'), sizesOf(view));
     if (Object.keys(patch).length > 0) await ctx.port.commands.updateItem(scene.id, item.id, patch);
     return undefined;
   },

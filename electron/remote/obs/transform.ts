@@ -5,8 +5,8 @@
  * OBS's items with alignment 5 (top-left), no bounds and no rotation, so a transform read here and sent
  * back unchanged changes nothing.
  */
-import type { Collection, Crop, ItemPatch, SceneItem } from '../../contract.js';
-import { naturalSize } from '../../engine/scenes/edit.js';
+import type { Collection, Crop, ItemPatch, SceneItem, ScenesView } from '../../contract.js';
+import { type SizeOf, naturalSize } from '../../engine/scenes/edit.js';
 import { RequestStatus } from './protocol.js';
 import { Fields, fail } from './fields.js';
 import type { ObsData } from './types.js';
@@ -24,9 +24,15 @@ interface Scale {
   scaleY: number;
 }
 
+/** The sizes the studio learnt by opening sources' files, for naturalSize. */
+export function sizesOf(view: ScenesView | null | undefined): SizeOf {
+  const sizes = new Map((view?.sourceSizes ?? []).map((s) => [s.sourceId, { width: s.width, height: s.height }]));
+  return (sourceId) => sizes.get(sourceId);
+}
+
 /** The source's size (as the compositor's plan takes it) and the scale that makes the item's box of it. */
-function scaleOf(c: Collection, item: SceneItem): Scale {
-  const size = naturalSize(c, item.sourceId);
+function scaleOf(c: Collection, item: SceneItem, sizeOf?: SizeOf): Scale {
+  const size = naturalSize(c, item.sourceId, sizeOf);
   const croppedWidth = size.width - item.crop.left - item.crop.right;
   const croppedHeight = size.height - item.crop.top - item.crop.bottom;
   return {
@@ -37,8 +43,8 @@ function scaleOf(c: Collection, item: SceneItem): Scale {
   };
 }
 
-export function obsTransform(c: Collection, item: SceneItem): ObsData {
-  const { sourceWidth, sourceHeight, scaleX, scaleY } = scaleOf(c, item);
+export function obsTransform(c: Collection, item: SceneItem, sizeOf?: SizeOf): ObsData {
+  const { sourceWidth, sourceHeight, scaleX, scaleY } = scaleOf(c, item, sizeOf);
   return {
     sourceWidth,
     sourceHeight,
@@ -75,9 +81,9 @@ function alignmentOffset(align: number, width: number, height: number): { x: num
  * draw (rotation, bounds, a flip) is refused with a sentence rather than ignored; fields OBS ignores in
  * a set (width, height, sourceWidth...) are ignored here too.
  */
-export function transformPatch(c: Collection, item: SceneItem, given: ObsData): ItemPatch {
+export function transformPatch(c: Collection, item: SceneItem, given: ObsData, sizeOf?: SizeOf): ItemPatch {
   const t = new Fields(given);
-  const current = scaleOf(c, item);
+  const current = scaleOf(c, item, sizeOf);
   let changed = false;
 
   const rotation = t.optionalNumber('rotation', -360, 360);

@@ -3,6 +3,7 @@
  * GetInputList and the events carry, built in one place so that requests and events agree.
  */
 import type { Collection, Scene, SceneItem, Source, Transition } from '../../contract.js';
+import type { SizeOf } from '../../engine/scenes/edit.js';
 import { inputKindCaps, obsKindOf, obsSettingsOf, type ObsPlatform, unversioned } from './kinds.js';
 import { type SceneItemNumbers, nameOf, obsSceneOrder, obsUuid } from './names.js';
 import { obsTransform } from './transform.js';
@@ -16,14 +17,14 @@ export function sceneRef(scene: Scene): { sceneName: string; sceneUuid: string }
   return { sceneName: scene.name, sceneUuid: obsUuid(scene.id) };
 }
 
-export function sceneItem(c: Collection, scene: Scene, item: SceneItem, numbers: SceneItemNumbers, platform: ObsPlatform): ObsData {
+export function sceneItem(c: Collection, scene: Scene, item: SceneItem, numbers: SceneItemNumbers, platform: ObsPlatform, sizeOf?: SizeOf): ObsData {
   const source = c.sources.find((s) => s.id === item.sourceId);
   return {
     sceneItemId: numbers.numberOf(scene.id, item.id),
     sceneItemIndex: scene.items.indexOf(item),
     sceneItemEnabled: item.visible,
     sceneItemLocked: item.locked,
-    sceneItemTransform: obsTransform(c, item),
+    sceneItemTransform: obsTransform(c, item, sizeOf),
     sceneItemBlendMode: 'OBS_BLEND_NORMAL',
     sourceName: nameOf(c, item.sourceId),
     sourceUuid: obsUuid(item.sourceId),
