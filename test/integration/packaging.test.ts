@@ -276,12 +276,12 @@ describe('Linux app (--dir)', () => {
 describe('macOS app (--dir, unsigned here)', () => {
   const contents = (): string => join(mac.appOutDir, 'Uplink.app', 'Contents');
 
-  it('has the Info.plist keys: identity, camera and microphone descriptions, the profile file type, the category', () => {
+  it('has the Info.plist keys: identity, camera and microphone descriptions, the category, the asar\'s integrity', () => {
     const info = plist.parse(readFileSync(join(contents(), 'Info.plist'), 'utf8')) as Record<string, unknown>;
     expect(info).toMatchObject({ CFBundleIdentifier: 'studio.uplink.desktop', CFBundleName: 'Uplink', CFBundleExecutable: 'Uplink', CFBundleIconFile: 'icon.icns', LSApplicationCategoryType: 'public.app-category.video' });
     expect(info.NSCameraUsageDescription).toMatch(/camera/i);
     expect(info.NSMicrophoneUsageDescription).toMatch(/microphone/i);
-    expect(info.CFBundleDocumentTypes).toEqual([expect.objectContaining({ CFBundleTypeExtensions: ['uplink'] })]);
+    expect(info).not.toHaveProperty('CFBundleDocumentTypes');
     expect(info.ElectronAsarIntegrity).toHaveProperty(['Resources/app.asar']);
     expect(existsSync(join(contents(), 'Resources', 'icon.icns'))).toBe(true);
     expect(existsSync(join(contents(), 'Frameworks', 'Uplink Helper (Renderer).app'))).toBe(true);
