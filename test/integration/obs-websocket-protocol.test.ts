@@ -55,9 +55,9 @@ class RawClient {
     ws.on('error', () => undefined);
   }
 
-  static open(url: string, protocol?: string): Promise<RawClient> {
+  static open(url: string, protocol?: string, options: WebSocket.ClientOptions = {}): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, protocol === undefined ? [] : [protocol]);
+      const ws = new WebSocket(url, protocol === undefined ? [] : [protocol], options);
       const client = new RawClient(ws, protocol === 'obswebsocket.msgpack');
       ws.once('open', () => resolve(client));
       ws.once('unexpected-response', (_req, res) => {
@@ -299,6 +299,19 @@ describe('obs-websocket server', () => {
     expect(server.clientCount).toBe(1);
     await until(() => scenes === sent);
     expect(await reader.call('GetVersion')).toMatchObject({ rpcVersion: 1 });
+  });
+
+  it('lets go of a client that stops answering pings, and keeps one that answers', async () => {
+    const { url, server } = await serve({ heartbeatMs: 50 });
+    const silent = await RawClient.open(url, 'obswebsocket.json', { autoPong: false });
+    await silent.identify();
+    const answering = await RawClient.open(url, 'obswebsocket.json');
+    await answering.identify();
+    let pings = 0;
+    answering.ws.on('ping', () => pings++);
+    expect((await silent.closed).code).toBe(1006);
+    await until(() => pings >= 3);
+    expect(server.clientCount).toBe(1);
   });
 
   it('invalidates its sessions (4011, no ExitStarted) when the streamer turns it off or changes it', async () => {

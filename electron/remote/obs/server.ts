@@ -41,6 +41,8 @@ export interface ObsWebSocketServerOptions {
   frameRate?: () => number;
   /** Bytes a client may leave unread before it is cut off (default 16 MB); past a tenth, high-volume events skip it. */
   maxBacklog?: number;
+  /** Every client is pinged this often; one that has not answered the last ping is cut off (default 30 s). */
+  heartbeatMs?: number;
 }
 
 const HIGH_VOLUME = EventSubscription.InputVolumeMeters | EventSubscription.InputActiveStateChanged | EventSubscription.InputShowStateChanged | EventSubscription.SceneItemTransformChanged;
@@ -54,6 +56,8 @@ interface Client {
   address: string;
   pending: boolean;
   identifyTimer: NodeJS.Timeout | undefined;
+  /** A pong came since the last ping. */
+  alive: boolean;
 }
 
 export class ObsWebSocketServer {
@@ -71,6 +75,7 @@ export class ObsWebSocketServer {
   private http: Server | undefined;
   private stopping: Promise<void> | undefined;
   private listeningPort = 0;
+  private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ObsWebSocketServerOptions) {
     this.maxPayload = options.maxPayload ?? 4 * 1024 * 1024;
@@ -114,6 +119,8 @@ export class ObsWebSocketServer {
     });
     this.listeningPort = (http.address() as AddressInfo).port;
     this.unsubscribe = this.options.front.onEvent((event) => this.broadcast(event));
+    // A client whose computer went away without closing (sleep, a pulled cable) is found and let go.
+    this.heartbeat = setInterval(() => this.pingAll(), this.options.heartbeatMs ?? 30_000);
     return { host, port: this.listeningPort };
   }
 
@@ -130,6 +137,7 @@ export class ObsWebSocketServer {
 
   private async stopNow(how: 'exit' | 'invalidate'): Promise<void> {
     this.unsubscribe?.();
+    clearInterval(this.heartbeat);
     if (how === 'exit') this.broadcast({ eventType: 'ExitStarted', eventIntent: EventSubscription.General });
     for (const timer of this.failureTimers) clearTimeout(timer);
     this.failureTimers.clear();
@@ -172,7 +180,8 @@ export class ObsWebSocketServer {
     ws.close = (code?: number, reason?: string | Buffer) => close(code, code === 1009 && !reason ? `message too big: at most ${this.maxPayload} bytes` : reason);
 
     const encoding = encodingOf(ws.protocol);
-    const client: Client = { ws, encoding, address, pending: true, session: undefined as unknown as ObsSession, identifyTimer: undefined };
+    const client: Client = { ws, encoding, address, pending: true, session: undefined as unknown as ObsSession, identifyTimer: undefined, alive: true };
+    ws.on('pong', () => (client.alive = true));
     client.session = new ObsSession(
       {
         send: (message) => this.send(client, message),
@@ -202,6 +211,19 @@ export class ObsWebSocketServer {
       this.clients.delete(client);
     });
     client.session.hello();
+  }
+
+  private pingAll(): void {
+    for (const client of this.clients) {
+      if (!client.alive) {
+        this.log.info(`a client at ${client.address} stopped answering pings: its connection is closed`);
+        client.session.close();
+        client.ws.terminate();
+        continue;
+      }
+      client.alive = false;
+      if (client.ws.readyState === WebSocket.OPEN) client.ws.ping();
+    }
   }
 
   /** The client is no longer one of its address's unidentified connections. */
