@@ -180,9 +180,9 @@ export class ObsWebSocketServer {
     ws.close = (code?: number, reason?: string | Buffer) => close(code, code === 1009 && !reason ? `message too big: at most ${this.maxPayload} bytes` : reason);
 
     const encoding = encodingOf(ws.protocol);
-    const client: Client = { ws, encoding, address, pending: true, session: undefined as unknown as ObsSession, identifyTimer: undefined, alive: true };
-    ws.on('pong', () => (client.alive = true));
-    client.session = new ObsSession(
+    // The session's callbacks run only once it has been made (from hello() on), when `client` is set.
+    let client: Client;
+    const session = new ObsSession(
       {
         send: (message) => this.send(client, message),
         close: (code, reason) => this.closeClient(client, code, reason),
@@ -195,6 +195,8 @@ export class ObsWebSocketServer {
         onIdentified: () => this.settle(client),
       },
     );
+    client = { ws, session, encoding, address, pending: true, identifyTimer: undefined, alive: true };
+    ws.on('pong', () => (client.alive = true));
     this.clients.add(client);
     this.pendingByAddress.set(address, (this.pendingByAddress.get(address) ?? 0) + 1);
     client.identifyTimer = setTimeout(() => this.closeClient(client, CloseCode.NotIdentified, 'no Identify in time'), this.options.identifyTimeoutMs ?? 30_000);
