@@ -187,15 +187,6 @@ export interface RecordingSettings {
   format: RecordingFormat;
 }
 
-const two = (n: number): string => String(n).padStart(2, '0');
-
-/** `recording-YYYYMMDD-HHMMSS.mkv` in local time: sorts by date and never collides within a second. Fronts offer it too. */
-export function recordingName(date: Date, format: RecordingFormat = 'mkv'): string {
-  const day = `${date.getFullYear()}${two(date.getMonth() + 1)}${two(date.getDate())}`;
-  const time = `${two(date.getHours())}${two(date.getMinutes())}${two(date.getSeconds())}`;
-  return `recording-${day}-${time}.${format}`;
-}
-
 const recordingSettingsPatchSchema = v.strictObject(
   {
     folder: v.optional(v.nullable(v.pipe(v.string('folder must be a path or null'), v.minLength(1, 'folder must not be empty: leave it unset for the profile\'s recordings folder'), v.maxLength(4096, 'folder is too long')))),

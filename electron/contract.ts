@@ -10,7 +10,7 @@
  * Every type a front sees is defined here or in `contract-schema.ts`, which import nothing from the
  * engine and no Node types: the renderer type-checks against these two files alone.
  */
-import type { CommandArgs, DestinationInput, ObsWebSocketPatch, EncodingPatch, EncodingSettings, H264EncoderName, RecordingSettings, ServiceId } from './contract-schema.js';
+import type { CommandArgs, DestinationInput, ObsWebSocketPatch, EncodingPatch, EncodingSettings, H264EncoderName, RecordingFormat, RecordingSettings, ServiceId } from './contract-schema.js';
 
 import type { AudioPatch, Collection, ItemPatch, SourceInput, SourceKind, SourcePatch, Transition } from './contract-scenes.js';
 
@@ -319,6 +319,18 @@ export interface CommandError {
   code: string;
   message: string;
   field?: string;
+}
+
+const two = (n: number): string => String(n).padStart(2, '0');
+
+/**
+ * `recording-YYYYMMDD-HHMMSS.mkv` in local time: sorts by date and never collides within a second. The
+ * name the studio gives a recording started without one, and the one a front offers.
+ */
+export function recordingName(date: Date, format: RecordingFormat = 'mkv'): string {
+  const day = `${date.getFullYear()}${two(date.getMonth() + 1)}${two(date.getDate())}`;
+  const time = `${two(date.getHours())}${two(date.getMinutes())}${two(date.getSeconds())}`;
+  return `recording-${day}-${time}.${format}`;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { isAbsolute, join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import * as v from 'valibot';
-import { type CommandArgs, type CommandName, type InputProblem, RECORDING_FORMATS, SERVICE_IDS, checkCommandArgs, recordingName } from '../contract-schema.js';
+import { type CommandArgs, type CommandName, type InputProblem, RECORDING_FORMATS, SERVICE_IDS, checkCommandArgs } from '../contract-schema.js';
+import { recordingName } from '../contract.js';
 import type {
   CaptureDevice,
   DestinationInput,

@@ -1,5 +1,5 @@
 /** Small display helpers shared by the panels. */
-import { recordingName } from '../../electron/contract-schema.js';
+import { recordingName } from '../../electron/contract.js';
 
 const two = (n: number): string => String(n).padStart(2, '0');
 

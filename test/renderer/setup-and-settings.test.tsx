@@ -60,8 +60,7 @@ describe('the bitrate proposal and the encoder check', () => {
     expect(capped).toEqual({ kbps: 6000, reason: expect.stringContaining('Twitch takes at most 6000 kb/s') });
     // Portrait is rated by its shorter side, as landscape is by its height.
     expect(proposeBitrate({ width: 720, height: 1280, fps: 30 }).kbps).toBe(3000);
-    // Never below what the encoder settings accept.
-    expect(proposeBitrate({ width: 1920, height: 1080, fps: 30 }, { maxVideoKbps: 50 }).kbps).toBe(100);
+    expect(proposeBitrate({ width: 3840, height: 2160, fps: 60 }).kbps).toBe(30_000);
   });
 
   it('takes the first encoder that works, or none', () => {

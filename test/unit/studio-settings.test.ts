@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { recordingName } from '../../electron/contract-schema.js';
+import { recordingName } from '../../electron/contract.js';
 import { Studio } from '../../electron/engine/studio.js';
 import { remotePathGuard } from '../../electron/remote/paths.js';
 

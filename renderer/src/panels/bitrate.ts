@@ -4,7 +4,6 @@
  * frame rate that the chosen service accepts.
  */
 import type { EncoderStatus, ServiceLimits } from '../../../electron/contract.js';
-import { ENCODING_LIMITS } from '../../../electron/contract-schema.js';
 
 /** The first encoder whose trial encode worked; null when none did (FFmpeg is then unfit to stream). */
 export function firstWorkingEncoder(encoders: readonly EncoderStatus[]): EncoderStatus | null {
@@ -39,11 +38,7 @@ export function proposeBitrate(output: { width: number; height: number; fps: num
   const size = `${output.width}x${output.height} at ${output.fps} fps`;
   const max = limits.maxVideoKbps;
   if (max !== undefined && recommended > max) {
-    return { kbps: clamp(max), reason: `${serviceName} takes at most ${max} kb/s: the most it allows, for ${size}` };
+    return { kbps: max, reason: `${serviceName} takes at most ${max} kb/s: the most it allows, for ${size}` };
   }
-  return { kbps: clamp(recommended), reason: `recommended for ${size}${max === undefined ? '' : ` (${serviceName} takes up to ${max} kb/s)`}` };
-}
-
-function clamp(kbps: number): number {
-  return Math.min(ENCODING_LIMITS.videoBitrateKbps.max, Math.max(ENCODING_LIMITS.videoBitrateKbps.min, kbps));
+  return { kbps: recommended, reason: `recommended for ${size}${max === undefined ? '' : ` (${serviceName} takes up to ${max} kb/s)`}` };
 }
