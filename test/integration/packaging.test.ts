@@ -5,7 +5,9 @@
  * (electronDist: Electron's binary cannot be downloaded here). The stand-in FFmpeg is this machine's own,
  * laid out as scripts/ffmpeg-bundle.mjs lays out a downloaded build. Checked: what the asar holds and
  * what is unpacked beside it, the licences, the FFmpeg the packaged locator finds, the engine host
- * started from the packaged files alone, the macOS Info.plist and the Linux desktop entry.
+ * started from the packaged files alone, the macOS Info.plist, the Linux desktop entry, and the Windows
+ * program's icon and version resources (the stand-in electron.exe is a real Windows program: one of
+ * electron-winstaller's, which electron-builder installs).
  */
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -18,7 +20,7 @@ import type { ServerMessage } from '../../electron/contract-wire.js';
 import { BUNDLED_FFMPEG_ENV, locateFfmpeg, locateFfprobe, packagedFfmpegPath } from '../../electron/engine/ffmpeg/locate.js';
 import { hostEnvironment } from '../../electron/main/app.js';
 import { bundledName, ffmpegNotice, targetOf } from '../../scripts/ffmpeg-bundle.mjs';
-import { writeIcons } from '../../scripts/icons.mjs';
+import { ICO_SIZES, writeIcons } from '../../scripts/icons.mjs';
 import { buildNotices, reachablePackages } from '../../scripts/licenses.mjs';
 import { TMP_ROOT } from '../helpers/fixtures.js';
 import { until } from '../helpers/wait.js';
@@ -43,8 +45,18 @@ function run(file: string, args: string[], cwd: string): Promise<void> {
 }
 
 /** Electron's unpacked layout as electron-builder copies and renames it, with placeholder programs. */
-function standInElectron(dir: string, platform: 'linux' | 'mac'): string {
+function standInElectron(dir: string, platform: 'linux' | 'mac' | 'win'): string {
   const script = '#!/bin/sh\necho "stand-in Electron"\n';
+  if (platform === 'win') {
+    mkdirSync(join(dir, 'resources'), { recursive: true });
+    mkdirSync(join(dir, 'locales'), { recursive: true });
+    // electron-builder rewrites the program's resources (icon, version, asar integrity): it must be a real PE.
+    cpSync(join(ROOT, 'node_modules', 'electron-winstaller', 'vendor', '7z-x64.exe'), join(dir, 'electron.exe'));
+    writeFileSync(join(dir, 'locales', 'en-US.pak'), '');
+    writeFileSync(join(dir, 'LICENSE'), 'Electron MIT licence (stand-in)\n');
+    writeFileSync(join(dir, 'LICENSES.chromium.html'), '<p>Chromium notices (stand-in)</p>\n');
+    return dir;
+  }
   if (platform === 'linux') {
     mkdirSync(join(dir, 'resources'), { recursive: true });
     mkdirSync(join(dir, 'locales'), { recursive: true });
@@ -88,7 +100,7 @@ interface BuildReport {
   desktopEntry?: string;
 }
 
-async function pack(platform: 'linux' | 'mac'): Promise<BuildReport> {
+async function pack(platform: 'linux' | 'mac' | 'win'): Promise<BuildReport> {
   const electronDist = standInElectron(join(WORK, `electron-${platform}`), platform);
   const report = join(WORK, `report-${platform}.json`);
   await run(process.execPath, [join(ROOT, 'test', 'helpers', 'packaging-build.mjs'), PROJECT, platform, electronDist, report], PROJECT);
@@ -115,6 +127,7 @@ function filesUnder(dir: string): string[] {
 
 let linux: BuildReport;
 let mac: BuildReport;
+let win: BuildReport;
 
 beforeAll(async () => {
   rmSync(WORK, { recursive: true, force: true });
@@ -155,9 +168,11 @@ beforeAll(async () => {
   writeFileSync(join(PROJECT, '.cache', 'licenses', 'THIRD-PARTY-NOTICES.txt'), (await buildNotices(ROOT)).text);
   standInFfmpeg('linux-x64');
   standInFfmpeg('mac-x64');
+  standInFfmpeg('win-x64');
 
   linux = await pack('linux');
   mac = await pack('mac');
+  win = await pack('win');
 }, 300_000);
 
 afterAll(() => rmSync(WORK, { recursive: true, force: true }));
@@ -295,5 +310,38 @@ describe('macOS app (--dir, unsigned here)', () => {
     expect(addons.filter((f) => !/^node_modules\/zeromq\/build\/(linux|darwin|win32)\/x64\//.test(f))).toEqual([]);
     expect(addons.some((f) => f.startsWith('node_modules/zeromq/build/darwin/x64/'))).toBe(true);
     expect(targetOf('darwin', 'x64')).toBe('mac-x64');
+  });
+});
+
+describe('Windows app (--dir, unsigned here)', () => {
+  // electron-builder's own reader and writer of Windows program resources (untyped here).
+  const resedit = createRequire(import.meta.url)('resedit') as {
+    NtExecutable: { from(bin: Buffer, options: { ignoreCert: boolean }): unknown };
+    NtExecutableResource: { from(exe: unknown): { entries: { type: number | string }[] } };
+    Resource: {
+      VersionInfo: { fromEntries(entries: unknown[]): { getAllLanguagesForStringValues(): { lang: number; codepage: number }[]; getStringValues(lang: { lang: number; codepage: number }): Record<string, string> }[] };
+      IconGroupEntry: { fromEntries(entries: unknown[]): { icons: { width: number }[] }[] };
+    };
+  };
+
+  it('is Uplink.exe with the app\'s icon (every ICO size), its name, version and copyright, and the asar\'s integrity', () => {
+    const exe = resedit.NtExecutable.from(readFileSync(join(win.appOutDir, 'Uplink.exe')), { ignoreCert: true });
+    const res = resedit.NtExecutableResource.from(exe);
+    const [version] = resedit.Resource.VersionInfo.fromEntries(res.entries);
+    expect(version!.getStringValues(version!.getAllLanguagesForStringValues()[0]!)).toMatchObject({ ProductName: 'Uplink', FileDescription: 'Uplink', FileVersion: '0.1.0', LegalCopyright: 'Copyright © 2026 the Uplink authors' });
+    const groups = resedit.Resource.IconGroupEntry.fromEntries(res.entries);
+    expect(groups.map((g) => g.icons.map((i) => i.width || 256))).toEqual([ICO_SIZES]);
+    expect(res.entries.some((e) => e.type === 'INTEGRITY')).toBe(true);
+  });
+
+  it('ships ffmpeg.exe where the packaged locator looks, the licences, and the x64 zeromq addons unpacked', () => {
+    const resources = join(win.appOutDir, 'resources');
+    expect(packagedFfmpegPath(resources, 'win32')).toBe(join(resources, 'ffmpeg', 'ffmpeg.exe').replaceAll('/', '\\'));
+    expect(existsSync(join(resources, 'ffmpeg', 'ffmpeg.exe'))).toBe(true);
+    expect(existsSync(join(resources, 'ffmpeg', 'LICENSE-FFmpeg.txt'))).toBe(true);
+    expect(existsSync(join(resources, 'THIRD-PARTY-NOTICES.txt'))).toBe(true);
+    const addons = filesUnder(join(resources, 'app.asar.unpacked')).filter((f) => f.endsWith('.node'));
+    expect(addons.some((f) => f.startsWith('node_modules/zeromq/build/win32/x64/'))).toBe(true);
+    expect(addons.filter((f) => !/^node_modules\/zeromq\/build\/(linux|darwin|win32)\/x64\//.test(f))).toEqual([]);
   });
 });
