@@ -24,6 +24,7 @@ import { packetsOf, probeFile } from '../helpers/probe.js';
 import { startUplink } from '../helpers/publish.js';
 import { near, yuvOf } from '../helpers/scenes.js';
 import { type RtmpTestServer, startNginxRtmp } from '../helpers/servers.js';
+import { startThrottleProxy } from '../helpers/throttle-proxy.js';
 import { until } from '../helpers/wait.js';
 
 const run = promisify(execFile);
@@ -288,6 +289,35 @@ describe('obs-websocket against uplink serve', () => {
       await obs.disconnect();
     }
   }, 240_000);
+
+  it("says a lost connection as OBS's RECONNECTING, then RECONNECTED once the destination is live again", async () => {
+    const proxy = await startThrottleProxy({ targetPort: nginx.port });
+    const obs = new OBSWebSocket();
+    const heard = new Heard(obs, ['StreamStateChanged']);
+    try {
+      await obs.connect(uplink.obsUrl, PASSWORD, { eventSubscriptions: EventSubscription.Outputs, rpcVersion: 1 });
+      await obs.call('SetStreamServiceSettings', { streamServiceType: 'rtmp_custom', streamServiceSettings: { server: proxy.url('live', '').replace(/\/$/, ''), key: 'obsreconnect' } });
+      await obs.call('StartStream');
+      await heard.next('StreamStateChanged', (d) => d.outputState === 'OBS_WEBSOCKET_OUTPUT_STARTED');
+      proxy.cut();
+      expect(await heard.next('StreamStateChanged', (d) => d.outputState === 'OBS_WEBSOCKET_OUTPUT_RECONNECTING')).toEqual({ outputActive: true, outputState: 'OBS_WEBSOCKET_OUTPUT_RECONNECTING' });
+      expect(await heard.next('StreamStateChanged', (d) => d.outputState === 'OBS_WEBSOCKET_OUTPUT_RECONNECTED')).toEqual({ outputActive: true, outputState: 'OBS_WEBSOCKET_OUTPUT_RECONNECTED' });
+      expect(await obs.call('GetStreamStatus')).toMatchObject({ outputActive: true, outputReconnecting: false });
+      await obs.call('StopStream');
+      await heard.next('StreamStateChanged', (d) => d.outputState === 'OBS_WEBSOCKET_OUTPUT_STOPPED');
+      expect(heard.events.map((e) => e.data.outputState)).toEqual([
+        'OBS_WEBSOCKET_OUTPUT_STARTING',
+        'OBS_WEBSOCKET_OUTPUT_STARTED',
+        'OBS_WEBSOCKET_OUTPUT_RECONNECTING',
+        'OBS_WEBSOCKET_OUTPUT_RECONNECTED',
+        'OBS_WEBSOCKET_OUTPUT_STOPPING',
+        'OBS_WEBSOCKET_OUTPUT_STOPPED',
+      ]);
+    } finally {
+      await obs.disconnect();
+      await proxy.stop();
+    }
+  }, 120_000);
 
   it('in Chromium, with the browser build (JSON): the same connect, no request fails', async () => {
     let browser: Browser | undefined;
