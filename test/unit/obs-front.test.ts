@@ -217,6 +217,9 @@ describe('the obs-websocket front on a real studio', () => {
     await ok('RemoveInput', { inputName: 'Blue square' });
     expect(await eventOf('SceneItemRemoved', (d) => d.sourceName === 'Blue square', since)).toMatchObject({ sceneName: 'one', sceneItemId: 3 });
     expect(await eventOf('InputRemoved', () => true, since)).toEqual({ inputName: 'Blue square', inputUuid: created.inputUuid });
+    // As OBS sends them: the items go before the input they showed.
+    const order = events.slice(since).map((e) => e.eventType);
+    expect(order.indexOf('SceneItemRemoved')).toBeLessThan(order.indexOf('InputRemoved'));
   });
 
   it("gives an image's transform against its real size, as the studio probed it", async () => {
