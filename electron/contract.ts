@@ -284,7 +284,7 @@ export interface StudioState {
   encoder: { running: boolean; restarts: number };
   /** The scene collection when the studio runs scenes; null when it streams `video` and `audio` as they are. */
   scenes: ScenesView | null;
-  /** obs-websocket, for Stream Deck plugins, Companion and the like (absent from fronts older than it). */
+  /** obs-websocket, for Stream Deck plugins, Companion and the like (absent from a snapshot of an engine older than it). */
   obsWebSocket?: ObsWebSocketView;
 }
 
