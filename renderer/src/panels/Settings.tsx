@@ -12,8 +12,8 @@ import { type FormEvent, type ReactElement, useState } from 'react';
 import type { DestinationInput, DestinationView, EncodingPatch, ServiceId, ServicePreset } from '../../../electron/contract.js';
 import { Icon } from '../icons.js';
 import { selectEncoding, selectRun, useApp } from '../store.js';
-import { Field, type FieldErrors, errorsFrom } from './Field.js';
-import { FormError, SaveRow, num, useLiveHint } from './settings-common.js';
+import { Field } from './Field.js';
+import { FormError, SaveRow, num, useLiveHint, useSave } from './settings-common.js';
 import { useRead } from './useRead.js';
 import { AudioDevicesTab, FfmpegTab, HotkeysTab, RecordingTab } from './SettingsMore.js';
 
@@ -117,29 +117,24 @@ export function DestinationForm({
   const [serverId, setServerId] = useState(destination?.serverId ?? '');
   const [serverUrl, setServerUrl] = useState(destination?.serverUrl ?? '');
   const [streamKey, setStreamKey] = useState('');
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [saved, setSaved] = useState(false);
+  const { errors, saved, save } = useSave(DEST_FIELDS);
 
   const preset = services.find((s) => s.id === service);
   const isCustom = service === 'custom';
 
   const submit = (e: FormEvent): void => {
-    e.preventDefault();
-    setErrors({});
-    setSaved(false);
     const input: DestinationInput = { name: name.trim(), service };
     if (isCustom) input.serverUrl = serverUrl.trim();
     else if (serverId) input.serverId = serverId;
     // An empty key field means "keep the saved key": keys never come back to fill it.
     if (streamKey) input.streamKey = streamKey;
-    const done = destination ? client.call('updateDestination', destination.id, input) : client.call('addDestination', input);
-    done.then(
+    save(
+      e,
+      () => (destination ? client.call('updateDestination', destination.id, input) : client.call('addDestination', input)),
       (view) => {
         setStreamKey('');
-        setSaved(true);
         onDone?.(view);
       },
-      (err: unknown) => setErrors(errorsFrom(err, DEST_FIELDS)),
     );
   };
 
@@ -249,32 +244,21 @@ function VideoTab() {
   const [width, setWidth] = useState(String(encoding?.width ?? 1280));
   const [height, setHeight] = useState(String(encoding?.height ?? 720));
   const [fps, setFps] = useState(String(encoding?.fps ?? 30));
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [saved, setSaved] = useState(false);
+  const { errors, saved, save } = useSave(['width', 'height', 'fps', 'canvas']);
 
-  const submit = async (e: FormEvent): Promise<void> => {
-    e.preventDefault();
-    setErrors({});
-    setSaved(false);
-    try {
+  const submit = (e: FormEvent): void =>
+    save(e, async () => {
       await client.call('setEncoding', { width: num(width), height: num(height), fps: num(fps) });
       if (collection && (collection.canvas.width !== num(canvasW) || collection.canvas.height !== num(canvasH))) {
-        try {
-          await client.call('loadCollection', { ...collection, canvas: { ...collection.canvas, width: num(canvasW), height: num(canvasH) } });
-        } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
-          setErrors({ canvas: message });
-          return;
-        }
+        // Any refusal of the new canvas is about the canvas, whichever of its fields the collection names.
+        await client.call('loadCollection', { ...collection, canvas: { ...collection.canvas, width: num(canvasW), height: num(canvasH) } }).catch((err: unknown) => {
+          throw { field: 'canvas', message: err instanceof Error ? err.message : String(err) };
+        });
       }
-      setSaved(true);
-    } catch (err) {
-      setErrors(errorsFrom(err, ['width', 'height', 'fps']));
-    }
-  };
+    });
 
   return (
-    <form className="form" onSubmit={(e) => void submit(e)}>
+    <form className="form" onSubmit={submit}>
       <h3 className="section-title">Canvas</h3>
       <p className="muted small">The size scenes are composed at.</p>
       <div className="grid3">
@@ -315,13 +299,9 @@ export function OutputTab() {
   const [keyframe, setKeyframe] = useState(String(encoding?.keyframeIntervalSec ?? 2));
   const [preset, setPreset] = useState(encoding?.preset ?? '');
   const [profile, setProfile] = useState<string>(encoding?.profile ?? 'high');
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [saved, setSaved] = useState(false);
+  const { errors, saved, save } = useSave(OUTPUT_FIELDS);
 
   const submit = (e: FormEvent): void => {
-    e.preventDefault();
-    setErrors({});
-    setSaved(false);
     const patch: EncodingPatch = {
       encoder: encoder as EncodingPatch['encoder'],
       videoBitrateKbps: num(bitrate),
@@ -329,13 +309,7 @@ export function OutputTab() {
       preset: preset.trim() === '' ? null : preset.trim(),
       profile: profile as EncodingPatch['profile'],
     };
-    client.call('setEncoding', patch).then(
-      (settings) => {
-        setPreset(settings.preset ?? '');
-        setSaved(true);
-      },
-      (err: unknown) => setErrors(errorsFrom(err, OUTPUT_FIELDS)),
-    );
+    save(e, () => client.call('setEncoding', patch), (settings) => setPreset(settings.preset ?? ''));
   };
 
   const chosen = encoders?.find((x) => x.name === encoder);

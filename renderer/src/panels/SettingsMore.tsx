@@ -8,8 +8,9 @@ import { type FormEvent, useEffect, useState } from 'react';
 import type { CaptureDevice, FfmpegStatus, RecordingFormat, Source } from '../../../electron/contract.js';
 import { type AddKind, addKindLabel, buildSourceInput, devicesFor } from '../sources.js';
 import { useApp } from '../store.js';
-import { Field, type FieldErrors, errorsFrom } from './Field.js';
-import { SaveRow, useLiveHint } from './settings-common.js';
+import { Field } from './Field.js';
+import { SaveRow, useLiveHint, useSave } from './settings-common.js';
+import { DeviceOptions } from './SourceProperties.js';
 import { useRead } from './useRead.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -37,8 +38,7 @@ export function AudioDevicesTab() {
   const devices: CaptureDevice[] | null = listed.loading ? null : (listed.value ?? []);
   const listError = listed.error;
   const [choice, setChoice] = useState<Record<AudioRole, string> | null>(null);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [saved, setSaved] = useState(false);
+  const { errors, saved, save } = useSave(['microphone', 'desktop-audio']);
 
   if (!collection) return <p className="muted">Audio devices are sources of the scenes: load or import a scene collection first.</p>;
   const current = (role: AudioRole): string => {
@@ -48,10 +48,7 @@ export function AudioDevicesTab() {
   };
   const value = (role: AudioRole): string => choice?.[role] ?? current(role);
 
-  const submit = async (e: FormEvent): Promise<void> => {
-    e.preventDefault();
-    setErrors({});
-    setSaved(false);
+  const change = async (): Promise<void> => {
     for (const { role } of AUDIO_ROLES) {
       const wanted = value(role);
       if (wanted === current(role)) continue;
@@ -70,16 +67,14 @@ export function AudioDevicesTab() {
           for (const scene of rest) await client.call('addItem', scene.id, added.sourceId);
         }
       } catch (err) {
-        setErrors({ [role]: (err as { message?: string }).message ?? String(err) });
-        return;
+        // Said at the device it is about, whatever the engine's field.
+        throw { field: role, message: (err as { message?: string }).message ?? String(err) };
       }
     }
-    setChoice(null);
-    setSaved(true);
   };
 
   return (
-    <form className="form" onSubmit={(e) => void submit(e)}>
+    <form className="form" onSubmit={(e) => save(e, change, () => setChoice(null))}>
       <p className="muted small">The microphone and desktop audio play in every scene and have their own faders in the mixer.</p>
       {listError && <p className="health health-warn">Devices could not be listed: {listError}</p>}
       <div className="grid2">
@@ -91,13 +86,7 @@ export function AudioDevicesTab() {
             <Field key={role} label={label} error={errors[role]} hint={hint('audioDevice', role === 'desktop-audio' && devices && options.length === 0 ? 'No desktop audio capture was found on this computer' : undefined)}>
               <select value={v} onChange={(e) => setChoice({ microphone: value('microphone'), 'desktop-audio': value('desktop-audio'), [role]: e.target.value })} disabled={devices === null}>
                 <option value={NONE}>{none}</option>
-                <option value="">System default</option>
-                {unknown && <option value={v}>{v} (not connected)</option>}
-                {options.map((d) => (
-                  <option key={d.id} value={d.id}>
-                    {d.name}
-                  </option>
-                ))}
+                <DeviceOptions loading={false} choices={options} missing={unknown ? { id: v, name: v } : undefined} />
               </select>
             </Field>
           );
@@ -123,18 +112,9 @@ export function RecordingTab() {
   const hint = useLiveHint();
   const [folder, setFolder] = useState(settings?.folder ?? '');
   const [format, setFormat] = useState<RecordingFormat>(settings?.format ?? 'mkv');
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [saved, setSaved] = useState(false);
+  const { errors, saved, save } = useSave(['folder', 'format']);
 
-  const submit = (e: FormEvent): void => {
-    e.preventDefault();
-    setErrors({});
-    setSaved(false);
-    client.call('setRecordingSettings', { folder: folder.trim() === '' ? null : folder.trim(), format }).then(
-      () => setSaved(true),
-      (err: unknown) => setErrors(errorsFrom(err, ['folder', 'format'])),
-    );
-  };
+  const submit = (e: FormEvent): void => save(e, () => client.call('setRecordingSettings', { folder: folder.trim() === '' ? null : folder.trim(), format }));
 
   return (
     <form className="form" onSubmit={submit}>
@@ -276,21 +256,9 @@ export function FfmpegTab() {
   /** As typed; until then the chosen path. */
   const [typed, setPath] = useState<string | null>(null);
   const path = typed ?? status?.chosenPath ?? '';
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [saved, setSaved] = useState(false);
+  const { errors, saved, save } = useSave(['path']);
 
-  const submit = (e: FormEvent): void => {
-    e.preventDefault();
-    setErrors({});
-    setSaved(false);
-    client.call('setFfmpegPath', path.trim() === '' ? null : path.trim()).then(
-      (s) => {
-        setStatus(s);
-        setSaved(true);
-      },
-      (err: unknown) => setErrors(errorsFrom(err, ['path'])),
-    );
-  };
+  const submit = (e: FormEvent): void => save(e, () => client.call('setFfmpegPath', path.trim() === '' ? null : path.trim()), setStatus);
 
   return (
     <form className="form" onSubmit={submit}>

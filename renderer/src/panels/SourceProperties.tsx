@@ -30,6 +30,21 @@ import { useRead } from './useRead.js';
 
 export type PropertiesTab = 'properties' | 'transform';
 
+/** A device picker's options: the system default ('' ), a saved device not connected now, and the devices of the kind. */
+export function DeviceOptions({ loading, choices, missing }: { loading: boolean; choices: readonly CaptureDevice[]; missing?: { id: string; name: string } | undefined }) {
+  return (
+    <>
+      <option value="">{loading ? 'Looking for devices…' : 'System default'}</option>
+      {missing && <option value={missing.id}>{missing.name} (not connected)</option>}
+      {choices.map((d) => (
+        <option key={d.id} value={d.id}>
+          {d.name}
+        </option>
+      ))}
+    </>
+  );
+}
+
 export function SourcePropertiesDialog({ source, item, sceneId, tab, onClose }: { source: Source; item: SceneItem; sceneId: string; tab: PropertiesTab; onClose: () => void }) {
   const hasTransform = !isAudioOnly(source);
   return (
@@ -112,13 +127,7 @@ function PropertiesTabForm({ source, onSaved }: { source: Source; onSaved: () =>
       {needsDevice && (
         <Field label="Device" error={errors.device} hint={listError ? `Devices could not be listed: ${listError}` : undefined}>
           <select value={form.device} onChange={(e) => set('device', e.target.value)} disabled={loading}>
-            <option value="">{loading ? 'Looking for devices…' : 'System default'}</option>
-            {missing && <option value={form.device}>{saved.deviceName ?? form.device} (not connected)</option>}
-            {choices.map((d) => (
-              <option key={d.id} value={d.id}>
-                {d.name}
-              </option>
-            ))}
+            <DeviceOptions loading={loading} choices={choices} missing={missing ? { id: form.device, name: saved.deviceName ?? form.device } : undefined} />
           </select>
         </Field>
       )}

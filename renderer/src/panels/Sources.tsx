@@ -10,7 +10,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { Icon } from '../icons.js';
 import { ADD_KINDS, type AddForm, type AddKind, addKindLabel, buildSourceInput, devicesFor, kindIcon, kindLabel } from '../sources.js';
 import { selectRun, selectScenes, useApp } from '../store.js';
-import { type PropertiesTab, SourcePropertiesDialog } from './SourceProperties.js';
+import { DeviceOptions, type PropertiesTab, SourcePropertiesDialog } from './SourceProperties.js';
 import { useRead } from './useRead.js';
 
 export function Sources() {
@@ -190,12 +190,7 @@ function AddSourceDialog({ kind, sceneId, onClose }: { kind: AddKind; sceneId: s
               <label className="field">
                 <span>Device</span>
                 <select value={form.device} onChange={(e) => set('device', e.target.value)} disabled={loading}>
-                  <option value="">{loading ? 'Looking for devices…' : 'System default'}</option>
-                  {choices.map((d) => (
-                    <option key={d.id} value={d.id}>
-                      {d.name}
-                    </option>
-                  ))}
+                  <DeviceOptions loading={loading} choices={choices} />
                 </select>
               </label>
             )}
