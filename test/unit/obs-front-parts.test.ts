@@ -2,6 +2,8 @@
  * The obs-websocket front's pure parts: uuids and item numbers, OBS kinds and settings both ways (by
  * the OBS import's own mapping), transforms, and the stream states read off the destinations.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Collection, DestinationView, Source, StudioState } from '../../electron/contract.js';
 import { obsColor, obsKindOf, obsSettingsOf, sourceInputFromObs, creatableKind, dbToMul } from '../../electron/remote/obs/kinds.js';
@@ -10,6 +12,8 @@ import { streamPhase, streamTransitions, timecode } from '../../electron/remote/
 import { obsTransform, transformPatch } from '../../electron/remote/obs/transform.js';
 import { fpsFraction } from '../../electron/remote/obs/requests-general.js';
 import { ObsFailure } from '../../electron/remote/obs/fields.js';
+import { canvasFromBasicIni, importObsCollection } from '../../electron/engine/scenes/obs-import.js';
+import { inputSettings, sceneItem } from '../../electron/remote/obs/views.js';
 import { collection, color, item } from '../helpers/scenes.js';
 
 const canvas = { width: 1280, height: 720, fps: 30 };
@@ -163,5 +167,50 @@ describe('outputs', () => {
     expect(fpsFraction(30)).toEqual({ fpsNumerator: 30, fpsDenominator: 1 });
     expect(fpsFraction(29.97)).toEqual({ fpsNumerator: 30000, fpsDenominator: 1001 });
     expect(fpsFraction(12.5)).toEqual({ fpsNumerator: 12500, fpsDenominator: 1000 });
+  });
+});
+
+describe('a collection OBS saved, imported, as an OBS client sees it again', () => {
+  const fixtures = join(import.meta.dirname, '..', 'fixtures', 'obs');
+  const read = (name: string): string => readFileSync(join(fixtures, name), 'utf8');
+  const obs = JSON.parse(read('studio-linux.json')) as { sources: Array<{ name: string; id: string; settings: Record<string, unknown> & { items?: Array<Record<string, unknown>> } }> };
+  const logo = { width: 320, height: 180 };
+  const { collection: c } = importObsCollection(obs, { canvas: canvasFromBasicIni(read('studio-linux.basic.ini')), sourceSizes: { Logo: logo, Clip: { width: 640, height: 360 } } });
+  const numbers = new SceneItemNumbers();
+  numbers.observe(c);
+  const sizeOf = (id: string): { width: number; height: number } | undefined => (c.sources.find((s) => s.id === id)?.name === 'Logo' ? logo : undefined);
+  const obsScene = (name: string) => obs.sources.find((s) => s.id === 'scene' && s.name === name)!;
+  const obsSource = (name: string) => obs.sources.find((s) => s.name === name)!;
+
+  it("keeps OBS's scene item ids, positions, scales and crops of items placed top-left without bounds", () => {
+    for (const name of ['BRB', 'Screen + cam']) {
+      const scene = c.scenes.find((s) => s.name === name)!;
+      const items = scene.items.map((i) => sceneItem(c, scene, i, numbers, 'linux', sizeOf));
+      for (const saved of obsScene(name).settings.items!) {
+        const pos = saved.pos as { x: number; y: number };
+        const scale = saved.scale as { x: number; y: number };
+        const mine = items.find((i) => i.sceneItemId === saved.id);
+        expect(mine, `${name} item ${String(saved.id)}`).toBeDefined();
+        if (saved.align !== 5 || saved.bounds_type !== 0 || saved.rot !== 0 || saved.name === 'Hidden note') continue;
+        expect(mine!.sceneItemTransform, `${name}: ${String(saved.name)}`).toMatchObject({
+          positionX: pos.x,
+          positionY: pos.y,
+          scaleX: expect.closeTo(scale.x, 3),
+          scaleY: expect.closeTo(scale.y, 3),
+          cropLeft: saved.crop_left,
+          cropTop: saved.crop_top,
+        });
+      }
+    }
+  });
+
+  it("gives back OBS's settings of colour, text, camera and audio inputs", () => {
+    const settingsOf = (name: string): Record<string, unknown> => inputSettings(c.sources.find((s) => s.name === name)!, 'linux');
+    expect(settingsOf('BRB card')).toEqual(obsSource('BRB card').settings);
+    expect(settingsOf('Title')).toMatchObject({ ...obsSource('Title').settings, font: { face: 'DejaVu Sans', size: 48, flags: 1 } });
+    expect(settingsOf('Webcam')).toMatchObject({ device_id: '/dev/video0', resolution: 83886800 });
+    expect(settingsOf('Mic')).toEqual(obsSource('Mic').settings);
+    expect(settingsOf('Desktop Audio')).toEqual(obsSource('Desktop Audio').settings);
+    expect(obsKindOf(c.sources.find((s) => s.name === 'Alerts')!, 'linux')).toBe('browser_source');
   });
 });
