@@ -218,6 +218,23 @@ describe('the studio in a browser (uplink serve, Debian Chromium)', () => {
     // The magenta background shows beside the placeholder card (800x600 at the top left of the 1920x1080 canvas).
     await until(async () => near(await previewPixel(page, 600, 300), yuvOf(255, 0, 255), 12), 60_000);
     await shot(page, '9-imported-light');
+
+    // Settings a browser shows but cannot change, and one it can: hotkeys are the desktop app's; the recording format is kept.
+    await page.getByRole('region', { name: 'Controls' }).getByRole('button', { name: 'Settings', exact: true }).click();
+    await page.getByRole('tab', { name: 'Hotkeys' }).click();
+    await page.getByText('Hotkeys are a feature of the desktop app.').waitFor();
+    await page.getByRole('tab', { name: 'Audio' }).click();
+    await page.getByLabel('Microphone').waitFor();
+    await shot(page, '10-settings-audio');
+    await page.getByRole('tab', { name: 'Recording' }).click();
+    await page.getByLabel('Format').selectOption('mp4');
+    await page.getByRole('tabpanel').getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('tabpanel').getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    await shot(page, '11-settings-recording');
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Start Recording' }).click();
+    expect(await page.getByLabel('File name').inputValue()).toMatch(/^recording-\d{8}-\d{6}\.mp4$/);
+    await page.keyboard.press('Escape');
   }, 240_000);
 });
 

@@ -83,7 +83,7 @@ export function AudioDevicesTab() {
           const v = value(role);
           const unknown = v !== NONE && v !== '' && !options.some((d) => d.id === v);
           return (
-            <Field key={role} label={label} error={errors[role]} hint={hint('audioDevice', role === 'desktop-audio' && devices && options.length === 0 ? 'No desktop audio capture was found on this computer' : undefined)}>
+            <Field key={role} label={label} error={errors[role]} hint={hint('audioDevice', devices && options.length === 0 ? `No ${label.toLowerCase()} was found on this computer` : undefined)}>
               <select value={v} onChange={(e) => setChoice({ microphone: value('microphone'), 'desktop-audio': value('desktop-audio'), [role]: e.target.value })} disabled={devices === null}>
                 <option value={NONE}>{none}</option>
                 <DeviceOptions loading={false} choices={options} missing={unknown ? { id: v, name: v } : undefined} />
