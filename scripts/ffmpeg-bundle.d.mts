@@ -25,5 +25,5 @@ export declare function checkPinned(target: string, expected: string | null, act
 export declare function bundleProblems(assessment: FfmpegAssessment, compositor: CompositorSupport, os: string): string[];
 export declare function ffmpegNotice(target: string, entry: FfmpegBuild, versionOutput: string): string;
 export declare function sha256File(file: string): Promise<string>;
-export declare function bundleFfmpeg(options?: { target?: string; pin?: boolean; manifestFile?: string; allowUnpinned?: boolean }): Promise<{ target: string; dir: string; program: string; sha256: string }>;
+export declare function bundleFfmpeg(options?: { target?: string; pin?: boolean; manifestFile?: string; allowUnpinned?: boolean; cache?: string }): Promise<{ target: string; dir: string; program: string; sha256: string }>;
 export declare function downloadSources(dir: string, manifestFile?: string): Promise<void>;

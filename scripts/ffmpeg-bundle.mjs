@@ -177,14 +177,19 @@ async function verifyProgram(program, os) {
   return bundleProblems(assessment, compositor, os);
 }
 
-export async function bundleFfmpeg({ target = targetOf(process.platform, process.arch), pin = false, manifestFile = MANIFEST, allowUnpinned = process.env.UPLINK_ALLOW_UNPINNED_FFMPEG === '1' } = {}) {
+export async function bundleFfmpeg({
+  target = targetOf(process.platform, process.arch),
+  pin = false,
+  manifestFile = MANIFEST,
+  allowUnpinned = process.env.UPLINK_ALLOW_UNPINNED_FFMPEG === '1',
+  cache = join(root, '.cache', 'ffmpeg'),
+} = {}) {
   const manifest = JSON.parse(await readFile(manifestFile, 'utf8'));
   const entry = manifest.builds?.[target];
   const problems = entryProblems(target, entry, { requirePin: !pin && !allowUnpinned });
   if (problems.length > 0) throw new Error(problems.join('\n'));
   if (entry.sha256 === null && !pin) console.warn(`ffmpeg: WARNING ${target}'s archive is not pinned (UPLINK_ALLOW_UNPINNED_FFMPEG): not for a release`);
 
-  const cache = join(root, '.cache', 'ffmpeg');
   const downloads = join(cache, 'downloads');
   await mkdir(downloads, { recursive: true });
   const archive = join(downloads, `${target}-${entry.version}${entry.url.endsWith('.zip') ? '.zip' : '.tar.xz'}`);
@@ -203,15 +208,19 @@ export async function bundleFfmpeg({ target = targetOf(process.platform, process
   const out = join(cache, target);
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
+  const inArchive = async (path) => {
+    if (!(await exists(join(unpacked, path)))) throw new Error(`${target}: the archive has no ${path}, which build/ffmpeg-builds.json names: correct the manifest`);
+    return join(unpacked, path);
+  };
   const program = join(out, bundledName(target));
-  await copyFile(join(unpacked, entry.binary), program);
+  await copyFile(await inArchive(entry.binary), program);
   await chmod(program, 0o755);
   if (entry.ffprobe) {
     const probe = join(out, bundledName(target).replace('ffmpeg', 'ffprobe'));
-    await copyFile(join(unpacked, entry.ffprobe), probe);
+    await copyFile(await inArchive(entry.ffprobe), probe);
     await chmod(probe, 0o755);
   }
-  const licence = entry.licence ? join(unpacked, entry.licence) : join(root, 'build', 'licenses', entry.licenceName.startsWith('GPL-2') ? 'GPL-2.0.txt' : 'GPL-3.0.txt');
+  const licence = entry.licence ? await inArchive(entry.licence) : join(root, 'build', 'licenses', entry.licenceName.startsWith('GPL-2') ? 'GPL-2.0.txt' : 'GPL-3.0.txt');
   await copyFile(licence, join(out, 'LICENSE-FFmpeg.txt'));
 
   const os = target.split('-')[0];
@@ -226,14 +235,14 @@ export async function bundleFfmpeg({ target = targetOf(process.platform, process
   } else {
     console.warn(`ffmpeg: ${target} cannot run on this machine; its pinned archive was checked, its features were checked when it was pinned`);
   }
-  await writeFile(join(out, 'README-FFmpeg.txt'), ffmpegNotice(target, entry, versionOutput));
+  await writeFile(join(out, 'README-FFmpeg.txt'), ffmpegNotice(target, { ...entry, sha256: actual }, versionOutput));
 
   if (pin && entry.sha256 !== actual) {
     manifest.builds[target] = { ...entry, sha256: actual };
     await writeFile(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
     console.log(`ffmpeg: pinned ${target} at sha256 ${actual} in build/ffmpeg-builds.json: review and commit it`);
   }
-  console.log(`ffmpeg: ${entry.builder} ${entry.version} ready in .cache/ffmpeg/${target}/`);
+  console.log(`ffmpeg: ${entry.builder} ${entry.version} ready in ${out}`);
   return { target, dir: out, program, sha256: actual };
 }
 
