@@ -182,6 +182,10 @@ describe('the obs-websocket front on a real studio', () => {
     await ok('SetCurrentProgramScene', { sceneUuid: twoUuid });
     expect(await eventOf('CurrentProgramSceneChanged', (d) => d.sceneName === 'two', since)).toEqual({ sceneName: 'two', sceneUuid: twoUuid });
     expect(await ok('GetCurrentProgramScene')).toMatchObject({ sceneName: 'two', sceneUuid: twoUuid, currentProgramSceneName: 'two' });
+    // Tally: what went off air and on air, for the clients that ask for these high-volume events.
+    expect(await eventOf('InputActiveStateChanged', (d) => d.inputName === 'blue', since)).toMatchObject({ videoActive: true });
+    expect(await eventOf('InputActiveStateChanged', (d) => d.inputName === 'red', since)).toMatchObject({ videoActive: false });
+    expect(events.find((e) => e.eventType === 'InputShowStateChanged' && e.eventData?.inputName === 'red')).toMatchObject({ eventIntent: 1 << 18, eventData: { videoShowing: false } });
 
     const { sceneUuid } = await ok('CreateScene', { sceneName: 'Three' });
     expect(await eventOf('SceneCreated', (d) => d.sceneName === 'Three', since)).toEqual({ sceneName: 'Three', sceneUuid, isGroup: false });

@@ -14,7 +14,7 @@ import { type SceneItemNumbers, nameOf, obsUuid } from './names.js';
 import { type ObsOutputState, outputActive, streamPhase, streamTransitions } from './outputs.js';
 import { obsTransform, sizesOf } from './transform.js';
 import type { ObsData, ObsEvent } from './types.js';
-import { inputListEntry, inputRef, inputSettings, sceneList, sceneRef, transitionOf } from './views.js';
+import { inputListEntry, inputRef, inputSettings, onAir, sceneList, sceneRef, transitionOf } from './views.js';
 
 /** What a studio without scenes is to an OBS client: no scenes, no inputs. */
 const EMPTY: Collection = { version: 2, canvas: { width: 16, height: 16, fps: 30 }, sources: [], scenes: [], currentSceneId: '', transition: { kind: 'cut', durationMs: 0 } };
@@ -97,6 +97,17 @@ export function stateEvents(prev: StudioState, next: StudioState, numbers: Scene
     if (before.transition.durationMs !== after.transition.durationMs) {
       out.push(event('CurrentSceneTransitionDurationChanged', Transitions, { transitionDuration: after.transition.durationMs }));
     }
+  }
+
+  // Tally: inputs that went on or off air (OBS's active and showing are the same here: no studio mode).
+  const airBefore = prev.scenes === null ? new Set<string>() : onAir(before, prev.scenes.programSceneId);
+  const airAfter = next.scenes === null ? new Set<string>() : onAir(after, next.scenes.programSceneId);
+  for (const source of after.sources) {
+    const active = airAfter.has(source.id);
+    if (active === airBefore.has(source.id) && sourcesBefore.has(source.id)) continue;
+    if (!active && !sourcesBefore.has(source.id)) continue;
+    out.push(event('InputActiveStateChanged', EventSubscription.InputActiveStateChanged, { ...inputRef(source), videoActive: active }));
+    out.push(event('InputShowStateChanged', EventSubscription.InputShowStateChanged, { ...inputRef(source), videoShowing: active }));
   }
 
   for (const state of streamTransitions(streamPhase(prev), streamPhase(next))) {

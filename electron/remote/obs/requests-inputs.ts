@@ -11,7 +11,7 @@ import { type ObsContext, type RequestTable, collectionOf, inputFrom, sceneFrom,
 import { type Fields, fail } from './fields.js';
 import { PLATFORM_KINDS, creatableKind, dbToMul, defaultSettings, hasAudioControls, obsKindOf, sourceInputFromObs, unversioned } from './kinds.js';
 import { nameTaken, obsUuid } from './names.js';
-import { inputListEntry, inputSettings } from './views.js';
+import { inputListEntry, inputSettings, onAir } from './views.js';
 
 const NO_AUDIO = 'The specified input does not support audio.';
 
@@ -23,14 +23,6 @@ function audioInput(c: Collection, f: Fields): Source {
 
 function audioOf(source: Source): { volumeDb: number; muted: boolean } {
   return ('audio' in source ? source.audio : undefined) ?? DEFAULT_AUDIO;
-}
-
-/** Whether a scene shows a source on air: through a visible item, or a visible nested scene that does. */
-function showsSource(c: Collection, sceneId: string, sourceId: string, seen = new Set<string>()): boolean {
-  const scene = c.scenes.find((s) => s.id === sceneId);
-  if (scene === undefined || seen.has(sceneId)) return false;
-  seen.add(sceneId);
-  return scene.items.some((item) => item.visible && (item.sourceId === sourceId || showsSource(c, item.sourceId, sourceId, seen)));
 }
 
 function checkKind(ctx: ObsContext, kind: string): string {
@@ -183,8 +175,7 @@ export const inputRequests = {
     const c = state.scenes?.collection;
     if (c === undefined) fail(RequestStatus.InvalidResourceState, 'The studio runs no scenes: load a scene collection first.');
     const found = sourceFrom(c, f);
-    const program = state.scenes!.programSceneId;
-    const active = 'scene' in found ? found.scene.id === program || showsSource(c, program, found.scene.id) : showsSource(c, program, found.input.id);
+    const active = onAir(c, state.scenes!.programSceneId).has('scene' in found ? found.scene.id : found.input.id);
     return { videoActive: active, videoShowing: active };
   },
 

@@ -34,6 +34,22 @@ export function sceneItem(c: Collection, scene: Scene, item: SceneItem, numbers:
   };
 }
 
+/** The scene on air and every source and scene it shows, through visible items and visible nested scenes. */
+export function onAir(c: Collection, programSceneId: string): Set<string> {
+  const shown = new Set<string>();
+  const visit = (sceneId: string): void => {
+    if (shown.has(sceneId)) return;
+    shown.add(sceneId);
+    for (const item of c.scenes.find((s) => s.id === sceneId)?.items ?? []) {
+      if (!item.visible) continue;
+      if (c.scenes.some((s) => s.id === item.sourceId)) visit(item.sourceId);
+      else shown.add(item.sourceId);
+    }
+  };
+  visit(programSceneId);
+  return shown;
+}
+
 export function inputRef(source: Source): { inputName: string; inputUuid: string } {
   return { inputName: source.name, inputUuid: obsUuid(source.id) };
 }
