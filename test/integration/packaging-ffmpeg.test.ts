@@ -38,7 +38,7 @@ function archive(name: string, programs: { ffmpeg: string; ffprobe?: string }): 
   return readFileSync(join(dir, 'build.tar.xz'));
 }
 
-function manifestFor(path: string, sha256: string | null): string {
+function manifestFor(path: string, sha256: string | null, source: { path: string; sha256: string | null } = { path: '/ffmpeg-5.1.tar.xz', sha256: null }): string {
   const entry: FfmpegBuild = {
     builder: 'Test builder (GPL)',
     version: '5.1',
@@ -49,17 +49,20 @@ function manifestFor(path: string, sha256: string | null): string {
     licence: 'test-build/LICENSE.txt',
     licenceName: 'GPL-3.0-or-later',
     buildScripts: 'https://example.org/build-scripts',
-    source: 'https://ffmpeg.org/releases/ffmpeg-5.1.tar.xz',
-    sourceSha256: null,
+    source: `https://127.0.0.1:${tunnel.port}${source.path}`,
+    sourceSha256: source.sha256,
   };
-  const file = join(WORK, `manifest-${createHash('sha1').update(path + String(sha256)).digest('hex').slice(0, 8)}.json`);
+  const file = join(WORK, `manifest-${createHash('sha1').update(path + String(sha256) + JSON.stringify(source)).digest('hex').slice(0, 8)}.json`);
   writeFileSync(file, JSON.stringify({ builds: { 'linux-x64': entry } }, null, 2));
   return file;
 }
 
-/** Runs bundleFfmpeg in its own Node process: its exit code and what it printed. */
-function bundle(options: { manifestFile: string; cache: string; pin?: boolean }): Promise<{ code: number; output: string }> {
-  const code = `import { bundleFfmpeg } from ${JSON.stringify(BUNDLER)};\ntry { await bundleFfmpeg({ target: 'linux-x64', ...${JSON.stringify(options)} }); } catch (err) { console.error(err.message); process.exit(1); }`;
+/** Runs bundleFfmpeg (or, with `sources`, downloadSources) in its own Node process: its exit code and what it printed. */
+function bundle(options: { manifestFile: string; cache: string; pin?: boolean; sources?: string }): Promise<{ code: number; output: string }> {
+  const call = options.sources
+    ? `downloadSources(${JSON.stringify(options.sources)}, ${JSON.stringify(options.manifestFile)})`
+    : `bundleFfmpeg({ target: 'linux-x64', ...${JSON.stringify(options)} })`;
+  const code = `import { bundleFfmpeg, downloadSources } from ${JSON.stringify(BUNDLER)};\ntry { await ${call}; } catch (err) { console.error(err.message); process.exit(1); }`;
   return new Promise((resolve) => {
     execFile(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, env: { ...process.env, NODE_EXTRA_CA_CERTS: tunnel.caFile, UPLINK_ALLOW_UNPINNED_FFMPEG: '' } }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: stdout + stderr });
@@ -140,5 +143,21 @@ describe('scripts/ffmpeg-bundle.mjs', () => {
     expect(result.code).toBe(1);
     expect(result.output).toMatch(/linux-x64: Test builder \(GPL\) lacks what Uplink needs: .*the zmq filter \(live scene control\)/);
     expect((JSON.parse(readFileSync(manifestFile, 'utf8')) as { builds: Record<string, FfmpegBuild> }).builds['linux-x64']!.sha256).toBeNull();
+  });
+});
+
+describe('scripts/ffmpeg-bundle.mjs --sources', () => {
+  it('downloads the FFmpeg source the release attaches, and refuses one unlike its pin', async () => {
+    const tarball = Buffer.from('FFmpeg 5.1 source (stand-in)\n');
+    served.set('/ffmpeg-5.1.tar.xz', tarball);
+    const sha256 = createHash('sha256').update(tarball).digest('hex');
+    const dir = join(WORK, 'sources');
+    const ok = await bundle({ manifestFile: manifestFor('/good.tar.xz', null, { path: '/ffmpeg-5.1.tar.xz', sha256 }), cache: WORK, sources: dir });
+    expect(ok.code).toBe(0);
+    expect(readFileSync(join(dir, 'ffmpeg-5.1.tar.xz'))).toEqual(tarball);
+
+    const other = await bundle({ manifestFile: manifestFor('/good.tar.xz', null, { path: '/ffmpeg-5.1.tar.xz', sha256: 'f'.repeat(64) }), cache: WORK, sources: join(WORK, 'sources-2') });
+    expect(other.code).toBe(1);
+    expect(other.output).toMatch(/ffmpeg-5\.1\.tar\.xz: the downloaded FFmpeg archive is not the pinned one/);
   });
 });
