@@ -226,6 +226,14 @@ describe('the obs-websocket front on a real studio', () => {
     expect(order.indexOf('SceneItemRemoved')).toBeLessThan(order.indexOf('InputRemoved'));
   });
 
+  it('changes the text of a text input with its other settings kept, as a Stream Deck text action does', async () => {
+    await ok('CreateInput', { sceneName: 'two', inputName: 'Caption', inputKind: 'text_ft2_source_v2', inputSettings: { text: 'Hello', font: { face: 'DejaVu Sans', size: 24, flags: 1 }, color1: 0xff00ffff } });
+    await ok('SetInputSettings', { inputName: 'Caption', inputSettings: { text: 'Back soon' } });
+    expect(sourceNamed(await state(), 'Caption').settings).toMatchObject({ text: 'Back soon', fontFace: 'DejaVu Sans', fontSizePx: 24, bold: true, color: '#ffff00' });
+    expect((await ok('GetInputSettings', { inputName: 'Caption' })).inputSettings).toMatchObject({ text: 'Back soon', font: { face: 'DejaVu Sans', size: 24, flags: 1 }, color1: 0xff00ffff });
+    await ok('RemoveInput', { inputName: 'Caption' });
+  });
+
   it("gives an image's transform against its real size, as the studio probed it", async () => {
     const file = join(profileDir, 'media', 'badge.png');
     await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=green:s=64x32', '-frames:v', '1', file]);
