@@ -131,9 +131,22 @@ describe('transforms', () => {
     expect(transformPatch(c, it0, { positionX: 640, positionY: 360, alignment: 0 })).toEqual({ x: 540, y: 310 });
   });
 
+  it("places an item given bounds as OBS does, and keeps the box they give it", () => {
+    // Fit inside 1280x720, centred in the bounds: the 2:1 source is 1280x640, 40 px down.
+    expect(transformPatch(c, it0, { boundsType: 'OBS_BOUNDS_SCALE_INNER', boundsWidth: 1280, boundsHeight: 720, positionX: 0, positionY: 0 })).toEqual({
+      x: 0,
+      y: 40,
+      width: 1280,
+      height: 640,
+      crop: { top: 0, right: 0, bottom: 0, left: 0 },
+    });
+    expect(transformPatch(c, it0, { boundsType: 'OBS_BOUNDS_STRETCH', boundsWidth: 300, boundsHeight: 300, alignment: 0, positionX: 640, positionY: 360 })).toMatchObject({ x: 490, y: 210, width: 300, height: 300 });
+  });
+
   it('refuses what Uplink cannot draw, and an empty change, with OBS codes', () => {
     expect(thrownCode(() => transformPatch(c, it0, { rotation: 45 }))).toBe(402);
     expect(thrownCode(() => transformPatch(c, it0, { boundsType: 'OBS_BOUNDS_STRETCH' }))).toBe(400);
+    expect(thrownCode(() => transformPatch(c, it0, { boundsType: 'OBS_BOUNDS_SIDEWAYS', boundsWidth: 10, boundsHeight: 10 }))).toBe(400);
     expect(thrownCode(() => transformPatch(c, it0, { scaleX: -1 }))).toBe(402);
     expect(thrownCode(() => transformPatch(c, it0, { positionX: 'left' }))).toBe(401);
     expect(thrownCode(() => transformPatch(c, it0, { width: 10 }))).toBe(703);

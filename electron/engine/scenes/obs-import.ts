@@ -167,7 +167,7 @@ export function importObsCollection(input: unknown, options: ObsImportOptions = 
   return { collection: checked.value, report };
 }
 
-interface Placement {
+export interface Placement {
   id: number;
   x: number;
   y: number;
@@ -186,7 +186,7 @@ interface Placement {
  * calculate_bounds_data): the source cropped, scaled or fitted into its bounds, then its alignment
  * point put at `pos`. Inside a group, the group's own placement is applied on top.
  */
-function placeItem(item: Json, size: Size, notes: string[], name: string, parent: Placement | null): Placement {
+export function placeItem(item: Json, size: Size, notes: string[], name: string, parent: Placement | null): Placement {
   const crop: Crop = {
     top: Math.max(0, Math.round(num(item.crop_top, 0))),
     right: Math.max(0, Math.round(num(item.crop_right, 0))),

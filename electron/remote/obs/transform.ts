@@ -3,10 +3,11 @@
  * its size) showing the source cropped in the source's own pixels; OBS keeps a position, an alignment
  * (which point of the item the position is), a scale of the source's size and a crop. Uplink's items are
  * OBS's items with alignment 5 (top-left), no bounds and no rotation, so a transform read here and sent
- * back unchanged changes nothing.
+ * back unchanged changes nothing; an item given bounds keeps the box they give it.
  */
 import type { Collection, Crop, ItemPatch, SceneItem, ScenesView } from '../../contract.js';
 import { type SizeOf, naturalSize } from '../../engine/scenes/edit.js';
+import { placeItem } from '../../engine/scenes/obs-import.js';
 import { RequestStatus } from './protocol.js';
 import { Fields, fail } from './fields.js';
 import type { ObsData } from './types.js';
@@ -76,10 +77,22 @@ function alignmentOffset(align: number, width: number, height: number): { x: num
   return { x, y };
 }
 
+/** OBS's bounds types, in libobs's order (the OBS import's numbering). */
+const BOUNDS_TYPES = [
+  'OBS_BOUNDS_NONE',
+  'OBS_BOUNDS_STRETCH',
+  'OBS_BOUNDS_SCALE_INNER',
+  'OBS_BOUNDS_SCALE_OUTER',
+  'OBS_BOUNDS_SCALE_TO_WIDTH',
+  'OBS_BOUNDS_SCALE_TO_HEIGHT',
+  'OBS_BOUNDS_MAX_ONLY',
+];
+
 /**
- * SetSceneItemTransform's fields as a change of the item, checked as OBS checks them. What Uplink cannot
- * draw (rotation, bounds, a flip) is refused with a sentence rather than ignored; fields OBS ignores in
- * a set (width, height, sourceWidth...) are ignored here too.
+ * SetSceneItemTransform's fields as a change of the item, checked as OBS checks them. An item given
+ * bounds is placed in them by libobs's rules (the OBS import's placeItem) and kept as the box it ends up
+ * in; what Uplink cannot draw (a rotation, a flip) is refused with a sentence rather than ignored; fields
+ * OBS ignores in a set (width, height, sourceWidth...) are ignored here too.
  */
 export function transformPatch(c: Collection, item: SceneItem, given: ObsData, sizeOf?: SizeOf): ItemPatch {
   const t = new Fields(given);
@@ -92,12 +105,13 @@ export function transformPatch(c: Collection, item: SceneItem, given: ObsData, s
     changed = true;
   }
   const boundsType = t.optionalString('boundsType');
-  if (boundsType !== undefined) {
-    if (boundsType !== 'OBS_BOUNDS_NONE') fail(RequestStatus.InvalidRequestField, 'Uplink places items without bounds: `boundsType` must be OBS_BOUNDS_NONE (set the scale instead).');
-    changed = true;
-  }
-  for (const name of ['boundsAlignment', 'boundsWidth', 'boundsHeight'] as const) if (t.optionalNumber(name, 0, 90001) !== undefined) changed = true;
-  if (t.optionalBoolean('cropToBounds') !== undefined) changed = true;
+  if (boundsType !== undefined && !BOUNDS_TYPES.includes(boundsType)) fail(RequestStatus.InvalidRequestField, 'The field `boundsType` has an invalid value.');
+  const boundsAlignment = t.optionalNumber('boundsAlignment', 0, 0xffffffff);
+  // 0 is what GetSceneItemTransform says of an item without bounds, so a transform sent back is taken.
+  const boundsWidth = t.optionalNumber('boundsWidth', 0, 90001);
+  const boundsHeight = t.optionalNumber('boundsHeight', 0, 90001);
+  const cropToBounds = t.optionalBoolean('cropToBounds');
+  if ([boundsType, boundsAlignment, boundsWidth, boundsHeight, cropToBounds].some((value) => value !== undefined)) changed = true;
 
   const crop: Crop = { ...item.crop };
   const sides = { cropLeft: 'left', cropRight: 'right', cropTop: 'top', cropBottom: 'bottom' } as const;
@@ -130,6 +144,32 @@ export function transformPatch(c: Collection, item: SceneItem, given: ObsData, s
   const positionX = t.optionalNumber('positionX', -90001, 90001);
   const positionY = t.optionalNumber('positionY', -90001, 90001);
   const alignment = t.optionalNumber('alignment', 0, 0xffffffff);
+  if (boundsType !== undefined && boundsType !== 'OBS_BOUNDS_NONE') {
+    if (!(boundsWidth !== undefined && boundsWidth >= 1 && boundsHeight !== undefined && boundsHeight >= 1)) {
+      fail(RequestStatus.InvalidRequestField, `${boundsType} needs \`boundsWidth\` and \`boundsHeight\` of at least 1.`);
+    }
+    const placed = placeItem(
+      {
+        pos: { x: positionX ?? item.x, y: positionY ?? item.y },
+        scale: { x: scaleX, y: scaleY },
+        align: alignment ?? TOP_LEFT,
+        bounds_type: BOUNDS_TYPES.indexOf(boundsType),
+        bounds: { x: boundsWidth, y: boundsHeight },
+        bounds_align: boundsAlignment ?? 0,
+        bounds_crop: cropToBounds ?? false,
+        crop_left: crop.left,
+        crop_right: crop.right,
+        crop_top: crop.top,
+        crop_bottom: crop.bottom,
+      },
+      { width: current.sourceWidth, height: current.sourceHeight },
+      [],
+      '',
+      null,
+    );
+    return { x: placed.x, y: placed.y, width: placed.width, height: placed.height, crop: placed.crop };
+  }
+
   const patch: ItemPatch = {};
   if (sized) Object.assign(patch, { width, height });
   if (cropChanged) patch.crop = crop;
