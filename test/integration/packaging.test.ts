@@ -193,6 +193,8 @@ describe('Linux app (--dir)', () => {
     // tsc's unbundled copies, source maps, the build resources, the sources: none of them.
     expect(own.filter((f) => f !== 'package.json' && !/^dist\/(electron\/(main\/index\.js|host\/engine-host\.js|preload\/index\.cjs|shared\/[^/]+\.js)|renderer\/)/.test(f))).toEqual([]);
     expect(own.some((f) => f.endsWith('.map'))).toBe(false);
+    // electron-updater stays outside the main bundle, loaded only in the installed app (a dynamic import).
+    expect(asar.extractFile(join(resources(), 'app.asar'), 'dist/electron/main/index.js').toString()).toContain('import("electron-updater")');
   });
 
   it('bundles the production dependencies only, and unpacks the native zeromq addons of its architecture beside the asar', () => {
