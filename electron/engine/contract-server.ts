@@ -69,6 +69,9 @@ export class ContractSession {
     };
     studio.on('onPreview', onPreview);
     this.unsubscribe.push(() => studio.off('onPreview', onPreview));
+    // A front that has just connected shows the newest picture at once rather than after the next one.
+    const newest = studio.latestPreview;
+    if (newest) this.sender.sendBinary(encodePreview(newest.seq, newest.jpeg));
   }
 
   /** Preview pictures this front missed because it read too slowly. */

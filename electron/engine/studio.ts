@@ -18,6 +18,7 @@ import type {
   ObsWebSocketPatch,
   ObsWebSocketView,
   ProgramEnded,
+  PreviewFrame,
   ProgramStats,
   RecordingSettings,
   ServicePreset,
@@ -149,6 +150,7 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
   private queue: Promise<unknown> = Promise.resolve();
   /** The scene collection and its compositor, once one is loaded. */
   private readonly scenes: StudioScenes;
+  private newestPreview: PreviewFrame | undefined;
   /** The compositor's rendering-lag counts when the program started: its stats count from there. */
   private renderingFrom = { framesLagged: 0, framesTotal: 0 };
 
@@ -166,7 +168,10 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
       ...(options.meters === undefined ? {} : { meters: options.meters }),
     });
     this.scenes.on('changed', () => this.emitState());
-    this.scenes.on('preview', (frame) => this.emit('onPreview', frame));
+    this.scenes.on('preview', (frame) => {
+      this.newestPreview = frame;
+      this.emit('onPreview', frame);
+    });
     this.scenes.on('levels', (levels) => this.emit('onLevels', levels));
     this.scenes.on('notice', (level, message, code) => this.notice(level, message, { code }));
   }
@@ -572,6 +577,11 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
   }
 
   /** Every FFmpeg the studio runs: the encoder's and, with scenes, the compositor's and every capture process. */
+  /** The newest program picture, for a front that has just connected: it shows it without waiting for the next one. */
+  get latestPreview(): PreviewFrame | undefined {
+    return this.newestPreview;
+  }
+
   get pids(): number[] {
     return [...(this.broadcast?.encoder.pids ?? []), ...this.scenes.pids];
   }

@@ -40,11 +40,20 @@ export interface LevelsSlice {
 }
 
 export interface PreviewSlice {
-  previewUrl: string | null;
+  /**
+   * The newest program picture, as the engine sent it (JPEG). Drawn by ProgramPicture straight from the
+   * store's subscription, outside React: a picture 30 times a second must not re-render components.
+   */
+  preview: PreviewPicture | null;
   previewSeq: number;
-  setPreview(frame: { seq: number; jpeg: Uint8Array }): void;
+  setPreview(frame: PreviewPicture): void;
   /** After a reconnect the engine's picture numbers may start again from 0. */
   resetPreviewSeq(): void;
+}
+
+export interface PreviewPicture {
+  seq: number;
+  jpeg: Uint8Array;
 }
 
 export interface ShownNotice extends Notice {
@@ -73,8 +82,9 @@ export interface ActionsSlice {
 export type AppState = StudioSlice & StatsSlice & LevelsSlice & PreviewSlice & NoticesSlice & UiSlice & ActionsSlice;
 
 export interface StoreOptions {
-  /** Injected by tests; the browser's object URLs otherwise. */
+  /** @deprecated Unused: pictures are no longer object URLs (kept so that older callers compile). */
   createObjectUrl?: (blob: Blob) => string;
+  /** @deprecated Unused, as createObjectUrl. */
   revokeObjectUrl?: (url: string) => void;
   now?: () => number;
   /** At most this many toasts wait; older ones give way. */
@@ -82,8 +92,6 @@ export interface StoreOptions {
 }
 
 export function createAppStore(client: StudioClient, options: StoreOptions = {}): StoreApi<AppState> {
-  const createUrl = options.createObjectUrl ?? ((blob: Blob) => URL.createObjectURL(blob));
-  const revokeUrl = options.revokeObjectUrl ?? ((url: string) => URL.revokeObjectURL(url));
   const now = options.now ?? (() => Date.now());
   const maxNotices = options.maxNotices ?? 5;
   let noticeId = 0;
@@ -114,15 +122,13 @@ export function createAppStore(client: StudioClient, options: StoreOptions = {})
     setLevels: (levels) => set({ levels }),
 
     // preview
-    previewUrl: null,
+    preview: null,
     previewSeq: -1,
-    setPreview: ({ seq, jpeg }) => {
-      const { previewSeq, previewUrl } = get();
-      if (seq <= previewSeq) return; // a late picture: the newer one is already shown
-      const url = createUrl(new Blob([jpeg as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' }));
-      set({ previewUrl: url, previewSeq: seq });
-      // Each picture is its own blob: revoking the old URL is what keeps a 30 fps preview from leaking.
-      if (previewUrl) revokeUrl(previewUrl);
+    setPreview: (frame) => {
+      if (frame.seq <= get().previewSeq) return; // a late picture: the newer one is already shown
+      // No blob or object URL per picture: making one costs the page a copy and a round trip to the
+      // browser process, 30 times a second. The picture decodes straight from these bytes.
+      set({ preview: frame, previewSeq: frame.seq });
     },
     resetPreviewSeq: () => set({ previewSeq: -1 }),
 

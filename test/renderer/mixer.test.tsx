@@ -13,7 +13,7 @@ afterEach(cleanup);
 function setup() {
   const channel = new FakeChannel();
   channel.handler = () => undefined;
-  const store = createAppStore(new StudioClient(channel), { createObjectUrl: () => 'blob:x', revokeObjectUrl: () => undefined });
+  const store = createAppStore(new StudioClient(channel));
   store.getState().applyState(studioState());
   render(
     <StoreContext.Provider value={store}>

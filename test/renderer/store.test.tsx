@@ -27,17 +27,18 @@ describe('store', () => {
     expect(store.getState().studio?.revision).toBe(6);
   });
 
-  it('replaces the preview URL, revokes the old one, and ignores late pictures', () => {
-    const { store, revoked } = setup();
+  it('keeps the newest preview picture, makes no object URL for it, and ignores late pictures', () => {
+    const { store } = setup();
+    const createObjectURL = vi.spyOn(URL, 'createObjectURL');
     store.getState().setPreview({ seq: 1, jpeg: new Uint8Array([1]) });
     store.getState().setPreview({ seq: 2, jpeg: new Uint8Array([2]) });
-    expect(store.getState().previewUrl).toBe('blob:2');
-    expect(revoked).toEqual(['blob:1']);
+    expect(store.getState().preview?.jpeg).toEqual(new Uint8Array([2]));
     store.getState().setPreview({ seq: 1, jpeg: new Uint8Array([3]) });
-    expect(store.getState().previewUrl).toBe('blob:2');
+    expect(store.getState().preview?.seq).toBe(2);
     store.getState().resetPreviewSeq();
     store.getState().setPreview({ seq: 0, jpeg: new Uint8Array([4]) });
-    expect(store.getState().previewUrl).toBe('blob:3');
+    expect(store.getState().preview?.jpeg).toEqual(new Uint8Array([4]));
+    expect(createObjectURL).not.toHaveBeenCalled();
   });
 
   it('queues notices with ids, caps the queue and dismisses by id', () => {
@@ -81,6 +82,6 @@ describe('store', () => {
     expect(s.levels?.levels[0]?.peakDb).toBe(-6);
     expect(s.notices[0]?.message).toBe('hi');
     expect(s.previewSeq).toBe(7);
-    expect(s.previewUrl).toBe('blob:1');
+    expect(s.preview?.jpeg).toEqual(new Uint8Array([0xff, 0xd8, 0xff]));
   });
 });

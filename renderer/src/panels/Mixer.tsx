@@ -3,12 +3,12 @@
  * mix's fader and mute, as OBS has them) with the mix's meter, read after the master fader.
  */
 import * as Slider from '@radix-ui/react-slider';
-import { useEffect, useState } from 'react';
+import { type Ref, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { Icon } from '../icons.js';
 import { METER_FLOOR_DB, formatDb, meterFraction } from '../format.js';
 import type { AudioPatch } from '../../../electron/contract.js';
 import { hasAudio } from '../sources.js';
-import { selectRun, selectScenes, useApp } from '../store.js';
+import { type AppState, selectRun, selectScenes, useApp, useAppStore } from '../store.js';
 
 /** The fader's travel; the engine takes down to -100 dB (silence) and up to +26 dB. */
 export const FADER_MIN_DB = -60;
@@ -37,7 +37,6 @@ export function Mixer() {
 /** One channel: a source (`sourceId`), or the master (`null`: the mix); read-only shows the meter alone (no scenes to set it on). */
 function Strip({ name, sourceId, volumeDb, muted, readOnly = false }: { name: string; sourceId: string | null; volumeDb?: number; muted?: boolean; readOnly?: boolean }) {
   const run = useApp(selectRun);
-  const level = useApp((s) => s.levels?.levels.find((l) => l.sourceId === sourceId));
   const [dragging, setDragging] = useState<number | null>(null);
   // The engine's value takes over again once it has caught up with what the fader sent.
   useEffect(() => setDragging(null), [volumeDb]);
@@ -53,7 +52,7 @@ function Strip({ name, sourceId, volumeDb, muted, readOnly = false }: { name: st
         <span className="strip-name">{name}</span>
         {!readOnly && <span className="strip-db">{muted ? 'Muted' : formatDb(shown)}</span>}
       </div>
-      <Meter label={`${name} level`} peakDb={level?.peakDb ?? -Infinity} rmsDb={level?.rmsDb ?? -Infinity} />
+      <LiveMeter label={`${name} level`} sourceId={sourceId} />
       {!readOnly && (
         <div className="strip-controls">
           <Slider.Root
@@ -82,15 +81,44 @@ function Strip({ name, sourceId, volumeDb, muted, readOnly = false }: { name: st
   );
 }
 
-/** RMS as the filled bar, peak as a tick: what OBS shows, so loudness and clipping read at a glance. */
-export function Meter({ label, peakDb, rmsDb }: { label: string; peakDb: number; rmsDb: number }) {
-  const rms = meterFraction(rmsDb);
-  const peak = meterFraction(peakDb);
+/**
+ * The meter of one channel: RMS as the filled bar, peak as a tick (what OBS shows, so loudness and
+ * clipping read at a glance). Fed straight from the store's levels (20 a second) without re-rendering:
+ * each reading only sets two CSS variables and the value read out, so neither React nor the page's
+ * layout runs for it (the bars move by transform).
+ */
+function LiveMeter({ label, sourceId }: { label: string; sourceId: string | null }) {
+  const store = useAppStore();
+  const ref = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    const show = (levels: AppState['levels']): void => {
+      const level = levels?.levels.find((l) => l.sourceId === sourceId);
+      if (ref.current) drawLevel(ref.current, level?.peakDb ?? -Infinity, level?.rmsDb ?? -Infinity);
+    };
+    show(store.getState().levels);
+    return store.subscribe((s, prev) => {
+      if (s.levels !== prev.levels) show(s.levels);
+    });
+  }, [store, sourceId]);
+  return <MeterBox ref={ref} label={label} />;
+}
+
+function MeterBox({ ref, label }: { ref: Ref<HTMLDivElement>; label: string }) {
   return (
-    <div className="meter" role="meter" aria-label={label} aria-valuemin={METER_FLOOR_DB} aria-valuemax={0} aria-valuenow={Number.isFinite(rmsDb) ? Math.max(METER_FLOOR_DB, Math.round(rmsDb)) : METER_FLOOR_DB}>
+    <div ref={ref} className="meter" role="meter" aria-label={label} aria-valuemin={METER_FLOOR_DB} aria-valuemax={0} aria-valuenow={METER_FLOOR_DB}>
       <div className="meter-scale" />
-      <div className="meter-cover" style={{ left: `${rms * 100}%` }} />
-      <div className="meter-peak" style={{ left: `calc(${peak * 100}% - 2px)`, opacity: peak > 0 ? 1 : 0 }} />
+      <div className="meter-cover" />
+      <div className="meter-peak" />
     </div>
   );
+}
+
+function drawLevel(meter: HTMLDivElement, peakDb: number, rmsDb: number): void {
+  const rms = meterFraction(rmsDb);
+  const peak = meterFraction(peakDb);
+  meter.setAttribute('aria-valuenow', String(Number.isFinite(rmsDb) ? Math.max(METER_FLOOR_DB, Math.round(rmsDb)) : METER_FLOOR_DB));
+  const [, cover, tick] = meter.children as unknown as [HTMLElement, HTMLElement, HTMLElement];
+  cover.style.setProperty('--level', `${rms * 100}%`);
+  tick.style.setProperty('--level', `${peak * 100}%`);
+  tick.style.opacity = peak > 0 ? '1' : '0';
 }

@@ -10,7 +10,8 @@ import * as DropdownMenu from '@radix-ui/react-dropdown-menu';
 import { type CSSProperties, type KeyboardEvent, type PointerEvent, useEffect, useRef, useState } from 'react';
 import type { Canvas, Crop, ItemPatch, Scene, SceneItem, Source } from '../../../electron/contract.js';
 import { naturalSize } from '../sources.js';
-import { selectRun, selectScenes, useApp } from '../store.js';
+import { selectRun, selectScenes, useApp, useAppStore } from '../store.js';
+import { canvasPainter } from './picture.js';
 import { HANDLES, type Handle, type Rect, centerOnCanvas, cropDrag, dragMove, fitToCanvas, hitTest, nudge, resetTransform, resize, roundRect, snapGuides } from './transform.js';
 
 interface Drag {
@@ -44,7 +45,7 @@ export function Preview() {
   const scenes = useApp(selectScenes);
   // Only whether there is a picture: the picture itself changes 30 times a second, and re-rendering the
   // whole stage (items, handles, menus) for each one cost the browser most of its CPU.
-  const hasPicture = useApp((s) => s.previewUrl !== null);
+  const hasPicture = useApp((s) => s.preview !== null);
   const selectedId = useApp((s) => s.selectedItemId);
   const select = useApp((s) => s.select);
   const run = useApp(selectRun);
@@ -319,11 +320,26 @@ function TransformMenu({ scene, item, canvas, source, label }: Omit<ActionProps,
 }
 
 /**
- * The newest program picture, the one part of the preview that changes with every picture. Its seq is on
- * the img as data-seq: the preview-latency benchmark pairs what is painted with when it was made.
+ * The newest program picture, the one part of the preview that changes with every picture: drawn on a
+ * canvas from the store's subscription, never through React state (see picture.ts). The seq of the
+ * picture on the canvas is its data-seq.
  */
 function ProgramPicture({ alt }: { alt: string }) {
-  const url = useApp((s) => s.previewUrl);
-  const seq = useApp((s) => s.previewSeq);
-  return url ? <img className="preview-img" src={url} alt={alt} draggable={false} data-seq={seq} /> : null;
+  const store = useAppStore();
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!canvas) return;
+    const painter = canvasPainter(canvas);
+    const first = store.getState().preview;
+    if (first) painter.show(first);
+    const off = store.subscribe((s, prev) => {
+      if (s.preview && s.preview !== prev.preview) painter.show(s.preview);
+    });
+    return () => {
+      off();
+      painter.close();
+    };
+  }, [store]);
+  return <canvas ref={canvasRef} className="preview-img" role="img" aria-label={alt} />;
 }
