@@ -5,17 +5,17 @@
 // Arguments go to electron-builder (`npm run dist -- --publish always`, `-- --dir`); without --publish,
 // nothing is uploaded. Signing happens when its secrets are in the environment (README).
 import { spawnSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bundleFfmpeg, targetOf } from './ffmpeg-bundle.mjs';
 import { writeIcons } from './icons.mjs';
 import { buildNotices } from './licenses.mjs';
-import { mkdir, writeFile } from 'node:fs/promises';
 
 const root = join(import.meta.dirname, '..');
 const args = process.argv.slice(2);
 
 /** The architectures this OS's installers are built for (electron-builder.yml's targets). */
-export function distArchs(platform) {
+function distArchs(platform) {
   return platform === 'darwin' ? ['x64', 'arm64'] : ['x64'];
 }
 
