@@ -1,7 +1,7 @@
 /**
  * Settings: destinations (service presets, server, stream key, enable, health), video (canvas and output
  * size, fps), output (encoder, bitrate, keyframe interval, preset), audio devices, recording (folder and
- * format), hotkeys (the desktop app's) and FFmpeg. Forms hold what is being typed; saving calls the
+ * format), hotkeys (the desktop app's), FFmpeg, and remote control (obs-websocket). Forms hold what is being typed; saving calls the
  * contract, and a refusal is shown at the field it names. While live, every field says what a change
  * does to the stream (applies.ts).
  */
@@ -15,6 +15,7 @@ import { selectEncoding, selectRun, useApp } from '../store.js';
 import { Field } from './Field.js';
 import { FormError, SaveRow, num, useLiveHint, useSave } from './settings-common.js';
 import { useRead } from './useRead.js';
+import { ObsWebSocketSettings } from './ObsWebSocketSettings.js';
 import { AudioDevicesTab, FfmpegTab, HotkeysTab, RecordingTab } from './SettingsMore.js';
 
 /** The tabs, in order: value, label, content. */
@@ -26,6 +27,7 @@ const TABS: ReadonlyArray<readonly [string, string, () => ReactElement]> = [
   ['recording', 'Recording', RecordingTab],
   ['hotkeys', 'Hotkeys', () => <HotkeysTab />],
   ['ffmpeg', 'FFmpeg', FfmpegTab],
+  ['remote-control', 'Remote control', ObsWebSocketSettings],
 ];
 
 export function SettingsDialog() {
