@@ -154,6 +154,21 @@ describe('the obs-websocket front on a real studio', () => {
     expect(await ok('GetInputSettings', { inputName: 'red' })).toEqual({ inputKind: 'color_source_v3', inputSettings: { color: 0xff0000ff, width: 320, height: 180 } });
   });
 
+  it('answers a connect before the studio runs scenes (while it starts) without a failure', async () => {
+    const bare = new Studio({ cacheDir: tmpDir('studio-cache'), preview: false });
+    const early = createObsFront(guardedStudioPort(bare, { profileDir, mediaDir: join(profileDir, 'media'), recordingsDir: join(profileDir, 'recordings') }), { platform: 'linux' });
+    try {
+      for (const [type, data] of CONNECT_SEQUENCE) {
+        const response = await early.request(type, data);
+        expect(response, type).toMatchObject({ result: true, code: 100 });
+      }
+      expect((await early.request('GetSceneList', undefined)).data).toMatchObject({ currentProgramSceneName: null, scenes: [] });
+    } finally {
+      early.close();
+      await bare.dispose();
+    }
+  });
+
   it('answers as OBS does where Uplink has no such thing: unknown requests, studio mode, bad fields', async () => {
     expect(await refused('GetBananas')).toMatchObject({ code: 204 });
     expect(await refused('GetCurrentPreviewScene')).toMatchObject({ code: 506 });

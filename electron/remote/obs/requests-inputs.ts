@@ -36,8 +36,9 @@ function checkKind(ctx: ObsContext, kind: string): string {
 export const inputRequests = {
   async GetInputList(ctx, f) {
     const kind = f.optionalString('inputKind');
-    const c = await collectionOf(ctx);
-    const inputs = c.sources.map((s) => inputListEntry(s, ctx.platform));
+    // Before the studio runs scenes (while it starts) there are no inputs yet.
+    const sources = (await ctx.state()).scenes?.collection.sources ?? [];
+    const inputs = sources.map((s) => inputListEntry(s, ctx.platform));
     return { inputs: kind === undefined ? inputs : inputs.filter((i) => i.inputKind === kind) };
   },
 

@@ -2,6 +2,8 @@
  * Scenes, scene items and transitions. Uplink has no studio mode, so the preview scene answers as OBS
  * does without it (506), and no groups (an OBS import flattens them), so a group's item list is empty.
  */
+import type { Transition } from '../../contract.js';
+import { DEFAULT_TRANSITION } from '../../contract-scenes.js';
 import { RequestStatus } from './protocol.js';
 import { type ObsContext, type RequestTable, collectionOf, itemFrom, sceneFrom, scenesOf } from './context.js';
 import { type Fields, fail, notFound } from './fields.js';
@@ -17,6 +19,11 @@ async function programScene(ctx: ObsContext): Promise<{ sceneName: string; scene
   const scene = scenes?.collection.scenes.find((s) => s.id === scenes.programSceneId);
   if (scene === undefined) fail(RequestStatus.InvalidResourceState, 'The studio runs no scenes: load a scene collection first.');
   return sceneRef(scene);
+}
+
+/** The collection's transition; before the studio runs scenes (while it starts), the one a new collection gets. */
+async function transitionNow(ctx: ObsContext): Promise<Transition> {
+  return (await ctx.state()).scenes?.collection.transition ?? DEFAULT_TRANSITION;
 }
 
 async function setItem(ctx: ObsContext, f: Fields, patch: (current: { visible: boolean; locked: boolean }) => { visible?: boolean; locked?: boolean }): Promise<undefined> {
@@ -197,8 +204,7 @@ export const sceneRequests = {
   },
 
   async GetSceneTransitionList(ctx) {
-    const c = await collectionOf(ctx);
-    const current = transitionOf(c.transition);
+    const current = transitionOf(await transitionNow(ctx));
     return {
       currentSceneTransitionName: current.transitionName,
       currentSceneTransitionUuid: current.transitionUuid,
@@ -208,11 +214,11 @@ export const sceneRequests = {
   },
 
   async GetCurrentSceneTransition(ctx) {
-    const c = await collectionOf(ctx);
-    const current = transitionOf(c.transition);
+    const transition = await transitionNow(ctx);
+    const current = transitionOf(transition);
     return {
       ...current,
-      transitionDuration: current.transitionFixed ? null : c.transition.durationMs,
+      transitionDuration: current.transitionFixed ? null : transition.durationMs,
       transitionConfigurable: false,
       transitionSettings: null,
     };
