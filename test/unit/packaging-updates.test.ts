@@ -224,7 +224,7 @@ describe('the installed app\'s FFmpeg', () => {
     const onPath = fakeFfmpeg(tmpDir('path'), listings('5.1'));
     const env = { PATH: join(onPath, '..'), [BUNDLED_FFMPEG_ENV]: packagedFfmpegPath(resources, 'linux') };
     const found = await locateFfmpeg({ env, platform: 'linux', loadBundledPath: async () => null });
-    expect(found).toMatchObject({ path: bundled, source: 'ffmpeg-static', rejected: [] });
+    expect(found).toMatchObject({ path: bundled, source: 'app', rejected: [] });
     expect(found.version.major).toBe(7);
 
     const withoutIt = await locateFfmpeg({ env: { ...env, [BUNDLED_FFMPEG_ENV]: join(tmpDir('empty'), 'ffmpeg', 'ffmpeg') }, platform: 'linux', loadBundledPath: async () => null });

@@ -18,6 +18,8 @@ function whyThisOne(source: FfmpegSource): string {
       return 'chosen with --ffmpeg';
     case 'env':
       return 'chosen with FFMPEG_PATH (no --ffmpeg given)';
+    case 'app':
+      return "the installed app's own copy (no --ffmpeg, FFMPEG_PATH unset)";
     case 'ffmpeg-static':
       return 'the copy of the ffmpeg-static package (no --ffmpeg, FFMPEG_PATH unset)';
     case 'path':

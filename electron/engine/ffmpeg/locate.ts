@@ -20,7 +20,8 @@ const log = new Logger('ffmpeg.locate');
 export const MIN_FFMPEG_VERSION = { major: 4, minor: 4 } as const;
 const DEFAULT_TIMEOUT_MS = 10_000;
 
-export type FfmpegSource = 'setting' | 'env' | 'ffmpeg-static' | 'path';
+/** `app`: the installed app's own FFmpeg (resources/ffmpeg), which the main process names in BUNDLED_FFMPEG_ENV. */
+export type FfmpegSource = 'setting' | 'env' | 'app' | 'ffmpeg-static' | 'path';
 export type FfprobeSource = 'setting' | 'env' | 'beside-ffmpeg' | 'path';
 
 export interface FfmpegVersion {
@@ -429,6 +430,8 @@ function describeSource(source: FfmpegSource | FfprobeSource): string {
       return 'the path chosen in Settings';
     case 'env':
       return 'the path in the environment';
+    case 'app':
+      return "the installed app's copy";
     case 'ffmpeg-static':
       return 'the bundled copy';
     case 'beside-ffmpeg':
@@ -525,8 +528,8 @@ export async function locateFfmpeg(options: LocateOptions = {}): Promise<FfmpegI
   let anyFound = false;
   const tried = new Set<string>();
   const sources: [FfmpegSource, () => Promise<string | null>][] = [
-    // The installed app's own FFmpeg (a "bundled copy" like ffmpeg-static's, which it replaces there).
-    ['ffmpeg-static', async () => envValue(env, BUNDLED_FFMPEG_ENV) ?? null],
+    // The installed app's own FFmpeg, which replaces ffmpeg-static there.
+    ['app', async () => envValue(env, BUNDLED_FFMPEG_ENV) ?? null],
     [
       'ffmpeg-static',
       async () => {

@@ -43,6 +43,7 @@ const NO_ZMQ_COST =
 export const FOUND_BY: Record<FfmpegSource, string> = {
   setting: '--ffmpeg',
   env: 'FFMPEG_PATH',
+  app: 'the installed app',
   'ffmpeg-static': 'ffmpeg-static',
   path: 'PATH',
 };
