@@ -36,12 +36,18 @@ const GLOBAL_BUILD = join(import.meta.dirname, '..', '..', 'node_modules', 'obs-
 
 type Data = Record<string, unknown>;
 type Call = (requestType: string, requestData?: Data) => Promise<Data>;
+interface BatchResult {
+  requestType: string;
+  requestStatus: { result: boolean; code: number; comment?: string };
+  responseData?: Data;
+}
+type Batch = (requests: Array<{ requestType: string; requestData?: Data }>) => Promise<BatchResult[]>;
 
 /**
  * What Companion asks at connect (its obs-websocket module's order), then of every scene and input it
  * found. Returns the requests made; a request that fails throws.
  */
-async function companionConnect(call: Call): Promise<string[]> {
+async function companionConnect(call: Call, batch: Batch): Promise<string[]> {
   const made: string[] = [];
   const ask = async (type: string, data?: Data): Promise<Data> => {
     made.push(type);
@@ -80,6 +86,31 @@ async function companionConnect(call: Call): Promise<string[]> {
   }
   // Companion's first-scene group check, asked of a scene (Uplink has no groups: an empty list).
   await ask('GetGroupSceneItemList', { sceneName: scenes[0]!.sceneName as string });
+
+  // Then Companion's own batches, by uuid: every scene's items, then every source's state, with the audio
+  // requests sent optimistically for every input (it drops only "does not support audio" answers).
+  const itemLists = await batch(scenes.map((scene) => ({ requestType: 'GetSceneItemList', requestData: { sceneUuid: scene.sceneUuid } })));
+  const sources = new Map<string, boolean>();
+  for (const list of itemLists) {
+    expect(list.requestStatus, list.requestType).toMatchObject({ result: true });
+    for (const item of list.responseData!.sceneItems as Data[]) sources.set(item.sourceUuid as string, item.inputKind !== null);
+  }
+  const perSource = [...sources].flatMap(([uuid, isInput]) => [
+    { requestType: 'GetSourceActive', requestData: { sourceUuid: uuid } },
+    { requestType: 'GetSourceFilterList', requestData: { sourceUuid: uuid } },
+    ...(isInput
+      ? ['GetInputSettings', 'GetInputMute', 'GetInputVolume', 'GetInputAudioBalance', 'GetInputAudioSyncOffset', 'GetInputAudioMonitorType', 'GetInputAudioTracks'].map((requestType) => ({
+          requestType,
+          requestData: { inputUuid: uuid },
+        }))
+      : []),
+  ]);
+  const answers = await batch(perSource);
+  expect(answers).toHaveLength(perSource.length);
+  for (const answer of answers) {
+    if (!answer.requestStatus.result) expect(answer.requestStatus.comment, answer.requestType).toBe('The specified input does not support audio.');
+  }
+  made.push(...perSource.map((r) => r.requestType));
   return made;
 }
 
@@ -213,7 +244,8 @@ describe('obs-websocket against uplink serve', () => {
     expect(hello.negotiatedRpcVersion).toBe(1);
     try {
       const call: Call = (type, data) => obs.call(type as never, data as never) as Promise<Data>;
-      const made = await companionConnect(call);
+      const batch: Batch = (requests) => obs.callBatch(requests as never) as unknown as Promise<BatchResult[]>;
+      const made = await companionConnect(call, batch);
       expect(made.length).toBeGreaterThan(30);
 
       // Two scenes, each filled by a colour input; the second created last is at the top of OBS's list.
@@ -343,7 +375,9 @@ describe('obs-websocket against uplink serve', () => {
       expect(subprotocol).toBe('obswebsocket.json');
       const call: Call = (requestType, requestData) =>
         page.evaluate(([t, d]) => (globalThis as unknown as { obs: { call(t: string, d?: unknown): Promise<Data> } }).obs.call(t as string, d), [requestType, requestData] as const);
-      const made = await companionConnect(call);
+      const batch: Batch = (requests) =>
+        page.evaluate((r) => (globalThis as unknown as { obs: { callBatch(r: unknown): Promise<BatchResult[]> } }).obs.callBatch(r), requests);
+      const made = await companionConnect(call, batch);
       expect(made).toContain('GetSceneItemList');
       expect((await call('GetVersion')).availableRequests).toContain('SetCurrentProgramScene');
     } finally {
