@@ -197,6 +197,12 @@ describe('the obs-websocket front on a real studio', () => {
     await ok('SetCurrentProgramScene', { sceneUuid: twoUuid });
     expect(await eventOf('CurrentProgramSceneChanged', (d) => d.sceneName === 'two', since)).toEqual({ sceneName: 'two', sceneUuid: twoUuid });
     expect(await ok('GetCurrentProgramScene')).toMatchObject({ sceneName: 'two', sceneUuid: twoUuid, currentProgramSceneName: 'two' });
+    // A switch is a transition in OBS, a cut included: started before the scene changes, ended after.
+    await eventOf('SceneTransitionEnded', () => true, since);
+    const order = events.slice(since).map((e) => e.eventType);
+    expect(order.indexOf('SceneTransitionStarted')).toBeLessThan(order.indexOf('CurrentProgramSceneChanged'));
+    expect(order.indexOf('SceneTransitionVideoEnded')).toBeGreaterThan(order.indexOf('CurrentProgramSceneChanged'));
+    expect(events.find((e) => e.eventType === 'SceneTransitionEnded')?.eventData).toMatchObject({ transitionName: 'Cut' });
     // Tally: what went off air and on air, for the clients that ask for these high-volume events.
     expect(await eventOf('InputActiveStateChanged', (d) => d.inputName === 'blue', since)).toMatchObject({ videoActive: true });
     expect(await eventOf('InputActiveStateChanged', (d) => d.inputName === 'red', since)).toMatchObject({ videoActive: false });

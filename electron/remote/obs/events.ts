@@ -87,7 +87,11 @@ export function stateEvents(prev: StudioState, next: StudioState, numbers: Scene
   const programBefore = prev.scenes?.programSceneId;
   const programAfter = next.scenes?.programSceneId;
   const program = programAfter === undefined ? undefined : scenesAfter.get(programAfter);
-  if (programAfter !== programBefore && program !== undefined) out.push(event('CurrentProgramSceneChanged', Scenes, sceneRef(program)));
+  if (programAfter !== programBefore && program !== undefined) {
+    // A switch is a transition in OBS, a cut included: it starts as the scene goes on air (transitionEnd says when it ends).
+    if (prev.scenes !== null) out.push(event('SceneTransitionStarted', Transitions, transitionRef(after)));
+    out.push(event('CurrentProgramSceneChanged', Scenes, sceneRef(program)));
+  }
 
   if (next.scenes !== null && prev.scenes !== null) {
     if (before.transition.kind !== after.transition.kind) {
@@ -115,6 +119,19 @@ export function stateEvents(prev: StudioState, next: StudioState, numbers: Scene
   }
   out.push(...recordEvents(prev, next));
   return out;
+}
+
+function transitionRef(c: Collection): { transitionName: string; transitionUuid: string } {
+  const { transitionName, transitionUuid } = transitionOf(c.transition);
+  return { transitionName, transitionUuid };
+}
+
+/** What OBS sends when a transition that started is over: the picture is the new scene's, then the transition ends. */
+export function transitionEnd(started: ObsEvent): ObsEvent[] {
+  return [
+    event('SceneTransitionVideoEnded', EventSubscription.Transitions, started.eventData),
+    event('SceneTransitionEnded', EventSubscription.Transitions, started.eventData),
+  ];
 }
 
 function audioEvents(old: Source, source: Source): ObsEvent[] {

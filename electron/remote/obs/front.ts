@@ -10,7 +10,7 @@ import { errorMessage } from '../../engine/errors.js';
 import { redact } from '../../engine/log.js';
 import { RequestStatus } from './protocol.js';
 import type { Handler, ObsContext } from './context.js';
-import { metersEvent, stateEvents } from './events.js';
+import { metersEvent, stateEvents, transitionEnd } from './events.js';
 import { Fields, ObsFailure, isData } from './fields.js';
 import { obsPlatform, type ObsPlatform } from './kinds.js';
 import { SceneItemNumbers } from './names.js';
@@ -62,6 +62,8 @@ class Front implements ObsFront {
   private readonly outputs = new OutputTracker();
   private last: StudioState | undefined;
   private preview: PreviewFrame | undefined;
+  /** Transitions under way: their end is announced once their length has passed. */
+  private readonly transitions = new Set<NodeJS.Timeout>();
   private closed = false;
   private readonly ready: Promise<void>;
   private readonly context: ObsContext;
@@ -119,6 +121,8 @@ class Front implements ObsFront {
     if (this.closed) return;
     this.closed = true;
     for (const off of this.unsubscribe.splice(0)) off();
+    for (const timer of this.transitions) clearTimeout(timer);
+    this.transitions.clear();
     this.listeners.clear();
   }
 
@@ -138,7 +142,23 @@ class Front implements ObsFront {
       if (state.scenes !== null) this.numbers.observe(state.scenes.collection);
       return;
     }
-    for (const event of stateEvents(prev, state, this.numbers, this.platform)) this.emit(event);
+    for (const event of stateEvents(prev, state, this.numbers, this.platform)) {
+      this.emit(event);
+      if (event.eventType === 'SceneTransitionStarted') {
+        const transition = state.scenes?.collection.transition;
+        this.endTransitionAfter(event, transition?.kind === 'fade' ? transition.durationMs : 0);
+      }
+    }
+  }
+
+  /** The studio fades for the transition's length (a cut lands within a few frames): then OBS's end events. */
+  private endTransitionAfter(started: ObsEvent, ms: number): void {
+    const timer = setTimeout(() => {
+      this.transitions.delete(timer);
+      for (const event of transitionEnd(started)) this.emit(event);
+    }, ms);
+    timer.unref();
+    this.transitions.add(timer);
   }
 
   private emit(event: ObsEvent): void {
