@@ -102,6 +102,8 @@ describe('kinds', () => {
       expect(obsKindOf(source, 'linux'), kind).toBe(kind);
       expect(obsSettingsOf(source, kind), kind).toEqual(settings);
     }
+    // A media file plays its sound, as in OBS.
+    expect(sourceInputFromObs('ffmpeg_source', 'Clip', { local_file: '/media/clip.mp4' }, canvas)).toMatchObject({ kind: 'media', audio: { volumeDb: 0, muted: false } });
     const gdi = sourceInputFromObs('text_gdiplus_v3', 'T', { text: 'Hi', color: 0x0000ff, opacity: 100, bk_color: 0, bk_opacity: 0 }, canvas);
     expect(gdi).toMatchObject({ kind: 'text', settings: { color: '#ff0000', text: 'Hi' } });
   });

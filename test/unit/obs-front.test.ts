@@ -3,7 +3,7 @@
  * WebSocket: each request as a client sends it, what it answers, what it changed in the studio, and
  * the OBS events that came of it.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,7 +14,7 @@ import { OBS_REQUESTS, createObsFront } from '../../electron/remote/obs/front.js
 import { guardedStudioPort } from '../../electron/remote/obs/studio-port.js';
 import type { ObsData, ObsEvent, ObsFront, ObsResponse } from '../../electron/remote/obs/types.js';
 import { tmpDir } from '../helpers/fixtures.js';
-import { collection, color, item } from '../helpers/scenes.js';
+import { collection, color, item, makeClip } from '../helpers/scenes.js';
 import { until } from '../helpers/wait.js';
 
 const run = promisify(execFile);
@@ -254,6 +254,19 @@ describe('the obs-websocket front on a real studio', () => {
     expect((await ok('GetInputSettings', { inputName: 'Caption' })).inputSettings).toMatchObject({ text: 'Back soon', font: { face: 'DejaVu Sans', size: 24, flags: 1 }, color1: 0xff00ffff });
     await ok('RemoveInput', { inputName: 'Caption' });
   });
+
+  it('plays a media file a client adds, with its sound on the mixer and its status', async () => {
+    const file = join(profileDir, 'media', 'clip.mp4');
+    copyFileSync(await makeClip(), file);
+    const since = events.length;
+    await ok('CreateInput', { sceneName: 'two', inputName: 'Clip', inputKind: 'ffmpeg_source', inputSettings: { local_file: file } });
+    expect(await ok('GetInputVolume', { inputName: 'Clip' })).toEqual({ inputVolumeMul: 1, inputVolumeDb: 0 });
+    expect(await ok('GetMediaInputStatus', { inputName: 'Clip' })).toMatchObject({ mediaState: expect.stringMatching(/^OBS_MEDIA_STATE_(OPENING|PLAYING)$/), mediaCursor: null });
+    await ok('SetCurrentProgramScene', { sceneName: 'two' });
+    await eventOf('InputVolumeMeters', (d) => (d.inputs as ObsData[]).some((i) => i.inputName === 'Clip' && (i.inputLevelsMul as number[][])[0]![1]! > 0.01), since);
+    await ok('SetCurrentProgramScene', { sceneName: 'one' });
+    await ok('RemoveInput', { inputName: 'Clip' });
+  }, 60_000);
 
   it("gives an image's transform against its real size, as the studio probed it", async () => {
     const file = join(profileDir, 'media', 'badge.png');

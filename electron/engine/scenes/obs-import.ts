@@ -442,7 +442,7 @@ function convertSource(obs: Json, id: string, canvas: Canvas): Converted {
  * One OBS source (its kind id, name and settings) as an Uplink source, with what is approximated: the
  * obs-websocket front creates inputs and changes their settings by OBS's kinds through this same mapping.
  */
-export function sourceFromObs(obs: { id: string; name: string; settings: Record<string, unknown> }, canvas: Canvas): { source: Source; status: ImportStatus; notes: string[] } {
+export function sourceFromObs(obs: { id: string; name: string; settings: Record<string, unknown>; volume?: number; muted?: boolean }, canvas: Canvas): { source: Source; status: ImportStatus; notes: string[] } {
   const converted = convertSource(obs, 'new', canvas);
   return { source: converted.source, status: converted.status, notes: converted.notes };
 }

@@ -238,7 +238,9 @@ export function defaultSettings(kind: string, canvas: Canvas): ObsData {
  * mapping; the settings are laid over the kind's defaults first, as OBS does.
  */
 export function sourceInputFromObs(kind: string, name: string, settings: ObsData, canvas: Canvas): Omit<Source, 'id'> {
-  const { source } = sourceFromObs({ id: kind, name, settings: { ...defaultSettings(kind, canvas), ...settings } }, canvas);
+  // A media source plays its sound in OBS (as one added in Uplink's studio does): it gets a fader at 0 dB.
+  const audible = unversioned(kind) === 'ffmpeg_source' ? { volume: 1, muted: false } : {};
+  const { source } = sourceFromObs({ id: kind, name, settings: { ...defaultSettings(kind, canvas), ...settings }, ...audible }, canvas);
   const { id: _id, ...rest } = source;
   return rest;
 }
