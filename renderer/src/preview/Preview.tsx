@@ -7,7 +7,7 @@
  */
 import * as ContextMenu from '@radix-ui/react-context-menu';
 import * as DropdownMenu from '@radix-ui/react-dropdown-menu';
-import { type CSSProperties, type KeyboardEvent, type PointerEvent, useEffect, useRef, useState } from 'react';
+import { type CSSProperties, type KeyboardEvent, type PointerEvent, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { Canvas, Crop, ItemPatch, Scene, SceneItem, Source } from '../../../electron/contract.js';
 import { naturalSize } from '../sources.js';
 import { selectRun, selectScenes, useApp, useAppStore } from '../store.js';
@@ -327,7 +327,9 @@ function TransformMenu({ scene, item, canvas, source, label }: Omit<ActionProps,
 function ProgramPicture({ alt }: { alt: string }) {
   const store = useAppStore();
   const canvasRef = useRef<HTMLCanvasElement>(null);
-  useEffect(() => {
+  // A layout effect: the first picture starts decoding before the browser paints the newly mounted
+  // studio (a long first paint), not after it.
+  useLayoutEffect(() => {
     const canvas = canvasRef.current;
     if (!canvas) return;
     const painter = canvasPainter(canvas);
