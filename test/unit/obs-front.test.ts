@@ -190,6 +190,26 @@ describe('the obs-websocket front on a real studio', () => {
     expect(await refused('GetSourceScreenshot', { sourceName: 'one', imageFormat: 'jpg' })).toMatchObject({ code: 702, comment: expect.stringContaining('preview') });
   });
 
+  it('answers every request given fields of the wrong type, or none, with a status and a sentence, never a throw', async () => {
+    const wrong = {
+      sceneName: 5, sceneUuid: {}, inputName: [], inputUuid: 7, sourceName: null, sourceUuid: true, sceneItemId: 'one', sceneItemEnabled: 'yes',
+      sceneItemLocked: 1, sceneItemIndex: -3, sceneItemTransform: 'big', inputSettings: 'x', inputKind: 4, inputMuted: 'no', inputVolumeMul: 'loud',
+      inputVolumeDb: Infinity, newSceneName: 3, newInputName: {}, transitionName: 9, transitionDuration: 'slow', streamServiceType: 2,
+      streamServiceSettings: [], outputName: 0, imageFormat: 1, recordDirectory: 5, studioModeEnabled: 'on', searchOffset: 'first', overlay: 'yes',
+    };
+    // Those that act on the outputs are left out: with no field to check they would act.
+    const acting = /^(Start|Stop|Toggle|Pause|Resume)/;
+    for (const type of OBS_REQUESTS.filter((t) => t !== 'Sleep' && !acting.test(t))) {
+      for (const data of [undefined, {}, wrong]) {
+        const response = await front.request(type, data as ObsData | undefined);
+        expect(typeof response.code, type).toBe('number');
+        if (!response.result) expect(response.comment, type).toMatch(/\S/);
+      }
+    }
+    // Nothing the requests above were given changed the studio.
+    expect((await state()).scenes!.collection.scenes.map((s) => s.name)).toEqual(['one', 'two']);
+  });
+
   it('switches, creates, renames and removes scenes by name or uuid, with their events', async () => {
     const since = events.length;
     const two = (await ok('GetSceneList')).scenes as ObsData[];
