@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Collection, DestinationView, Source, StudioState } from '../../electron/contract.js';
-import { obsColor, obsKindOf, obsSettingsOf, sourceInputFromObs, creatableKind, dbToMul } from '../../electron/remote/obs/kinds.js';
+import type { CaptureDevice, Collection, DestinationView, Source, StudioState } from '../../electron/contract.js';
+import { obsColor, obsKindOf, obsSettingsOf, propertyItems, sourceInputFromObs, creatableKind, dbToMul } from '../../electron/remote/obs/kinds.js';
 import { SceneItemNumbers, obsSceneOrder, obsUuid } from '../../electron/remote/obs/names.js';
 import { streamPhase, streamTransitions, timecode } from '../../electron/remote/obs/outputs.js';
 import { obsTransform, transformPatch } from '../../electron/remote/obs/transform.js';
@@ -106,6 +106,22 @@ describe('kinds', () => {
     expect(sourceInputFromObs('ffmpeg_source', 'Clip', { local_file: '/media/clip.mp4' }, canvas)).toMatchObject({ kind: 'media', audio: { volumeDb: 0, muted: false } });
     const gdi = sourceInputFromObs('text_gdiplus_v3', 'T', { text: 'Hi', color: 0x0000ff, opacity: 100, bk_color: 0, bk_opacity: 0 }, canvas);
     expect(gdi).toMatchObject({ kind: 'text', settings: { color: '#ff0000', text: 'Hi' } });
+  });
+
+  it("lists devices as the values OBS's device properties take, which CreateInput reads back to the same device", () => {
+    const devices: CaptureDevice[] = [
+      { id: 'v4l2:/dev/video2', name: 'USB Camera', kind: 'video', api: 'v4l2' },
+      { id: 'pulse:alsa_input.usb-mic', name: 'USB Mic', kind: 'audio', api: 'pulse' },
+      { id: 'pulse:alsa_output.pci.analog-stereo.monitor', name: 'Monitor of Speakers', kind: 'audio', api: 'pulse', monitor: true },
+    ];
+    expect(propertyItems('v4l2_input', 'device_id', devices)).toEqual([{ itemName: 'USB Camera', itemEnabled: true, itemValue: '/dev/video2' }]);
+    const mics = propertyItems('pulse_input_capture', 'device_id', devices)!;
+    expect(mics.map((i) => i.itemValue)).toEqual(['default', 'alsa_input.usb-mic']);
+    const desktop = propertyItems('pulse_output_capture', 'device_id', devices)!;
+    expect(desktop.map((i) => i.itemValue)).toEqual(['default', 'alsa_output.pci.analog-stereo']);
+    expect(sourceInputFromObs('pulse_output_capture', 'Desktop', { device_id: desktop[1]!.itemValue }, canvas)).toMatchObject({ settings: { device: devices[2]!.id, role: 'desktop-audio' } });
+    expect(sourceInputFromObs('v4l2_input', 'Cam', { device_id: '/dev/video2' }, canvas)).toMatchObject({ settings: { device: devices[0]!.id } });
+    expect(propertyItems('v4l2_input', 'resolution', devices)).toBeUndefined();
   });
 
   it('turns dB into multipliers with silence at 0', () => {

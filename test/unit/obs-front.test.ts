@@ -180,6 +180,7 @@ describe('the obs-websocket front on a real studio', () => {
     expect(await refused('CreateInput', { sceneName: 'one', inputName: 'Browser', inputKind: 'browser_source' })).toMatchObject({ code: 605 });
     expect(await refused('CreateScene', { sceneName: 'one' })).toMatchObject({ code: 601 });
     expect(await refused('GetOutputStatus', { outputName: 'virtualcam_output' })).toMatchObject({ code: 600 });
+    expect(await refused('GetInputPropertiesListPropertyItems', { inputName: 'red', propertyName: 'color' })).toMatchObject({ code: 600 });
     expect(await refused('PauseRecord')).toMatchObject({ code: 501 });
     expect(await refused('SetStudioModeEnabled', { studioModeEnabled: true })).toMatchObject({ code: 604 });
     await ok('SetStudioModeEnabled', { studioModeEnabled: false });

@@ -4,7 +4,7 @@
  * collections); this file adds the other direction: which OBS kind id a source is on this computer's
  * OS, and its settings in OBS's names and units (colours as 0xAABBGGRR integers, volumes as multipliers).
  */
-import type { Canvas, Source } from '../../contract.js';
+import type { Canvas, CaptureDevice, Source } from '../../contract.js';
 import { SILENT_DB } from '../../contract-scenes.js';
 import { sourceFromObs } from '../../engine/scenes/obs-import.js';
 import type { ObsData } from './types.js';
@@ -243,6 +243,27 @@ export function sourceInputFromObs(kind: string, name: string, settings: ObsData
   const { source } = sourceFromObs({ id: kind, name, settings: { ...defaultSettings(kind, canvas), ...settings }, ...audible }, canvas);
   const { id: _id, ...rest } = source;
   return rest;
+}
+
+/** The device lists of OBS's input properties, as GetInputPropertiesListPropertyItems answers them. */
+const DEVICE_PROPERTIES: Record<string, { property: string; matches: (d: CaptureDevice) => boolean; value: (d: CaptureDevice) => string }> = {
+  v4l2_input: { property: 'device_id', matches: (d) => d.api === 'v4l2' && d.kind === 'video', value: (d) => d.id.replace(/^v4l2:/, '') },
+  dshow_input: { property: 'video_device_id', matches: (d) => d.api === 'dshow' && d.kind === 'video', value: (d) => `${d.name}:` },
+  pulse_input_capture: { property: 'device_id', matches: (d) => d.api === 'pulse' && d.kind === 'audio' && d.monitor !== true, value: (d) => d.id.replace(/^pulse:/, '') },
+  pulse_output_capture: { property: 'device_id', matches: (d) => d.api === 'pulse' && d.monitor === true, value: (d) => d.id.replace(/^pulse:/, '').replace(/\.monitor$/, '') },
+  alsa_input_capture: { property: 'device_id', matches: (d) => d.api === 'alsa' && d.kind === 'audio', value: (d) => d.id.replace(/^alsa:/, '') },
+};
+
+/**
+ * The items of a list property of an input of `kind` (the devices a camera or microphone input can
+ * take, with the values its settings take), or undefined when Uplink has no such list property.
+ */
+export function propertyItems(kind: string, property: string, devices: readonly CaptureDevice[]): ObsData[] | undefined {
+  const list = DEVICE_PROPERTIES[kind];
+  if (list === undefined || list.property !== property) return undefined;
+  const items = devices.filter(list.matches).map((d) => ({ itemName: d.name, itemEnabled: true, itemValue: list.value(d) }));
+  // The audio kinds take "default", the system's device, as OBS's lists offer it first.
+  return kind.endsWith('_capture') ? [{ itemName: 'Default', itemEnabled: true, itemValue: 'default' }, ...items] : items;
 }
 
 /** OBS volume multiplier <-> Uplink's dB (SILENT_DB is silence, a multiplier of 0). */

@@ -9,7 +9,7 @@ import { linearToDb } from '../../engine/scenes/obs-import.js';
 import { RequestStatus } from './protocol.js';
 import { type ObsContext, type RequestTable, collectionOf, inputFrom, sceneFrom, sourceFrom } from './context.js';
 import { type Fields, fail } from './fields.js';
-import { PLATFORM_KINDS, creatableKind, dbToMul, defaultSettings, hasAudioControls, obsKindOf, sourceInputFromObs, unversioned } from './kinds.js';
+import { PLATFORM_KINDS, creatableKind, dbToMul, defaultSettings, hasAudioControls, obsKindOf, propertyItems, sourceInputFromObs, unversioned } from './kinds.js';
 import { nameTaken, obsUuid } from './names.js';
 import { inputListEntry, inputSettings, onAir } from './views.js';
 
@@ -116,6 +116,15 @@ export const inputRequests = {
     for (const key of Object.keys(input.settings)) if (!(key in settings)) settings[key] = undefined;
     await ctx.port.commands.updateSource(input.id, { settings });
     return undefined;
+  },
+
+  async GetInputPropertiesListPropertyItems(ctx, f) {
+    const input = inputFrom(await collectionOf(ctx), f);
+    const property = f.string('propertyName');
+    const kind = obsKindOf(input, ctx.platform);
+    // Only device lists exist here: asking for another property costs no device discovery.
+    if (propertyItems(kind, property, []) === undefined) fail(RequestStatus.ResourceNotFound, 'Unable to find a property by that name.');
+    return { propertyItems: propertyItems(kind, property, await ctx.port.commands.listDevices()) };
   },
 
   async GetInputMute(ctx, f) {
