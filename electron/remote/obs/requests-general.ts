@@ -77,11 +77,12 @@ export const generalRequests = {
     return {
       cpuUsage: cpu,
       memoryUsage: process.memoryUsage().rss / (1024 * 1024),
-      availableDiskSpace: freeDiskMb(ctx.port.recordingsDir),
+      availableDiskSpace: freeDiskMb(state.recordingSettings.folder ?? ctx.port.recordingsDir),
       activeFps: fps,
       averageFrameRenderTime: 0,
-      renderSkippedFrames: stats?.encoder.droppedFrames ?? 0,
-      renderTotalFrames: made,
+      // OBS's render thread is Uplink's compositor: its ticks missed for lag, as OBS's "rendering lag".
+      renderSkippedFrames: stats?.rendering?.framesLagged ?? 0,
+      renderTotalFrames: stats?.rendering?.framesTotal ?? made,
       outputSkippedFrames: stats?.encoder.droppedFrames ?? 0,
       outputTotalFrames: made,
       // The session counts its own messages and fills these in.
