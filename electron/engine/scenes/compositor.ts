@@ -65,6 +65,18 @@ interface CompositorEvents {
 const RESTART_DELAY_MS = 1000;
 /** Ticks the compositor may hold between the relay and its output: the most a command can wait to be seen. */
 const MAX_IN_FLIGHT = 6;
+
+/**
+ * The ticks the relay may have in flight for a graph with a preview at `previewFps`. FFmpeg 5.1 holds the
+ * program back until the preview branch has had enough frames for its next picture (measured: with a
+ * 4 fps preview of a 30 fps program, the program stopped after 3 ticks with 6 in flight, and the graph
+ * was restarted as stuck every 2 s); so a slow preview needs room for two of its pictures' worth of
+ * ticks. The default preview (15 fps of 30) keeps MAX_IN_FLIGHT.
+ */
+export function maxInFlight(canvasFps: number, previewFps?: number): number {
+  if (previewFps === undefined) return MAX_IN_FLIGHT;
+  return Math.max(MAX_IN_FLIGHT, 2 * Math.ceil(canvasFps / previewFps) + 2);
+}
 /**
  * A graph that puts out nothing for this long is stuck (FFmpeg 5.1 has been seen to stop producing
  * frames after a batch of crop and scale changes, without exiting): it is killed and a new graph takes
@@ -96,6 +108,7 @@ class GraphRun {
     readonly compiled: CompiledGraph,
     ffmpegPath: string,
     feeds: ReadonlyMap<string, SourceFeed>,
+    inFlight: number,
   ) {
     this.plan = plan;
     this.ffmpeg = new FfmpegProcess({
@@ -104,6 +117,9 @@ class GraphRun {
       extraPipes: compiled.pipes.length,
       rawFrames: true,
     });
+    // A side pipe fails when FFmpeg goes (EPIPE on a lane, ECONNRESET when it dies with bytes unread):
+    // its exit says why; the error must not go unhandled after the relay and the readers have let go.
+    for (const pipe of this.ffmpeg.sidePipes) pipe.on('error', () => undefined);
     const { fps } = plan.canvas;
     const clock = blackFrame(CLOCK_SIZE, CLOCK_SIZE);
     const silence = Buffer.alloc(Math.ceil(SAMPLE_RATE / fps + 1) * 2 * CHANNELS);
@@ -129,7 +145,7 @@ class GraphRun {
           break;
       }
     });
-    this.relay = new Relay(fps, lanes, { inFlight: { count: () => this.relay.stats.ticks - (this.output?.ticks ?? 0), max: MAX_IN_FLIGHT } });
+    this.relay = new Relay(fps, lanes, { inFlight: { count: () => this.relay.stats.ticks - (this.output?.ticks ?? 0), max: inFlight } });
   }
 
   /** The program coming out of this run (set when it is wired to the program feed). */
@@ -389,7 +405,8 @@ export class Compositor extends EventEmitter<CompositorEvents> {
       ...(this.options.meters === false ? {} : { meter: (fd: number) => meterChain(fd, { sampleRate: SAMPLE_RATE }) }),
     });
     const feeds = new Map([...this.feeds].map(([id, { feed }]) => [id, feed]));
-    const run = new GraphRun(plan, state, compiled, this.options.ffmpegPath, feeds);
+    const previewFps = this.options.preview === false ? undefined : (this.options.preview ?? DEFAULT_PREVIEW).fps;
+    const run = new GraphRun(plan, state, compiled, this.options.ffmpegPath, feeds, maxInFlight(plan.canvas.fps, previewFps));
     const old = this.run;
     this.run = run;
     const carried = old?.relay.stats.skipped ?? 0;
