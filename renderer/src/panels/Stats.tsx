@@ -1,6 +1,9 @@
-/** Bitrate and queue per destination over the last minutes, drawn with uPlot (small, canvas-based, fast). */
+/**
+ * Bitrate and queue per destination over the last minutes, drawn with uPlot (small, canvas-based, fast).
+ * uPlot is loaded when the first chart is drawn (the program runs): the studio's first load does without it.
+ */
 import { useEffect, useRef } from 'react';
-import uPlot from 'uplot';
+import type uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { StatsSample } from '../store.js';
 import { useApp } from '../store.js';
@@ -116,11 +119,25 @@ function Chart({ title, history, series, metric }: { title: string; history: rea
   useEffect(() => {
     const el = host.current;
     if (!el) return;
+    let cancelled = false;
+    let teardown = (): void => undefined;
+    void import('uplot').then(({ default: UPlot }) => {
+      if (!cancelled) teardown = drawChart(UPlot, el);
+    });
+    return () => {
+      cancelled = true;
+      teardown();
+    };
+    // The chart is rebuilt only when the destinations change; new samples go through setData below.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key, metric]);
+
+  function drawChart(UPlot: typeof uPlot, el: HTMLDivElement): () => void {
     const styles = getComputedStyle(el);
     const axis = styles.getPropertyValue('--muted').trim() || '#888';
     const grid = styles.getPropertyValue('--grid').trim() || 'rgba(128,128,128,.15)';
     const axisStyle = { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, font: '11px system-ui' };
-    const chart = new uPlot(
+    const chart = new UPlot(
       {
         width: Math.max(120, el.clientWidth),
         height: 110,
@@ -151,9 +168,7 @@ function Chart({ title, history, series, metric }: { title: string; history: rea
       chart.destroy();
       plot.current = null;
     };
-    // The chart is rebuilt only when the destinations change; new samples go through setData below.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [key, metric]);
+  }
 
   useEffect(() => {
     plot.current?.setData(chartData(history, series.map((s) => s.id), metric));
