@@ -3,6 +3,7 @@ import * as Dialog from '@radix-ui/react-dialog';
 import { type FormEvent, useState } from 'react';
 import { defaultRecordingName } from '../format.js';
 import { selectPhase, selectRecording, selectRun, useApp } from '../store.js';
+import { Modal, SubmitRow } from './Modal.js';
 
 export function Controls() {
   const phase = useApp(selectPhase);
@@ -66,32 +67,26 @@ function RecordButton() {
   };
 
   return (
-    <Dialog.Root open={open} onOpenChange={onOpenChange}>
-      <Dialog.Trigger className="btn btn-big btn-rec">Start Recording</Dialog.Trigger>
-      <Dialog.Portal>
-        <Dialog.Overlay className="overlay" />
-        <Dialog.Content className="dialog dialog-small">
-          <Dialog.Title className="dialog-title">Start recording</Dialog.Title>
-          <Dialog.Description className="muted">The file is written to the recordings folder. It must not exist yet.</Dialog.Description>
-          <form onSubmit={submit} className="form">
-            <label className="field">
-              <span>File name</span>
-              <input value={file} onChange={(e) => setFile(e.target.value)} aria-invalid={error !== null} aria-describedby={error ? 'record-error' : undefined} autoFocus />
-            </label>
-            {error && (
-              <p id="record-error" className="field-error" role="alert">
-                {error}
-              </p>
-            )}
-            <div className="dialog-actions">
-              <Dialog.Close className="btn">Cancel</Dialog.Close>
-              <button type="submit" className="btn btn-primary" disabled={file.trim() === ''}>
-                Record
-              </button>
-            </div>
-          </form>
-        </Dialog.Content>
-      </Dialog.Portal>
-    </Dialog.Root>
+    <Modal
+      open={open}
+      onOpenChange={onOpenChange}
+      size="small"
+      title="Start recording"
+      description={{ text: 'The file is written to the recordings folder. It must not exist yet.' }}
+      trigger={<Dialog.Trigger className="btn btn-big btn-rec">Start Recording</Dialog.Trigger>}
+    >
+      <form onSubmit={submit} className="form">
+        <label className="field">
+          <span>File name</span>
+          <input value={file} onChange={(e) => setFile(e.target.value)} aria-invalid={error !== null} aria-describedby={error ? 'record-error' : undefined} autoFocus />
+        </label>
+        {error && (
+          <p id="record-error" className="field-error" role="alert">
+            {error}
+          </p>
+        )}
+        <SubmitRow label="Record" disabled={file.trim() === ''} />
+      </form>
+    </Modal>
   );
 }

@@ -9,7 +9,6 @@
  * this screen (another computer's browser on the same studio should still be offered the tour), it needs
  * nothing from the engine, and once a destination exists the first run is not offered anywhere anyway.
  */
-import * as Dialog from '@radix-ui/react-dialog';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { DestinationView } from '../../../electron/contract.js';
 import { kindLabel } from '../sources.js';
@@ -19,6 +18,7 @@ import { Field, type FieldErrors, errorsFrom } from './Field.js';
 import { DestinationForm, useServices } from './Settings.js';
 import { FormError } from './settings-common.js';
 import { useRead } from './useRead.js';
+import { Modal, closeWith } from './Modal.js';
 
 export const FIRST_RUN_DISMISSED_KEY = 'uplink.firstRun.done';
 
@@ -71,32 +71,26 @@ export function FirstRunDialog({ onClose }: { onClose: () => void }) {
   const [destination, setDestination] = useState<DestinationView | null>(null);
   const index = STEPS.findIndex((s) => s.step === step);
   return (
-    <Dialog.Root open onOpenChange={(open) => !open && onClose()}>
-      <Dialog.Portal>
-        <Dialog.Overlay className="overlay" />
-        <Dialog.Content className="dialog dialog-medium first-run" aria-describedby={undefined}>
-          <Dialog.Title className="dialog-title">Welcome to Uplink</Dialog.Title>
-          <ol className="steps" aria-label="Setup steps">
-            {STEPS.map((s, i) => (
-              <li key={s.step} className={i === index ? 'step current' : i < index ? 'step done' : 'step'} aria-current={i === index ? 'step' : undefined}>
-                <span className="step-n">{i + 1}</span> {s.label}
-              </li>
-            ))}
-          </ol>
-          {step === 'sources' && <SourcesStep onNext={() => setStep('destination')} onSkip={onClose} />}
-          {step === 'destination' && (
-            <DestinationStep
-              onNext={(view) => {
-                setDestination(view);
-                setStep('encoder');
-              }}
-              onSkip={onClose}
-            />
-          )}
-          {step === 'encoder' && <EncoderStep destination={destination} onDone={onClose} />}
-        </Dialog.Content>
-      </Dialog.Portal>
-    </Dialog.Root>
+    <Modal onOpenChange={closeWith(onClose)} size="medium" className="first-run" title="Welcome to Uplink">
+      <ol className="steps" aria-label="Setup steps">
+        {STEPS.map((s, i) => (
+          <li key={s.step} className={i === index ? 'step current' : i < index ? 'step done' : 'step'} aria-current={i === index ? 'step' : undefined}>
+            <span className="step-n">{i + 1}</span> {s.label}
+          </li>
+        ))}
+      </ol>
+      {step === 'sources' && <SourcesStep onNext={() => setStep('destination')} onSkip={onClose} />}
+      {step === 'destination' && (
+        <DestinationStep
+          onNext={(view) => {
+            setDestination(view);
+            setStep('encoder');
+          }}
+          onSkip={onClose}
+        />
+      )}
+      {step === 'encoder' && <EncoderStep destination={destination} onDone={onClose} />}
+    </Modal>
   );
 }
 

@@ -6,8 +6,8 @@
 import * as Dialog from '@radix-ui/react-dialog';
 import { type ChangeEvent, useId, useState } from 'react';
 import type { ObsImportReport } from '../../../electron/contract.js';
-import { Icon } from '../icons.js';
 import { useApp } from '../store.js';
+import { Modal, closeWith } from './Modal.js';
 
 /** The file's text as the JSON object the engine takes, or the one sentence that says why not. */
 export function parseObsFile(text: string, fileName: string): { ok: true; value: Record<string, unknown> } | { ok: false; message: string } {
@@ -64,42 +64,34 @@ export function ImportObsDialog({ onClose }: { onClose: () => void }) {
   };
 
   return (
-    <Dialog.Root open onOpenChange={(open) => !open && onClose()}>
-      <Dialog.Portal>
-        <Dialog.Overlay className="overlay" />
-        <Dialog.Content className="dialog dialog-medium">
-          <div className="dialog-head">
-            <Dialog.Title className="dialog-title">Import from OBS</Dialog.Title>
-            <Dialog.Close className="icon-btn" aria-label="Close import">
-              <Icon name="close" size={16} />
-            </Dialog.Close>
-          </div>
-          <Dialog.Description className="muted">
-            Pick a scene collection exported from OBS (Scene Collection → Export). It replaces the scenes and sources you have now.
-          </Dialog.Description>
-          <div className="form">
-            <div className="field">
-              <label htmlFor={inputId}>OBS scene collection (.json)</label>
-              <input id={inputId} type="file" accept=".json,application/json" onChange={(e) => void picked(e)} disabled={busy} aria-describedby={error ? `${inputId}-error` : undefined} />
-            </div>
-            {busy && (
-              <p className="muted small" role="status">
-                Importing…
-              </p>
-            )}
-            {error && (
-              <p id={`${inputId}-error`} className="field-error" role="alert">
-                {error}
-              </p>
-            )}
-            {report && <ImportReportView report={report} />}
-          </div>
-          <div className="dialog-actions">
-            <Dialog.Close className={report ? 'btn btn-primary' : 'btn'}>{report ? 'Done' : 'Cancel'}</Dialog.Close>
-          </div>
-        </Dialog.Content>
-      </Dialog.Portal>
-    </Dialog.Root>
+    <Modal
+      onOpenChange={closeWith(onClose)}
+      size="medium"
+      title="Import from OBS"
+      closeLabel="Close import"
+      description={{ text: 'Pick a scene collection exported from OBS (Scene Collection → Export). It replaces the scenes and sources you have now.' }}
+    >
+      <div className="form">
+        <div className="field">
+          <label htmlFor={inputId}>OBS scene collection (.json)</label>
+          <input id={inputId} type="file" accept=".json,application/json" onChange={(e) => void picked(e)} disabled={busy} aria-describedby={error ? `${inputId}-error` : undefined} />
+        </div>
+        {busy && (
+          <p className="muted small" role="status">
+            Importing…
+          </p>
+        )}
+        {error && (
+          <p id={`${inputId}-error`} className="field-error" role="alert">
+            {error}
+          </p>
+        )}
+        {report && <ImportReportView report={report} />}
+      </div>
+      <div className="dialog-actions">
+        <Dialog.Close className={report ? 'btn btn-primary' : 'btn'}>{report ? 'Done' : 'Cancel'}</Dialog.Close>
+      </div>
+    </Modal>
   );
 }
 

@@ -5,18 +5,17 @@
  * contract, and a refusal is shown at the field it names. While live, every field says what a change
  * does to the stream (applies.ts).
  */
-import * as Dialog from '@radix-ui/react-dialog';
 import * as Switch from '@radix-ui/react-switch';
 import * as Tabs from '@radix-ui/react-tabs';
 import { type FormEvent, type ReactElement, useState } from 'react';
 import type { DestinationInput, DestinationView, EncodingPatch, ServiceId, ServicePreset } from '../../../electron/contract.js';
-import { Icon } from '../icons.js';
 import { selectEncoding, selectRun, useApp } from '../store.js';
 import { Field } from './Field.js';
 import { FormError, SaveRow, num, useLiveHint, useSave } from './settings-common.js';
 import { useRead } from './useRead.js';
 import { ObsWebSocketSettings } from './ObsWebSocketSettings.js';
 import { AudioDevicesTab, FfmpegTab, HotkeysTab, RecordingTab } from './SettingsMore.js';
+import { Modal } from './Modal.js';
 
 /** The tabs, in order: value, label, content. */
 const TABS: ReadonlyArray<readonly [string, string, () => ReactElement]> = [
@@ -34,34 +33,29 @@ export function SettingsDialog() {
   const open = useApp((s) => s.settingsOpen);
   const setOpen = useApp((s) => s.setSettingsOpen);
   return (
-    <Dialog.Root open={open} onOpenChange={setOpen}>
-      <Dialog.Portal>
-        <Dialog.Overlay className="overlay" />
-        <Dialog.Content className="dialog dialog-wide">
-          <div className="dialog-head">
-            <Dialog.Title className="dialog-title">Settings</Dialog.Title>
-            <Dialog.Close className="icon-btn" aria-label="Close settings">
-              <Icon name="close" size={16} />
-            </Dialog.Close>
-          </div>
-          <Dialog.Description className="sr-only">Destinations, video, output, audio, recording, hotkeys and FFmpeg settings</Dialog.Description>
-          <Tabs.Root className="tabs" defaultValue="destinations" orientation="vertical">
-            <Tabs.List className="tab-list" aria-label="Settings sections">
-              {TABS.map(([value, label]) => (
-                <Tabs.Trigger key={value} className="tab" value={value}>
-                  {label}
-                </Tabs.Trigger>
-              ))}
-            </Tabs.List>
-            {TABS.map(([value, , Tab]) => (
-              <Tabs.Content key={value} className="tab-panel" value={value}>
-                <Tab />
-              </Tabs.Content>
-            ))}
-          </Tabs.Root>
-        </Dialog.Content>
-      </Dialog.Portal>
-    </Dialog.Root>
+    <Modal
+      open={open}
+      onOpenChange={setOpen}
+      size="wide"
+      title="Settings"
+      closeLabel="Close settings"
+      description={{ text: 'Destinations, video, output, audio, recording, hotkeys, FFmpeg and remote control settings', hidden: true }}
+    >
+      <Tabs.Root className="tabs" defaultValue="destinations" orientation="vertical">
+        <Tabs.List className="tab-list" aria-label="Settings sections">
+          {TABS.map(([value, label]) => (
+            <Tabs.Trigger key={value} className="tab" value={value}>
+              {label}
+            </Tabs.Trigger>
+          ))}
+        </Tabs.List>
+        {TABS.map(([value, , Tab]) => (
+          <Tabs.Content key={value} className="tab-panel" value={value}>
+            <Tab />
+          </Tabs.Content>
+        ))}
+      </Tabs.Root>
+    </Modal>
   );
 }
 

@@ -3,11 +3,9 @@
  * transform (position, size, crop per side), in one dialog with a tab each. Saving calls updateSource or
  * updateItem; a refusal, the form's own or the engine's, is shown at the field it names.
  */
-import * as Dialog from '@radix-ui/react-dialog';
 import * as Tabs from '@radix-ui/react-tabs';
 import { type FormEvent, useState } from 'react';
 import type { CaptureDevice, SceneItem, Source } from '../../../electron/contract.js';
-import { Icon } from '../icons.js';
 import {
   type FormErrors,
   type PropertiesForm,
@@ -27,6 +25,7 @@ import { useApp } from '../store.js';
 import { Field } from './Field.js';
 import { FormError } from './settings-common.js';
 import { useRead } from './useRead.js';
+import { Modal, SubmitRow, closeWith } from './Modal.js';
 
 export type PropertiesTab = 'properties' | 'transform';
 
@@ -48,42 +47,38 @@ export function DeviceOptions({ loading, choices, missing }: { loading: boolean;
 export function SourcePropertiesDialog({ source, item, sceneId, tab, onClose }: { source: Source; item: SceneItem; sceneId: string; tab: PropertiesTab; onClose: () => void }) {
   const hasTransform = !isAudioOnly(source);
   return (
-    <Dialog.Root open onOpenChange={(open) => !open && onClose()}>
-      <Dialog.Portal>
-        <Dialog.Overlay className="overlay" />
-        <Dialog.Content className="dialog dialog-medium">
-          <div className="dialog-head">
-            <Dialog.Title className="dialog-title">
-              {source.name} <span className="muted">· {kindLabel(source)}</span>
-            </Dialog.Title>
-            <Dialog.Close className="icon-btn" aria-label="Close properties">
-              <Icon name="close" size={16} />
-            </Dialog.Close>
-          </div>
-          <Dialog.Description className="sr-only">Properties and transform of {source.name}</Dialog.Description>
-          <Tabs.Root className="tabs-top" defaultValue={hasTransform ? tab : 'properties'}>
-            <Tabs.List className="tab-row" aria-label="Source settings">
-              <Tabs.Trigger className="tab" value="properties">
-                Properties
-              </Tabs.Trigger>
-              {hasTransform && (
-                <Tabs.Trigger className="tab" value="transform">
-                  Transform
-                </Tabs.Trigger>
-              )}
-            </Tabs.List>
-            <Tabs.Content value="properties">
-              <PropertiesTabForm source={source} onSaved={onClose} />
-            </Tabs.Content>
-            {hasTransform && (
-              <Tabs.Content value="transform">
-                <TransformTabForm item={item} sceneId={sceneId} onSaved={onClose} />
-              </Tabs.Content>
-            )}
-          </Tabs.Root>
-        </Dialog.Content>
-      </Dialog.Portal>
-    </Dialog.Root>
+    <Modal
+      onOpenChange={closeWith(onClose)}
+      size="medium"
+      title={
+        <>
+      {source.name} <span className="muted">· {kindLabel(source)}</span>
+        </>
+      }
+      closeLabel="Close properties"
+      description={{ text: `Properties and transform of ${source.name}`, hidden: true }}
+    >
+      <Tabs.Root className="tabs-top" defaultValue={hasTransform ? tab : 'properties'}>
+        <Tabs.List className="tab-row" aria-label="Source settings">
+          <Tabs.Trigger className="tab" value="properties">
+            Properties
+          </Tabs.Trigger>
+          {hasTransform && (
+            <Tabs.Trigger className="tab" value="transform">
+              Transform
+            </Tabs.Trigger>
+          )}
+        </Tabs.List>
+        <Tabs.Content value="properties">
+          <PropertiesTabForm source={source} onSaved={onClose} />
+        </Tabs.Content>
+        {hasTransform && (
+          <Tabs.Content value="transform">
+            <TransformTabForm item={item} sceneId={sceneId} onSaved={onClose} />
+          </Tabs.Content>
+        )}
+      </Tabs.Root>
+    </Modal>
   );
 }
 
@@ -170,12 +165,7 @@ function PropertiesTabForm({ source, onSaved }: { source: Source; onSaved: () =>
       {source.kind === 'placeholder' && <p className="muted small">Imported from OBS ({source.settings.obsKind}), which Uplink cannot show: it keeps its place in every scene. Replace it with a source Uplink has.</p>}
       {source.kind === 'network' && <p className="muted small">Reads {source.settings.url}.</p>}
       <FormError error={errors._form} />
-      <div className="dialog-actions">
-        <Dialog.Close className="btn">Cancel</Dialog.Close>
-        <button type="submit" className="btn btn-primary">
-          Save
-        </button>
-      </div>
+      <SubmitRow label="Save" />
     </form>
   );
 }
@@ -227,16 +217,11 @@ function TransformTabForm({ item, sceneId, onSaved }: { item: SceneItem; sceneId
       <p className="muted small">Pixels of the source's own picture cut off each side.</p>
       <div className="grid4">{CROP_FIELDS.map(input)}</div>
       <FormError error={errors._form} />
-      <div className="dialog-actions">
+      <SubmitRow label="Save">
         <button type="button" className="btn" onClick={() => canvas && setForm((f) => ({ ...f, x: '0', y: '0', width: String(canvas.width), height: String(canvas.height) }))}>
           Fit to canvas
         </button>
-        <span className="spacer" />
-        <Dialog.Close className="btn">Cancel</Dialog.Close>
-        <button type="submit" className="btn btn-primary">
-          Save
-        </button>
-      </div>
+      </SubmitRow>
     </form>
   );
 }

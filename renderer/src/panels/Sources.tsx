@@ -4,7 +4,6 @@
  * picker per kind fed by device discovery.
  */
 import * as ContextMenu from '@radix-ui/react-context-menu';
-import * as Dialog from '@radix-ui/react-dialog';
 import * as DropdownMenu from '@radix-ui/react-dropdown-menu';
 import { type FormEvent, useEffect, useState } from 'react';
 import { Icon } from '../icons.js';
@@ -12,6 +11,7 @@ import { ADD_KINDS, type AddForm, type AddKind, addKindLabel, buildSourceInput, 
 import { selectRun, selectScenes, useApp } from '../store.js';
 import { DeviceOptions, type PropertiesTab, SourcePropertiesDialog } from './SourceProperties.js';
 import { useRead } from './useRead.js';
+import { Modal, SubmitRow, closeWith } from './Modal.js';
 
 export function Sources() {
   const scenes = useApp(selectScenes);
@@ -175,63 +175,51 @@ function AddSourceDialog({ kind, sceneId, onClose }: { kind: AddKind; sceneId: s
   const choices = devicesFor(kind, devices ?? []);
 
   return (
-    <Dialog.Root open onOpenChange={(open) => !open && onClose()}>
-      <Dialog.Portal>
-        <Dialog.Overlay className="overlay" />
-        <Dialog.Content className="dialog dialog-small">
-          <Dialog.Title className="dialog-title">Add {addKindLabel(kind).toLowerCase()}</Dialog.Title>
-          <Dialog.Description className="muted">It is placed on top of the current scene.</Dialog.Description>
-          <form className="form" onSubmit={submit}>
-            <label className="field">
-              <span>Name</span>
-              <input value={form.name} onChange={(e) => set('name', e.target.value)} />
-            </label>
-            {needsDevice && (
-              <label className="field">
-                <span>Device</span>
-                <select value={form.device} onChange={(e) => set('device', e.target.value)} disabled={loading}>
-                  <DeviceOptions loading={loading} choices={choices} />
-                </select>
-              </label>
-            )}
-            {(kind === 'image' || kind === 'media') && (
-              <label className="field">
-                <span>File</span>
-                <input value={form.file} onChange={(e) => set('file', e.target.value)} placeholder={kind === 'image' ? 'overlay.png' : 'intro.mp4'} required />
-              </label>
-            )}
-            {kind === 'text' && (
-              <label className="field">
-                <span>Text</span>
-                <input value={form.text} onChange={(e) => set('text', e.target.value)} />
-              </label>
-            )}
-            {kind === 'color' && (
-              <label className="field">
-                <span>Color</span>
-                <input type="color" value={form.color} onChange={(e) => set('color', e.target.value)} />
-              </label>
-            )}
-            {kind === 'tone' && (
-              <label className="field">
-                <span>Frequency (Hz)</span>
-                <input type="number" min={1} max={24000} value={form.frequencyHz} onChange={(e) => set('frequencyHz', e.target.valueAsNumber)} />
-              </label>
-            )}
-            {error && (
-              <p className="field-error" role="alert">
-                {error}
-              </p>
-            )}
-            <div className="dialog-actions">
-              <Dialog.Close className="btn">Cancel</Dialog.Close>
-              <button type="submit" className="btn btn-primary">
-                Add
-              </button>
-            </div>
-          </form>
-        </Dialog.Content>
-      </Dialog.Portal>
-    </Dialog.Root>
+    <Modal onOpenChange={closeWith(onClose)} size="small" title={`Add ${addKindLabel(kind).toLowerCase()}`} description={{ text: 'It is placed on top of the current scene.' }}>
+      <form className="form" onSubmit={submit}>
+        <label className="field">
+          <span>Name</span>
+          <input value={form.name} onChange={(e) => set('name', e.target.value)} />
+        </label>
+        {needsDevice && (
+          <label className="field">
+            <span>Device</span>
+            <select value={form.device} onChange={(e) => set('device', e.target.value)} disabled={loading}>
+              <DeviceOptions loading={loading} choices={choices} />
+            </select>
+          </label>
+        )}
+        {(kind === 'image' || kind === 'media') && (
+          <label className="field">
+            <span>File</span>
+            <input value={form.file} onChange={(e) => set('file', e.target.value)} placeholder={kind === 'image' ? 'overlay.png' : 'intro.mp4'} required />
+          </label>
+        )}
+        {kind === 'text' && (
+          <label className="field">
+            <span>Text</span>
+            <input value={form.text} onChange={(e) => set('text', e.target.value)} />
+          </label>
+        )}
+        {kind === 'color' && (
+          <label className="field">
+            <span>Color</span>
+            <input type="color" value={form.color} onChange={(e) => set('color', e.target.value)} />
+          </label>
+        )}
+        {kind === 'tone' && (
+          <label className="field">
+            <span>Frequency (Hz)</span>
+            <input type="number" min={1} max={24000} value={form.frequencyHz} onChange={(e) => set('frequencyHz', e.target.valueAsNumber)} />
+          </label>
+        )}
+        {error && (
+          <p className="field-error" role="alert">
+            {error}
+          </p>
+        )}
+        <SubmitRow label="Add" />
+      </form>
+    </Modal>
   );
 }
