@@ -6,14 +6,14 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AudioLevels, StudioState } from '../../electron/contract.js';
 import { Compositor } from '../../electron/engine/scenes/compositor.js';
 import type { Collection } from '../../electron/engine/scenes/model.js';
 import { Studio } from '../../electron/engine/studio.js';
 import { tmpDir } from '../helpers/fixtures.js';
+import { liveSuite } from '../helpers/live-suite.js';
 import { collection, color, item } from '../helpers/scenes.js';
-import { type RtmpTestServer, startNginxRtmp } from '../helpers/servers.js';
 import { isRunning, until } from '../helpers/wait.js';
 
 const run = promisify(execFile);
@@ -24,18 +24,7 @@ const SMALL = { width: W, height: H, fps: 30, videoBitrateKbps: 400, preset: 'ul
 /** FFmpeg's sine (amplitude 1/8) through a -6 dB fader, spread over two channels: -30.1 dBFS RMS. */
 const TONE_RMS_DB = -30.1;
 
-let nginx: RtmpTestServer;
-beforeAll(async () => {
-  nginx = await startNginxRtmp();
-});
-afterAll(async () => {
-  await nginx?.stop();
-});
-
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const { nginx, cleanup } = liveSuite();
 
 function toneScene(): Collection {
   return collection(canvas, [color('red', '#ff0000'), { id: 'tone', name: 'Tone', kind: 'tone', settings: { frequencyHz: 1000 }, audio: { volumeDb: -6, muted: false } }], [
@@ -72,14 +61,14 @@ describe('the master fader', () => {
     studio.on('onState', (s) => states.push(s));
     studio.on('onLevels', (l) => levels.push(l));
     studio.on('onStats', (s) => (media = s.mediaSec));
-    cleanups.push(async () => {
+    cleanup(async () => {
       const pids = studio.pids;
       await studio.dispose();
       for (const pid of pids) expect(isRunning(pid), `process ${pid} outlived the studio`).toBe(false);
     });
 
     await studio.loadCollection(toneScene());
-    await studio.addDestination({ name: 'nginx', service: 'custom', serverUrl: nginx.url('live', 'master-audio') });
+    await studio.addDestination({ name: 'nginx', service: 'custom', serverUrl: nginx().url('live', 'master-audio') });
     await studio.goLive();
     await until(() => states.at(-1)?.destinations[0]?.state === 'live');
     await until(() => near(mixOf(levels.at(-1))?.rmsDb, TONE_RMS_DB) && media >= 2);
@@ -105,7 +94,7 @@ describe('the master fader', () => {
     // The received sound, 100 ms at a time: full, then 20 dB down, then silence, in that order. A window
     // across a change is neither, and is left out.
     const kind = (db: number): string => (Math.abs(db - TONE_RMS_DB) < 2 ? 'full' : Math.abs(db - (TONE_RMS_DB - 20)) < 2 ? 'lowered' : db < -90 ? 'silent' : '?');
-    const windows = (await rmsPerWindow(await nginx.recording('master-audio'))).map(kind);
+    const windows = (await rmsPerWindow(await nginx().recording('master-audio'))).map(kind);
     const runs = windows.filter((k) => k !== '?').filter((k, i, all) => i === 0 || k !== all[i - 1]);
     expect(runs).toEqual(['full', 'lowered', 'silent']);
     expect(windows.filter((k) => k === 'lowered').length).toBeGreaterThan(10);
@@ -115,7 +104,7 @@ describe('the master fader', () => {
   it('without zmq (each change a new graph), the master fader still applies, and a scene switch keeps it', async () => {
     const c = { ...toneScene(), scenes: [...toneScene().scenes, { id: 'B', name: 'B', items: toneScene().scenes[0]!.items }] };
     const compositor = new Compositor({ ffmpegPath: 'ffmpeg', collection: c, context: { devices: [], fileSizes: new Map() }, preview: false, control: 'rebuild' });
-    cleanups.push(async () => {
+    cleanup(async () => {
       const pids = compositor.pids;
       await compositor.stop();
       for (const pid of pids) expect(isRunning(pid), `process ${pid} outlived the compositor`).toBe(false);

@@ -5,13 +5,13 @@
  * is kept through the end of the program, and the stream goes on to the server afterwards.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ProgramEnded, ProgramStats, StudioState } from '../../electron/contract.js';
 import { Studio } from '../../electron/engine/studio.js';
 import { tmpDir } from '../helpers/fixtures.js';
 import { packetsOf, probeFile } from '../helpers/probe.js';
+import { liveSuite } from '../helpers/live-suite.js';
 import { collection, color, item } from '../helpers/scenes.js';
-import { type RtmpTestServer, startNginxRtmp } from '../helpers/servers.js';
 import { isRunning, until } from '../helpers/wait.js';
 
 const W = 320;
@@ -21,18 +21,7 @@ const SMALL = { width: W, height: H, fps: FPS, videoBitrateKbps: 400, preset: 'u
 /** Skipped ticks to wait for while the compositor is stopped: a third of a second of program. */
 const LAGGED = 10;
 
-let nginx: RtmpTestServer;
-beforeAll(async () => {
-  nginx = await startNginxRtmp();
-});
-afterAll(async () => {
-  await nginx?.stop();
-});
-
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const { nginx, cleanup } = liveSuite();
 
 /** The compositor's FFmpeg among the studio's processes: the one whose graph routes slots. */
 function compositorPid(studio: Studio): number {
@@ -56,14 +45,14 @@ describe('rendering lag', () => {
     studio.on('onState', (s) => states.push(s));
     studio.on('onStats', (s) => stats.push(s));
     studio.on('onProgramEnded', (e) => (ended = e));
-    cleanups.push(async () => {
+    cleanup(async () => {
       const pids = studio.pids;
       await studio.dispose();
       for (const pid of pids) expect(isRunning(pid), `process ${pid} outlived the studio`).toBe(false);
     });
 
     await studio.loadCollection(collection({ width: W, height: H, fps: FPS }, [color('red', '#ff0000')], [{ id: 'A', items: [item('bg', 'red', { x: 0, y: 0, width: W, height: H })] }]));
-    await studio.addDestination({ name: 'nginx', service: 'custom', serverUrl: nginx.url('live', 'rendering-lag') });
+    await studio.addDestination({ name: 'nginx', service: 'custom', serverUrl: nginx().url('live', 'rendering-lag') });
     await studio.goLive();
     await until(() => states.at(-1)?.destinations[0]?.state === 'live');
     await until(() => (stats.at(-1)?.mediaSec ?? 0) >= 2);
@@ -99,7 +88,7 @@ describe('rendering lag', () => {
     expect(ended!.stats.rendering!.framesLagged).toBeGreaterThanOrEqual(lagged.framesLagged);
     expect(ended!.stats.rendering!.framesTotal).toBeGreaterThan(lagged.framesTotal);
     // The server got the stream after the stall too: its recording runs on past the media time of the stall.
-    const video = packetsOf(await probeFile(await nginx.recording('rendering-lag')), 'video');
+    const video = packetsOf(await probeFile(await nginx().recording('rendering-lag')), 'video');
     const spanSec = (video.at(-1)!.dtsMs - video[0]!.dtsMs) / 1000;
     expect(spanSec).toBeGreaterThan(resumedAt + 1);
   });
