@@ -241,7 +241,7 @@ describe('Linux app (--dir)', () => {
     expect(env?.[BUNDLED_FFMPEG_ENV]).toBe(expected);
     const found = await locateFfmpeg({ env: env!, platform: 'linux' });
     expect(found.path).toBe(expected);
-    expect(found.source).toBe('ffmpeg-static');
+    expect(found.source).toBe('app');
     expect(found.features.filters).toContain('zmq');
     // FFprobe (OBS imports read media sizes with it) beside it, even when nobody says where FFmpeg is.
     expect((await locateFfprobe({ env: env!, platform: 'linux' })).path).toBe(join(resources(), 'ffmpeg', 'ffprobe'));
