@@ -428,6 +428,9 @@ export class ProgramEncoder extends EventEmitter<ProgramEncoderEvents> {
       return;
     }
     if (cut && cut.from === run && timestamp >= cut.at) return;
+    // Right after a cut the old FFmpeg's audio may have run further ahead than the new one's held audio
+    // reached: the new one's next frames cover time already sent, and are dropped like the held ones.
+    if (tag.kind === 'audio' && !header && timestamp <= this.lastAudioTs) return;
     this.emitTag(tag, timestamp, now);
   }
 
