@@ -82,10 +82,6 @@ export interface ActionsSlice {
 export type AppState = StudioSlice & StatsSlice & LevelsSlice & PreviewSlice & NoticesSlice & UiSlice & ActionsSlice;
 
 export interface StoreOptions {
-  /** @deprecated Unused: pictures are no longer object URLs (kept so that older callers compile). */
-  createObjectUrl?: (blob: Blob) => string;
-  /** @deprecated Unused, as createObjectUrl. */
-  revokeObjectUrl?: (url: string) => void;
   now?: () => number;
   /** At most this many toasts wait; older ones give way. */
   maxNotices?: number;

@@ -56,7 +56,7 @@ describe('StudioClient', () => {
   it('fails calls in flight when the channel drops, and refetches the state after reconnecting', async () => {
     const channel = new FakeChannel(true);
     const client = new StudioClient(channel);
-    const store = createAppStore(client, { createObjectUrl: () => 'blob:x', revokeObjectUrl: () => undefined });
+    const store = createAppStore(client);
     bindClient(store, client);
     expect(store.getState().connection).toBe('connecting');
     channel.reopen();

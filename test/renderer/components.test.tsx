@@ -18,7 +18,7 @@ function setup(handler: (command: string, args: unknown[]) => unknown = () => un
   const channel = new FakeChannel();
   channel.handler = handler;
   const client = new StudioClient(channel);
-  const store = createAppStore(client, { createObjectUrl: () => 'blob:x', revokeObjectUrl: () => undefined });
+  const store = createAppStore(client);
   store.getState().applyState(studioState());
   const wrap = (ui: ReactNode) => render(<StoreContext.Provider value={store}>{ui}</StoreContext.Provider>);
   const calls = () => channel.sent.map((c) => [c.command, ...c.args]);

@@ -13,7 +13,7 @@ afterEach(cleanup);
 function setup(obsWebSocket: ObsWebSocketView | undefined, handler: (command: string, args: unknown[]) => unknown = () => undefined) {
   const channel = new FakeChannel();
   channel.handler = handler;
-  const store = createAppStore(new StudioClient(channel), { createObjectUrl: () => 'blob:x', revokeObjectUrl: () => undefined });
+  const store = createAppStore(new StudioClient(channel));
   const state: Partial<StudioState> = obsWebSocket === undefined ? {} : { obsWebSocket };
   store.getState().applyState(studioState(state));
   render(

@@ -8,10 +8,8 @@ import { FakeChannel, studioState } from './fakes.js';
 function setup() {
   const channel = new FakeChannel();
   const client = new StudioClient(channel);
-  let n = 0;
-  const revoked: string[] = [];
-  const store = createAppStore(client, { createObjectUrl: () => `blob:${++n}`, revokeObjectUrl: (u) => revoked.push(u) });
-  return { channel, client, store, revoked };
+  const store = createAppStore(client);
+  return { channel, client, store };
 }
 
 const stats = (uptimeSec: number): ProgramStats =>
