@@ -1,7 +1,7 @@
 import type { ObsData, ObsEvent, ObsFront, ObsResponse } from '../../electron/remote/obs/types.js';
 
 /**
- * A stand-in for the obs-websocket front in the protocol's tests: GetVersion answers, Fail fails (600),
+ * A stand-in for the obs-websocket front in the protocol's tests: GetVersion and GetStats answer, Fail fails (600),
  * Slow answers once `release()` is called, anything else is unknown (204). Tests emit events by hand.
  */
 export class StubFront implements ObsFront {
@@ -15,6 +15,8 @@ export class StubFront implements ObsFront {
     switch (requestType) {
       case 'GetVersion':
         return { result: true, code: 100, data: { obsVersion: '30.0.0', obsWebSocketVersion: '5.5.0', rpcVersion: 1 } };
+      case 'GetStats':
+        return { result: true, code: 100, data: { cpuUsage: 0, webSocketSessionIncomingMessages: 0, webSocketSessionOutgoingMessages: 0 } };
       case 'Echo':
         return { result: true, code: 100, data: { ...requestData } };
       case 'Fail':

@@ -57,6 +57,19 @@ describe('obs-websocket session', () => {
     expect(locked.session.identified).toBe(true);
   });
 
+  it('GetStats counts the messages this client sent and was sent, events and this answer included', async () => {
+    const h = harness();
+    h.session.hello();
+    h.session.receive({ op: 1, d: { rpcVersion: 1 } });
+    h.session.receive({ op: 6, d: { requestType: 'GetVersion', requestId: '1' } });
+    await h.next(7);
+    h.session.countSent();
+    h.session.receive({ op: 6, d: { requestType: 'GetStats', requestId: '2' } });
+    const stats = (await h.next(7)) as Extract<ServerMessage, { op: 7 }>;
+    // In: Identify, GetVersion, GetStats. Out: Hello, Identified, GetVersion's answer, the event, this answer.
+    expect(stats.d.responseData).toMatchObject({ cpuUsage: 0, webSocketSessionIncomingMessages: 3, webSocketSessionOutgoingMessages: 5 });
+  });
+
   it('closes a wrong answer with 4009 through the pacing it is given, and ignores what follows', () => {
     const paced: Array<() => void> = [];
     const h = harness({ auth: { secret: authSecret('pw', 's'), salt: 's' }, failAuthentication: (close) => paced.push(close) });

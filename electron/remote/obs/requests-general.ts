@@ -85,7 +85,7 @@ export const generalRequests = {
       renderTotalFrames: stats?.rendering?.framesTotal ?? made,
       outputSkippedFrames: stats?.encoder.droppedFrames ?? 0,
       outputTotalFrames: made,
-      // The session counts its own messages and fills these in.
+      // The session counts its own messages and fills these in (session.ts).
       webSocketSessionIncomingMessages: 0,
       webSocketSessionOutgoingMessages: 0,
     };

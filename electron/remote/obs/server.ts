@@ -285,6 +285,7 @@ export class ObsWebSocketServer {
       if (highVolume && client.ws.bufferedAmount > this.maxBacklog / 10) continue;
       encoded[client.encoding] ??= encodeMessage({ op: OpCode.Event, d: event } satisfies ServerMessage, client.encoding);
       client.ws.send(encoded[client.encoding]!);
+      client.session.countSent();
     }
   }
 }

@@ -65,11 +65,24 @@ export class ObsSession {
   private readonly challenge = randomToken();
   /** Wakes every `Sleep` of a batch when the client goes, so that nothing runs for a closed session. */
   private readonly gone = new AbortController();
+  /** Messages this client sent and was sent, for GetStats (only the session knows them). */
+  private incoming = 0;
+  private outgoing = 0;
+
+  private readonly transport: SessionTransport;
 
   constructor(
-    private readonly transport: SessionTransport,
+    transport: SessionTransport,
     private readonly options: ObsSessionOptions,
-  ) {}
+  ) {
+    this.transport = {
+      send: (message) => {
+        this.outgoing++;
+        transport.send(message);
+      },
+      close: (code, reason) => transport.close(code, reason),
+    };
+  }
 
   get identified(): boolean {
     return this.phase === 'identified';
@@ -88,6 +101,11 @@ export class ObsSession {
     });
   }
 
+  /** An event went to this client (the server sends events itself, encoded once for every client). */
+  countSent(): void {
+    this.outgoing++;
+  }
+
   /** True when this client is identified and subscribed to the event's intent. */
   wants(event: ObsEvent): boolean {
     return this.phase === 'identified' && subscribed(this.subscriptions, event.eventIntent);
@@ -96,6 +114,7 @@ export class ObsSession {
   /** Handles one decoded message. */
   receive(value: unknown): void {
     if (this.phase === 'closing') return;
+    this.incoming++;
     const parsed = parseClientMessage(value);
     if (!parsed.ok) return this.closeWith(parsed.code, parsed.reason);
     const message = parsed.message;
@@ -172,6 +191,10 @@ export class ObsSession {
       response = requestType === 'Sleep' ? await this.sleep(requestData, executionType) : await this.options.front.request(requestType, requestData);
     } catch {
       response = { result: false, code: RequestStatus.RequestProcessingFailed, comment: REQUEST_FAILED };
+    }
+    if (requestType === 'GetStats' && response.data) {
+      // The answer about to go out counts as sent, as OBS counts it.
+      response = { ...response, data: { ...response.data, webSocketSessionIncomingMessages: this.incoming, webSocketSessionOutgoingMessages: this.outgoing + 1 } };
     }
     return {
       requestStatus: { result: response.result, code: response.code, ...(response.comment === undefined ? {} : { comment: response.comment }) },
