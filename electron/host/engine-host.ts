@@ -13,7 +13,7 @@ import { EngineHost, type ParentChannel } from './host.js';
 import type { HostToParent } from './parent-protocol.js';
 import type { MessagePortLike } from './port.js';
 import { errorMessage } from '../engine/errors.js';
-import { openProfile } from '../engine/profile/studio-profile.js';
+import { type ProfileSaver, openProfile } from '../engine/profile/studio-profile.js';
 import { ObsWebSocketController, allowedRoots, createObsFront } from '../remote/server.js';
 
 interface ElectronParentPort {
@@ -56,7 +56,29 @@ const studio = new Studio({
   ...(ffmpegPath ? { ffmpegPath } : {}),
   ...(cacheDir ? { cacheDir } : {}),
 });
-host.start(studio);
+let saver: ProfileSaver | undefined;
+let obsWebSocket: ObsWebSocketController | undefined;
+
+/**
+ * The app quits: obs-websocket clients hear ExitStarted, the stream and the recording end as a stop
+ * would end them (the servers see the stream unpublished, the file is finished) once the scenes are
+ * saved, and then the host exits. The main process kills it if this takes too long.
+ */
+async function shutdown(): Promise<void> {
+  const step = async (what: string, run: () => Promise<void> | undefined): Promise<void> => {
+    try {
+      await run();
+    } catch (err) {
+      console.error(`uplink engine: ${what}: ${errorMessage(err)}`);
+    }
+  };
+  await step('obs-websocket', () => obsWebSocket?.stop());
+  await step('saving the profile', () => saver?.stop());
+  await step('stopping the studio', () => studio.dispose());
+  process.exit(0);
+}
+
+host.start(studio, shutdown);
 
 // The desktop app's scenes: the profile's collection, or a first scene from this computer's camera and
 // microphone (the test pattern and a tone without them), saved back on every change.
@@ -65,9 +87,11 @@ if (profileDir) {
   openProfile(studio, profileDir)
     // obs-websocket, once the profile's settings are in: off until the streamer turns it on in Settings,
     // then on this computer's loopback only, with the password the settings show.
-    .then(() => {
+    .then((opened) => {
+      saver = opened;
       const [mediaDir, recordingsDir] = allowedRoots(profileDir) as [string, string];
-      return new ObsWebSocketController(studio, { folders: { profileDir, mediaDir, recordingsDir }, createFront: (port) => createObsFront(port) }).start();
+      obsWebSocket = new ObsWebSocketController(studio, { folders: { profileDir, mediaDir, recordingsDir }, createFront: (port) => createObsFront(port) });
+      return obsWebSocket.start();
     })
     .catch((err: unknown) => console.error(`uplink engine: ${errorMessage(err)}`));
 }

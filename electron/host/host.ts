@@ -35,9 +35,15 @@ export class EngineHost {
     this.secrets = new ParentSecretStore((message) => parent.post(message));
   }
 
-  /** The studio is made after the secret store exists, since the studio is given it. */
-  start(studio: Studio): void {
+  private shutdown: (() => Promise<void>) | undefined;
+
+  /**
+   * The studio is made after the secret store exists, since the studio is given it. `shutdown` runs
+   * when the parent says the app quits (default: the studio stops its program and processes).
+   */
+  start(studio: Studio, shutdown: () => Promise<void> = () => studio.dispose()): void {
     this.studio = studio;
+    this.shutdown = shutdown;
     this.parent.onMessage((data, ports) => this.onParentMessage(data, ports));
     this.parent.post({ type: 'ready' });
   }
@@ -69,6 +75,12 @@ export class EngineHost {
       case 'port-close':
         this.virtualPorts.get(message.portId)?.close();
         this.virtualPorts.delete(message.portId);
+        return;
+      case 'shutdown':
+        for (const session of this.sessions) session.close();
+        this.sessions.clear();
+        void this.shutdown?.();
+        this.shutdown = undefined;
         return;
       case 'secret-result':
         this.secrets.answer(message.id, message.ok ? { ok: true, value: message.value } : { ok: false, message: message.message });

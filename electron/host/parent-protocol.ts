@@ -16,7 +16,9 @@ export type ParentToHost =
   | { type: 'port-data'; portId: string; data: string }
   | { type: 'port-close'; portId: string }
   | { type: 'secret-result'; id: number; ok: true; value?: string }
-  | { type: 'secret-result'; id: number; ok: false; message: string };
+  | { type: 'secret-result'; id: number; ok: false; message: string }
+  /** The app quits: stop the stream, recording and obs-websocket cleanly, save, then exit. */
+  | { type: 'shutdown' };
 
 export type SecretOp = 'get' | 'set' | 'delete';
 
@@ -38,6 +40,8 @@ export function parseParentMessage(data: unknown): ParentToHost | undefined {
       return typeof m.portId === 'string' && PORT_ID.test(m.portId) ? ({ type: m.type, portId: m.portId } as ParentToHost) : undefined;
     case 'port-data':
       return typeof m.portId === 'string' && typeof m.data === 'string' ? { type: 'port-data', portId: m.portId, data: m.data } : undefined;
+    case 'shutdown':
+      return { type: 'shutdown' };
     case 'secret-result':
       if (typeof m.id !== 'number') return undefined;
       if (m.ok === true) return typeof m.value === 'string' ? { type: 'secret-result', id: m.id, ok: true, value: m.value } : { type: 'secret-result', id: m.id, ok: true };

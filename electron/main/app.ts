@@ -215,9 +215,16 @@ export function startApp(
   app.on('window-all-closed', () => {
     if (platform !== 'darwin') app.quit();
   });
-  app.on('will-quit', () => {
+  // Quitting waits (a few seconds at most) for the engine to end the stream and save, then quits.
+  let hostStopped = false;
+  app.on('will-quit', (event) => {
     globalShortcut.unregisterAll();
-    supervisor.stop();
+    if (hostStopped) return;
+    event.preventDefault();
+    void supervisor.stop().then(() => {
+      hostStopped = true;
+      app.quit();
+    });
   });
   return { supervisor };
 }

@@ -11,7 +11,8 @@ export type MainToHost =
   | { type: 'port-data'; portId: string; data: string }
   | { type: 'port-close'; portId: string }
   | { type: 'secret-result'; id: number; ok: true; value?: string }
-  | { type: 'secret-result'; id: number; ok: false; message: string };
+  | { type: 'secret-result'; id: number; ok: false; message: string }
+  | { type: 'shutdown' };
 
 export type HostToMain =
   | { type: 'ready' }

@@ -26,6 +26,9 @@ export interface SupervisorOptions {
   now?(): number;
 }
 
+/** How long a quitting app waits for the host to stop its stream and save before it kills it. */
+export const SHUTDOWN_GRACE_MS = 5_000;
+
 /** A host that stayed up this long is healthy again: the next crash restarts it at once. */
 const HEALTHY_AFTER_MS = 30_000;
 
@@ -77,11 +80,27 @@ export class HostSupervisor {
     host.on('exit', (code) => this.onExit(host, control, code));
   }
 
-  /** Stops for good (the app quits): no restart. */
-  stop(): void {
+  /**
+   * Stops for good (the app quits): no restart. The host is asked to shut down cleanly (the stream
+   * unpublished, the recording finished, obs-websocket clients told, the scenes saved) and killed if it
+   * has not exited within `graceMs`.
+   */
+  stop(graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
     this.stopped = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
-    this.host?.kill();
+    const host = this.host;
+    if (!host) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        host.kill();
+        resolve();
+      }, graceMs);
+      host.on('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      host.postMessage({ type: 'shutdown' });
+    });
   }
 
   private onHostMessage(host: HostProcess, control: ControlClient, message: HostToMain): void {

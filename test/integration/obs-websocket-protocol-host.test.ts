@@ -1,7 +1,7 @@
 /**
  * The desktop app's engine host (the built dist/electron/host/engine-host.js, forked and supervised as
  * main does) runs obs-websocket when the profile's setting is on, with the password the parent's secret
- * store keeps (safeStorage in the app), on loopback.
+ * store keeps (safeStorage in the app), on loopback; when the app quits, its clients hear ExitStarted.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
@@ -61,5 +61,14 @@ describe('obs-websocket in the engine host', () => {
     );
     expect(await obs.call('GetVersion')).toMatchObject({ rpcVersion: 1 });
     expect((await obs.call('GetSceneList')).scenes.length).toBeGreaterThan(0);
+
+    // The app quits: the client hears ExitStarted, and the host stops by itself (exit 0) well within
+    // the grace the main process gives it before killing.
+    const exitStarted = new Promise<void>((resolve) => obs.once('ExitStarted', () => resolve()));
+    const child = children.at(-1)!;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await supervisor.stop(60_000);
+    await exitStarted;
+    expect(await exited).toBe(0);
   });
 });

@@ -215,8 +215,11 @@ describe('stream keys in safeStorage', () => {
 class FakeHost extends EventEmitter implements HostProcess {
   readonly sent: Array<{ message: MainToHost; transfer?: unknown[] }> = [];
   killed = false;
+  /** Exits (code 0) when told to shut down, as the real host does once its stream has ended. */
+  exitOnShutdown = false;
   postMessage(message: MainToHost, transfer?: unknown[]): void {
     this.sent.push({ message, transfer });
+    if (message.type === 'shutdown' && this.exitOnShutdown) queueMicrotask(() => this.emit('exit', 0));
   }
   kill(): boolean {
     this.killed = true;
@@ -287,8 +290,9 @@ describe('engine host supervision', () => {
     hosts[3]!.ready();
     expect(hosts[3]!.calls()).toEqual([]);
 
-    // Quitting is no crash.
-    supervisor.stop();
+    // Quitting is no crash. The host is asked to shut down, and killed when it does not within the grace.
+    await supervisor.stop(10);
+    expect(hosts[3]!.sent.at(-1)!.message).toEqual({ type: 'shutdown' });
     expect(hosts[3]!.killed).toBe(true);
     await new Promise((r) => setTimeout(r, 20));
     expect(hosts).toHaveLength(4);
@@ -309,7 +313,17 @@ describe('engine host supervision', () => {
       { type: 'secret-result', id: 8, ok: true },
     ]);
     expect(await secrets.get('destination:y:stream-key')).toBe('NEW');
-    supervisor.stop();
+    await supervisor.stop(10);
+  });
+
+  it('lets a host that shuts down cleanly exit by itself on quit', async () => {
+    const host = new FakeHost();
+    host.exitOnShutdown = true;
+    const supervisor = new HostSupervisor({ fork: () => host, secrets: new MemorySecretStore() });
+    supervisor.start();
+    await supervisor.stop(60_000);
+    expect(host.sent.map((s) => s.message)).toEqual([{ type: 'shutdown' }]);
+    expect(host.killed).toBe(false);
   });
 });
 
@@ -450,9 +464,16 @@ describe('startApp (fake Electron)', () => {
     fake.hosts[1]!.ready();
     expect(win!.webContents.postMessage).toHaveBeenLastCalledWith('port', null, ['port2-2']);
 
-    fake.app.emit('will-quit');
+    // Quitting waits for the host to shut down (here it exits when asked), then quits for real.
+    fake.hosts[1]!.exitOnShutdown = true;
+    const quitting = { preventDefault: vi.fn() };
+    fake.app.emit('will-quit', quitting);
+    expect(quitting.preventDefault).toHaveBeenCalled();
     expect(fake.raw.globalShortcut.unregisterAll).toHaveBeenCalled();
-    expect(fake.hosts[1]!.killed).toBe(true);
+    await until(() => fake.app.quit.mock.calls.length > 0);
+    expect(fake.hosts[1]!.sent.at(-1)!.message).toEqual({ type: 'shutdown' });
+    expect(fake.hosts[1]!.killed).toBe(false);
+    fake.app.emit('will-quit', { preventDefault: () => expect.unreachable('the second will-quit goes through') });
   });
   it('shows and sets the hotkeys for Settings > Hotkeys: the app\'s own page only, registered at once and kept in hotkeys.json', async () => {
     const fake = fakeElectron();
@@ -470,6 +491,5 @@ describe('startApp (fake Electron)', () => {
     expect(fake.raw.globalShortcut.register).toHaveBeenCalledWith('F9', expect.any(Function));
     expect(JSON.parse(await readFile(join(fake.raw.app.getPath('userData'), 'hotkeys.json'), 'utf8'))).toEqual(wanted);
     expect(await fake.handlers.get('uplink:hotkeys-get')!(app)).toEqual({ settings: wanted, failed: ['F2'] });
-    fake.app.emit('will-quit');
   });
 });
