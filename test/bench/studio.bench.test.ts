@@ -60,6 +60,18 @@ function rendererPids(): number[] {
   });
 }
 
+/**
+ * In the page, from its first script on: the time (ms since navigation start) of the animation frame that
+ * first shows a picture, taken in that frame's requestAnimationFrame callback. The driver's own view
+ * (goto -> the picture found) is later when the page's main thread is busy (the studio mounting), since
+ * the driver's queries run on that thread too; both are printed.
+ */
+const FIRST_PICTURE_PROBE = `new MutationObserver((records, observer) => {
+  if (!document.querySelector(${JSON.stringify(PICTURE)})) return;
+  observer.disconnect();
+  requestAnimationFrame(() => { window.__firstPicture = performance.now(); });
+}).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-seq'] });`;
+
 /** Whether the page has painted a picture: canvas pictures get data-seq once drawn; an `<img>` must also be complete. */
 const PAINTED = `(() => { const p = document.querySelector(${JSON.stringify(PICTURE)}); return !!p && (p.tagName !== 'IMG' || p.complete); })()`;
 
@@ -74,14 +86,18 @@ it('the studio in Chromium: bundle size, load to first picture, preview latency 
   let browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
   try {
     const loads: number[] = [];
+    const inPage: number[] = [];
     for (let i = 0; i < LOADS; i++) {
       const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      await page.addInitScript(FIRST_PICTURE_PROBE);
       const started = performance.now();
       await page.goto(url);
       await page.locator(PICTURE).waitFor({ timeout: 20_000 });
       // Polled through page.evaluate: waitForFunction evaluates with eval, which the page's CSP forbids.
       while (!(await page.evaluate(PAINTED))) await new Promise((resolve) => setTimeout(resolve, 5));
       loads.push(performance.now() - started);
+      while ((await page.evaluate('window.__firstPicture')) === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+      inPage.push((await page.evaluate('window.__firstPicture')) as number);
       await page.close();
     }
 
@@ -117,8 +133,10 @@ it('the studio in Chromium: bundle size, load to first picture, preview latency 
     const fps = painted.length / wallSec;
 
     loads.sort((a, b) => a - b);
+    inPage.sort((a, b) => a - b);
     console.log(`renderer bundle: ${gzipKb.toFixed(1)} KB of JS gzipped (target <= 300 KB)`);
-    console.log(`page load -> first preview picture painted, ${LOADS} loads: ${loads.map((v) => v.toFixed(0)).join(' ')} ms, median ${percentile(loads, 50).toFixed(0)} ms (target < 1000 ms)`);
+    console.log(`page load -> first preview picture painted, in the page (navigation start -> the frame showing it), ${LOADS} loads: ${inPage.map((v) => v.toFixed(0)).join(' ')} ms, median ${percentile(inPage, 50).toFixed(0)} ms (target < 1000 ms)`);
+    console.log(`  as the test driver sees it (goto -> picture found): ${loads.map((v) => v.toFixed(0)).join(' ')} ms, median ${percentile(loads, 50).toFixed(0)} ms`);
     console.log(`preview latency, made -> painted, ${latencies.length} pictures at ${fps.toFixed(1)} fps painted: p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms (target p99 < 100 ms)`);
     console.log(`browser renderer CPU while showing it: ${((cpu / wallSec) * 100).toFixed(1)} % of a core over ${wallSec.toFixed(0)} s (${pids.length} renderer process(es); target < 15 %), ${((cpu * 1000) / Math.max(1, painted.length)).toFixed(1)} ms of CPU per picture painted`);
     console.log(`renderer measured: ${RENDERER}`);

@@ -11,7 +11,7 @@ import { type CSSProperties, type KeyboardEvent, type PointerEvent, useEffect, u
 import type { Canvas, Crop, ItemPatch, Scene, SceneItem, Source } from '../../../electron/contract.js';
 import { naturalSize } from '../sources.js';
 import { selectRun, selectScenes, useApp, useAppStore } from '../store.js';
-import { canvasPainter } from './picture.js';
+import { attachProgramCanvas } from './program-canvas.js';
 import { HANDLES, type Handle, type Rect, centerOnCanvas, cropDrag, dragMove, fitToCanvas, hitTest, nudge, resetTransform, resize, roundRect, snapGuides } from './transform.js';
 
 interface Drag {
@@ -326,22 +326,9 @@ function TransformMenu({ scene, item, canvas, source, label }: Omit<ActionProps,
  */
 function ProgramPicture({ alt }: { alt: string }) {
   const store = useAppStore();
-  const canvasRef = useRef<HTMLCanvasElement>(null);
-  // A layout effect: the first picture starts decoding before the browser paints the newly mounted
-  // studio (a long first paint), not after it.
-  useLayoutEffect(() => {
-    const canvas = canvasRef.current;
-    if (!canvas) return;
-    const painter = canvasPainter(canvas);
-    const first = store.getState().preview;
-    if (first) painter.show(first);
-    const off = store.subscribe((s, prev) => {
-      if (s.preview && s.preview !== prev.preview) painter.show(s.preview);
-    });
-    return () => {
-      off();
-      painter.close();
-    };
-  }, [store]);
-  return <canvas ref={canvasRef} className="preview-img" role="img" aria-label={alt} />;
+  const boxRef = useRef<HTMLSpanElement>(null);
+  // The page's one program canvas (program-canvas.ts), already painting if main.tsx showed it before the
+  // studio mounted. A layout effect: it is in place before the browser paints the newly mounted studio.
+  useLayoutEffect(() => (boxRef.current ? attachProgramCanvas(store, boxRef.current, alt) : undefined), [store, alt]);
+  return <span ref={boxRef} className="preview-picture" />;
 }

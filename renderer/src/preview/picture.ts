@@ -41,12 +41,6 @@ export async function decodeJpeg(jpeg: Uint8Array): Promise<Decoded<ImageBitmap>
   return { image: bitmap, width: bitmap.width, height: bitmap.height, close: () => bitmap.close() };
 }
 
-/** A painter for a real canvas: createImageBitmap, then transferFromImageBitmap. */
-export function canvasPainter(canvas: HTMLCanvasElement, onError?: (err: unknown) => void): PicturePainter<ImageBitmap> {
-  const context = canvas.getContext('bitmaprenderer');
-  return new PicturePainter(canvas, decodeJpeg, (bitmap) => context?.transferFromImageBitmap(bitmap), onError);
-}
-
 export class PicturePainter<T> {
   private pending: Picture | undefined;
   private busy = false;
