@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PARKED, type SlotState, compileGraph, slotCommands, stateCommands } from '../../electron/engine/scenes/graph.js';
 import { parseCollection, type Collection } from '../../electron/engine/scenes/model.js';
-import { planCompositor, programState, sceneSlots } from '../../electron/engine/scenes/plan.js';
+import { cardFontSize, planCompositor, programState, sceneSlots, textSize } from '../../electron/engine/scenes/plan.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'obs');
 
@@ -56,6 +56,16 @@ describe('the compiled graph (golden, on collections OBS wrote)', () => {
         expect(slot.box.x + slot.box.width).toBeLessThanOrEqual(collection.canvas.width);
       }
     }
+  });
+});
+
+describe('cards where a source cannot be shown', () => {
+  it('label at a twelfth of the height, smaller when it would be wider than the card', () => {
+    expect(cardFontSize('Screen: no such device', { width: 1280, height: 720 })).toBe(60);
+    // 34 characters at 50 px would be about 1050 px wide on an 800 px card (seen clipped in the studio).
+    const size = cardFontSize('Browser source (not supported yet)', { width: 800, height: 600 });
+    expect(size).toBeLessThan(50);
+    expect(textSize('Browser source (not supported yet)', size).width).toBeLessThanOrEqual(800);
   });
 });
 

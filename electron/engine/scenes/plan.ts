@@ -89,8 +89,14 @@ function drawText(options: Array<readonly [string, string | number]>, context: P
   return filter('drawtext', [...(context.fontFile ? [['fontfile', context.fontFile] as const] : []), ['expansion', 'none'], ...options]);
 }
 
+/** A card's label size: a twelfth of its height, smaller when the label would not fit its width (textSize's estimate). */
+export function cardFontSize(label: string, size: Size): number {
+  const longest = Math.max(1, ...label.split('\n').map((line) => line.length));
+  return Math.max(8, Math.round(Math.min(size.height / 12, (size.width * 0.9) / (longest * 0.62))));
+}
+
 function card(label: string, size: Size, fps: number, context: PlanContext): string {
-  const fontSize = Math.max(12, Math.round(size.height / 12));
+  const fontSize = cardFontSize(label, size);
   return still(
     `${filter('color', [['c', CARD], ['s', `${size.width}x${size.height}`], ['r', fps]])},` +
       drawText([['text', label], ['fontsize', fontSize], ['fontcolor', 'white'], ['x', '(w-tw)/2'], ['y', '(h-th)/2']], context),
