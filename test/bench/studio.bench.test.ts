@@ -6,7 +6,8 @@
  * - preview latency, picture made (the compositor's JPEG handed to the studio) -> painted in the page,
  *   p50 and p99 at 30 fps (target p99 < 100 ms); both sides read the same system clock;
  * - the browser's renderer process CPU while it shows the 30 fps preview (target < 15 % of a core), and
- *   that CPU per picture painted (a page that cannot keep up paints fewer pictures and spends less).
+ *   that CPU per picture painted (a page that cannot keep up paints fewer pictures and spends less);
+ *   beside it, a bare page that only shows the same pictures the same way, the floor in this browser.
  * Figures only: nothing here asserts a speed.
  *
  * Env: UPLINK_BENCH_RENDERER, another built renderer to measure (a before/after comparison: run the two
@@ -17,6 +18,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { StudioServer } from '../../electron/remote/server.js';
 import { tmpDir } from '../helpers/fixtures.js';
 import { percentile } from './measure.js';
@@ -71,6 +73,34 @@ const FIRST_PICTURE_PROBE = `new MutationObserver((records, observer) => {
   observer.disconnect();
   requestAnimationFrame(() => { window.__firstPicture = performance.now(); });
 }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-seq'] });`;
+
+/**
+ * The peer: a bare page that only shows the same pictures, the same way (decoded off the main thread,
+ * handed to a bitmaprenderer canvas of the size the studio shows them at), fed over a WebSocket of its
+ * own. What it costs is what showing a 30 fps preview costs in this browser at all; the studio's figure
+ * over it is the studio's own share.
+ */
+function barePage(wsUrl: string, width: number, height: number): string {
+  return `<!doctype html><body style="margin:0;background:#111"><canvas id="c" width="640" height="360" style="width:${width}px;height:${height}px"></canvas><script>
+const canvas = document.getElementById('c');
+const ctx = canvas.getContext('bitmaprenderer');
+let pending = null, busy = false;
+window.__shown = 0;
+async function next() {
+  if (busy || !pending) return;
+  busy = true;
+  const jpeg = pending; pending = null;
+  const bitmap = await createImageBitmap(new Blob([jpeg], { type: 'image/jpeg' }));
+  ctx.transferFromImageBitmap(bitmap);
+  window.__shown++;
+  busy = false;
+  next();
+}
+const ws = new WebSocket(${JSON.stringify(wsUrl)});
+ws.binaryType = 'arraybuffer';
+ws.onmessage = (e) => { pending = e.data; next(); };
+</script></body>`;
+}
 
 /** Whether the page has painted a picture: canvas pictures get data-seq once drawn; an `<img>` must also be complete. */
 const PAINTED = `(() => { const p = document.querySelector(${JSON.stringify(PICTURE)}); return !!p && (p.tagName !== 'IMG' || p.complete); })()`;
@@ -132,6 +162,29 @@ it('the studio in Chromium: bundle size, load to first picture, preview latency 
     const perProcess = pids.map((pid, i) => cpuSeconds(pid) - before[i]!);
     const cpu = perProcess.reduce((sum, seconds) => sum + seconds, 0);
     const painted = (await page.evaluate('window.__painted')) as Array<[number, number]>;
+    const shownAt = await page.locator(PICTURE).boundingBox();
+
+    // The peer, in a browser of its own too, showing the same pictures at the same size.
+    await browser.close();
+    const feed = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    const forward = (frame: { jpeg: Uint8Array }): void => {
+      for (const client of feed.clients) client.send(frame.jpeg, { binary: true });
+    };
+    server.studio.on('onPreview', forward);
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+    const bare = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await bare.setContent(barePage(`ws://127.0.0.1:${(feed.address() as { port: number }).port}`, Math.round(shownAt?.width ?? 640), Math.round(shownAt?.height ?? 360)));
+    while (((await bare.evaluate('window.__shown')) as number) === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    const barePids = rendererPids();
+    const bareBefore = barePids.map(cpuSeconds);
+    const bareShownBefore = (await bare.evaluate('window.__shown')) as number;
+    const b0 = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
+    const bareWallSec = (performance.now() - b0) / 1000;
+    const bareCpu = barePids.reduce((sum, pid, i) => sum + cpuSeconds(pid) - bareBefore[i]!, 0);
+    const bareShown = ((await bare.evaluate('window.__shown')) as number) - bareShownBefore;
+    server.studio.off('onPreview', forward);
+    feed.close();
     const latencies = painted.flatMap(([seq, at]) => (made.has(seq) ? [at - made.get(seq)!] : [])).sort((a, b) => a - b);
     const fps = painted.length / wallSec;
 
@@ -142,6 +195,9 @@ it('the studio in Chromium: bundle size, load to first picture, preview latency 
     console.log(`  as the test driver sees it (goto -> picture found): ${loads.map((v) => v.toFixed(0)).join(' ')} ms, median ${percentile(loads, 50).toFixed(0)} ms`);
     console.log(`preview latency, made -> painted, ${latencies.length} pictures at ${fps.toFixed(1)} fps painted: p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms (target p99 < 100 ms)`);
     console.log(`browser renderer CPU while showing it: ${((cpu / wallSec) * 100).toFixed(1)} % of a core over ${wallSec.toFixed(0)} s (${pids.length} renderer process(es): ${perProcess.map((seconds) => ((seconds / wallSec) * 100).toFixed(1)).join(' + ')} %; target < 15 %), ${((cpu * 1000) / Math.max(1, painted.length)).toFixed(1)} ms of CPU per picture painted`);
+    console.log(
+      `  peer, a bare page showing the same pictures the same way at the same size (${Math.round(shownAt?.width ?? 640)}x${Math.round(shownAt?.height ?? 360)}): ${((bareCpu / bareWallSec) * 100).toFixed(1)} % of a core, ${(bareShown / bareWallSec).toFixed(1)} pictures a second, ${((bareCpu * 1000) / Math.max(1, bareShown)).toFixed(1)} ms per picture; the studio costs ${(cpu / wallSec / (bareCpu / bareWallSec)).toFixed(2)}x the peer`,
+    );
     console.log(`renderer measured: ${RENDERER}`);
     expect(latencies.length).toBeGreaterThan(0);
   } finally {
