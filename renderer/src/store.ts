@@ -66,11 +66,17 @@ export interface NoticesSlice {
   dismissNotice(id: number): void;
 }
 
+/** The source properties dialog's two tabs. */
+export type PropertiesTab = 'properties' | 'transform';
+
 export interface UiSlice {
   selectedItemId: string | null;
   select(itemId: string | null): void;
   settingsOpen: boolean;
   setSettingsOpen(open: boolean): void;
+  /** The item of the program scene whose properties dialog is open (from the sources list or the preview), and on which tab. */
+  editing: { itemId: string; tab: PropertiesTab } | null;
+  setEditing(editing: { itemId: string; tab: PropertiesTab } | null): void;
 }
 
 export interface ActionsSlice {
@@ -138,6 +144,8 @@ export function createAppStore(client: StudioClient, options: StoreOptions = {})
     select: (selectedItemId) => set({ selectedItemId }),
     settingsOpen: false,
     setSettingsOpen: (settingsOpen) => set({ settingsOpen }),
+    editing: null,
+    setEditing: (editing) => set({ editing }),
 
     // actions
     client,

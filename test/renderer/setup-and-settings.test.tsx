@@ -12,6 +12,7 @@ import { ImportObsDialog, parseObsFile } from '../../renderer/src/panels/ImportO
 import { OutputTab } from '../../renderer/src/panels/Settings.js';
 import { AudioDevicesTab, FfmpegTab, type HotkeysApi, HotkeysTab, RecordingTab } from '../../renderer/src/panels/SettingsMore.js';
 import { Sources } from '../../renderer/src/panels/Sources.js';
+import { Preview } from '../../renderer/src/preview/Preview.js';
 import { propertiesOf, sourcePatchFrom, transformFieldOf, transformPatch } from '../../renderer/src/sources.js';
 import { StoreContext, createAppStore } from '../../renderer/src/store.js';
 import { FakeChannel, collection, studioState } from './fakes.js';
@@ -172,6 +173,22 @@ describe('Sources: properties and transform dialogs', () => {
     await userEvent.type(within(dialog).getByLabelText('Crop left'), '12');
     await userEvent.click(within(dialog).getByRole('button', { name: 'Save' }));
     await waitFor(() => expect(calls()).toContainEqual(['updateItem', 's1', 'i1', { x: 0, y: 0, width: 960, height: 1080, crop: { top: 0, right: 0, bottom: 0, left: 12 } }]));
+  });
+
+  it('the preview\'s Transform menu opens the same dialog for the selected item', async () => {
+    const { wrap, store } = setup();
+    wrap(
+      <>
+        <Preview />
+        <Sources />
+      </>,
+    );
+    act(() => store.getState().select('i1'));
+    await userEvent.click(screen.getByRole('button', { name: /^Transform/ }));
+    await userEvent.click(await screen.findByRole('menuitem', { name: 'Properties…' }));
+    const dialog = await screen.findByRole('dialog');
+    expect(within(dialog).getByRole('tab', { name: 'Properties', selected: true })).toBeTruthy();
+    expect(within(dialog).getByRole('heading').textContent).toContain('Webcam');
   });
 });
 

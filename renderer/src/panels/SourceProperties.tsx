@@ -21,13 +21,12 @@ import {
   transformOf,
   transformPatch,
 } from '../sources.js';
-import { useApp } from '../store.js';
+import { type PropertiesTab, useApp } from '../store.js';
 import { Field } from './Field.js';
 import { FormError } from './settings-common.js';
 import { useRead } from './useRead.js';
 import { Modal, SubmitRow, closeWith } from './Modal.js';
 
-export type PropertiesTab = 'properties' | 'transform';
 
 /** A device picker's options: the system default ('' ), a saved device not connected now, and the devices of the kind. */
 export function DeviceOptions({ loading, choices, missing }: { loading: boolean; choices: readonly CaptureDevice[]; missing?: { id: string; name: string } | undefined }) {

@@ -8,8 +8,8 @@ import * as DropdownMenu from '@radix-ui/react-dropdown-menu';
 import { type FormEvent, useEffect, useState } from 'react';
 import { Icon } from '../icons.js';
 import { ADD_KINDS, type AddForm, type AddKind, addKindLabel, buildSourceInput, devicesFor, kindIcon, kindLabel } from '../sources.js';
-import { selectRun, selectScenes, useApp } from '../store.js';
-import { DeviceOptions, type PropertiesTab, SourcePropertiesDialog } from './SourceProperties.js';
+import { type PropertiesTab, selectRun, selectScenes, useApp } from '../store.js';
+import { DeviceOptions, SourcePropertiesDialog } from './SourceProperties.js';
 import { useRead } from './useRead.js';
 import { Modal, SubmitRow, closeWith } from './Modal.js';
 
@@ -19,7 +19,8 @@ export function Sources() {
   const selectedId = useApp((s) => s.selectedItemId);
   const select = useApp((s) => s.select);
   const [adding, setAdding] = useState<AddKind | null>(null);
-  const [editing, setEditing] = useState<{ itemId: string; tab: PropertiesTab } | null>(null);
+  const editing = useApp((s) => s.editing);
+  const setEditing = useApp((s) => s.setEditing);
 
   const collection = scenes?.collection;
   const scene = collection?.scenes.find((s) => s.id === scenes?.programSceneId);

@@ -266,8 +266,16 @@ function ItemActions({ kind, scene, item, canvas, source }: ActionProps & { kind
   const index = scene.items.findIndex((i) => i.id === item.id);
   const top = scene.items.length - 1;
   const order = (to: number): void => void run('moveItem', scene.id, item.id, Math.max(0, Math.min(top, to)));
+  const setEditing = useApp((s) => s.setEditing);
   return (
     <>
+      <M.Item className="menu-item" disabled={!source} onSelect={() => setEditing({ itemId: item.id, tab: 'properties' })}>
+        Properties…
+      </M.Item>
+      <M.Item className="menu-item" disabled={!source} onSelect={() => setEditing({ itemId: item.id, tab: 'transform' })}>
+        Transform…
+      </M.Item>
+      <M.Separator className="menu-sep" />
       <M.Item className="menu-item" disabled={item.locked} onSelect={() => update(roundRect(fitToCanvas(item, canvas)))}>
         Fit to canvas
       </M.Item>
