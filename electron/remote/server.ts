@@ -13,7 +13,6 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { homedir } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { extname, join, resolve } from 'node:path';
@@ -25,6 +24,7 @@ import { packageRoot } from '../engine/paths.js';
 import { DEFAULT_PREVIEW } from '../engine/scenes/preview.js';
 import { Studio, type StudioOptions } from '../engine/studio.js';
 import { type ProfileSaver, openProfile } from '../engine/profile/studio-profile.js';
+import { listenOn, refuseUpgrade } from './http-listen.js';
 import { isInside, remotePathGuard } from './paths.js';
 import { type ObsServerConfig, ObsWebSocketController } from './obs/controller.js';
 import { createObsFront } from './obs/front.js';
@@ -156,15 +156,7 @@ export class StudioServer {
     this.http = http;
     const host = this.options.host ?? '127.0.0.1';
     const port = this.options.port ?? 8080;
-    await new Promise<void>((resolveListen, reject) => {
-      const failed = (err: NodeJS.ErrnoException): void => reject(listenError(err, host, port));
-      http.once('error', failed);
-      http.listen(port, host, () => {
-        http.off('error', failed);
-        resolveListen();
-      });
-    });
-    this.port = (http.address() as AddressInfo).port;
+    this.port = await listenOn(http, host, port, (err) => listenError(err, host, port));
     const [mediaDir, recordingsDir] = allowedRoots(this.options.profileDir) as [string, string];
     this.obs = new ObsWebSocketController(this.studio, {
       folders: { profileDir: this.options.profileDir, mediaDir, recordingsDir },
@@ -354,9 +346,6 @@ function plain(res: ServerResponse, status: number, text: string, headers: Recor
   res.end(text);
 }
 
-function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-}
 
 async function isFile(path: string): Promise<boolean> {
   return stat(path).then(

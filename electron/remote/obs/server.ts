@@ -8,11 +8,11 @@
  * hundred seconds), and an address may hold only a few connections that have not identified yet.
  */
 import { type IncomingMessage, type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { UplinkError } from '../../engine/errors.js';
 import { Logger } from '../../engine/log.js';
+import { listenOn, refuseUpgrade } from '../http-listen.js';
 import { authSecret, randomToken } from './auth.js';
 import { chooseSubprotocol, decodeMessage, encodeMessage, encodingOf } from './codec.js';
 import { CloseCode, type CloseCodeValue, type Encoding, EventSubscription, OpCode, type ServerMessage, closeReason } from './protocol.js';
@@ -109,15 +109,7 @@ export class ObsWebSocketServer {
     this.http = http;
     const host = this.host;
     const port = this.options.port ?? DEFAULT_OBS_WEBSOCKET_PORT;
-    await new Promise<void>((resolve, reject) => {
-      const failed = (err: NodeJS.ErrnoException): void => reject(obsListenError(err, host, port));
-      http.once('error', failed);
-      http.listen(port, host, () => {
-        http.off('error', failed);
-        resolve();
-      });
-    });
-    this.listeningPort = (http.address() as AddressInfo).port;
+    this.listeningPort = await listenOn(http, host, port, (err) => obsListenError(err, host, port));
     this.unsubscribe = this.options.front.onEvent((event) => this.broadcast(event));
     // A client whose computer went away without closing (sleep, a pulled cable) is found and let go.
     this.heartbeat = setInterval(() => this.pingAll(), this.options.heartbeatMs ?? 30_000);
@@ -297,9 +289,6 @@ function obsListenError(err: NodeJS.ErrnoException, host: string, port: number):
   return new UplinkError('LISTEN_FAILED', `obs-websocket cannot listen on ${host}:${port}: ${err.message}`, { cause: err });
 }
 
-function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-}
 
 function rawBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
