@@ -209,7 +209,6 @@ export function useAppStore(): StoreApi<AppState> {
 }
 
 // Selectors, named once so components read the same values the same way.
-export const selectStudio = (s: AppState): StudioState | null => s.studio;
 export const selectPhase = (s: AppState) => s.studio?.phase ?? 'idle';
 export const selectScenes = (s: AppState) => s.studio?.scenes ?? null;
 export const selectRecording = (s: AppState) => s.studio?.recording ?? null;

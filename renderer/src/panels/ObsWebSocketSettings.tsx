@@ -1,5 +1,5 @@
 /**
- * Settings → obs-websocket: lets Stream Deck plugins, Bitfocus Companion, Touch Portal and other tools
+ * Settings → Remote control (obs-websocket): lets Stream Deck plugins, Bitfocus Companion, Touch Portal and other tools
  * that speak obs-websocket 5 drive the studio. Off until turned on; the studio makes a password the first
  * time, and this tab shows it only on request (as OBS's "Show Connect Info" does) so that it is not on
  * screen during a stream. Whether the server listens, or why not, comes from the engine's state.
@@ -7,8 +7,8 @@
 import * as Switch from '@radix-ui/react-switch';
 import { type FormEvent, useState } from 'react';
 import { useApp } from '../store.js';
-import { Field, type FieldErrors, errorsFrom } from './Field.js';
-import { SaveRow, num } from './settings-common.js';
+import { Field, errorsFrom } from './Field.js';
+import { FormError, SaveRow, num, useSave } from './settings-common.js';
 
 export function ObsWebSocketSettings() {
   const client = useApp((s) => s.client);
@@ -16,8 +16,7 @@ export function ObsWebSocketSettings() {
   const [port, setPort] = useState<string | null>(null);
   const [password, setPassword] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [saved, setSaved] = useState(false);
+  const { errors, setErrors, saved, save } = useSave(['port']);
 
   if (!setting) return <p className="muted">This studio does not offer obs-websocket.</p>;
   const portText = port ?? String(setting.port);
@@ -27,18 +26,7 @@ export function ObsWebSocketSettings() {
     client.call('setObsWebSocket', { enabled }).catch((err: unknown) => setErrors(errorsFrom(err, ['enabled'])));
   };
 
-  const savePort = (e: FormEvent): void => {
-    e.preventDefault();
-    setErrors({});
-    setSaved(false);
-    client.call('setObsWebSocket', { port: num(portText) }).then(
-      () => {
-        setPort(null);
-        setSaved(true);
-      },
-      (err: unknown) => setErrors(errorsFrom(err, ['port'])),
-    );
-  };
+  const savePort = (e: FormEvent): void => save(e, () => client.call('setObsWebSocket', { port: num(portText) }), () => setPort(null));
 
   const showPassword = (): void => {
     client.call('getObsWebSocketPassword').then(setPassword, (err: unknown) => setErrors(errorsFrom(err, [])));
@@ -70,11 +58,7 @@ export function ObsWebSocketSettings() {
         {status}
         {setting.error ? `: ${setting.error}` : ''}
       </p>
-      {errors.enabled && (
-        <p className="field-error" role="alert">
-          {errors.enabled}
-        </p>
-      )}
+      <FormError error={errors.enabled} />
       <Field label="Port" error={errors.port} hint="OBS uses 4455; clients try it first">
         <input inputMode="numeric" value={portText} onChange={(e) => setPort(e.target.value)} />
       </Field>
