@@ -266,6 +266,8 @@ export interface ObsWebSocketView {
   listening: boolean;
   /** Why it is not listening although enabled (a port in use), in one sentence. */
   error?: string;
+  /** Set by `uplink serve --obs-websocket-port`: it runs as the flags say, and cannot be changed here. */
+  fixed?: boolean;
 }
 
 export interface StudioState {

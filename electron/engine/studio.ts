@@ -134,6 +134,8 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
   private obsWebSocket: ObsWebSocketSetting = { ...DEFAULT_OBS_WEBSOCKET };
   /** What the process hosting the studio says of its obs-websocket server (reportObsWebSocket). */
   private obsWebSocketStatus: { listening: boolean; error?: string } = { listening: false };
+  /** The server the host runs as its flags say (fixObsWebSocket): it stands in for the setting. */
+  private obsWebSocketFixed: { port: number; password: string } | undefined;
   private readonly obsWebSocketWatchers = new Set<() => void>();
   private readonly destinations = new Map<string, DestinationRecord>();
   /** Which destinations have a key, kept here so that snapshots need no await on the secret store. */
@@ -476,6 +478,9 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
 
   setObsWebSocket(...args: [ObsWebSocketPatch]): Promise<ObsWebSocketView> {
     return this.command('setObsWebSocket', args, async (patch) => {
+      if (this.obsWebSocketFixed) {
+        throw new UplinkError('OBS_WEBSOCKET_FIXED', "obs-websocket runs as uplink serve's --obs-websocket-port says: start uplink serve without it to change it here");
+      }
       if (patch.password !== undefined) await this.secrets.set(OBS_WEBSOCKET_PASSWORD_REF, patch.password);
       else if (patch.enabled) await this.obsWebSocketPassword();
       const before = this.obsWebSocket;
@@ -488,7 +493,7 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
   }
 
   getObsWebSocketPassword(...args: []): Promise<string> {
-    return this.read('getObsWebSocketPassword', args, () => this.obsWebSocketPassword());
+    return this.read('getObsWebSocketPassword', args, async () => this.obsWebSocketFixed?.password ?? this.obsWebSocketPassword());
   }
 
   /** For the process that runs the obs-websocket server: the setting, with its password when it is on. */
@@ -501,6 +506,15 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
   watchObsWebSocket(listener: () => void): () => void {
     this.obsWebSocketWatchers.add(listener);
     return () => void this.obsWebSocketWatchers.delete(listener);
+  }
+
+  /**
+   * The host runs obs-websocket as its flags say (uplink serve --obs-websocket-port), whatever the
+   * setting: the state shows that server (its port, on, not changeable) and the password is its password.
+   */
+  fixObsWebSocket(fixed: { port: number; password: string }): void {
+    this.obsWebSocketFixed = { ...fixed };
+    this.emitState();
   }
 
   /** What the obs-websocket server's host says of it: listening, or why not. */
@@ -519,7 +533,8 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
   }
 
   private obsWebSocketView(): ObsWebSocketView {
-    return { ...this.obsWebSocket, ...this.obsWebSocketStatus };
+    const fixed = this.obsWebSocketFixed;
+    return fixed ? { enabled: true, port: fixed.port, ...this.obsWebSocketStatus, fixed: true } : { ...this.obsWebSocket, ...this.obsWebSocketStatus };
   }
 
   /** Stops everything, after the commands already queued: for app shutdown. */

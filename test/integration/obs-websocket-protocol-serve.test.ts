@@ -81,7 +81,10 @@ describe('obs-websocket in uplink serve', () => {
     const server = await start({ profileDir: dir, obsWebSocket: { host: '127.0.0.1', port: 0, password: 'flag-password' } });
     const address = server.obsWebSocketAddress!;
     expect(address.host).toBe('127.0.0.1');
-    expect((await stateWhere(server, (s) => s.obsWebSocket?.listening === true)).obsWebSocket).toMatchObject({ listening: true });
+    // The studio shows the server the flags run (the settings tab shows it, and its password on request), not the setting.
+    expect((await stateWhere(server, (s) => s.obsWebSocket?.listening === true)).obsWebSocket).toEqual({ enabled: true, port: address.port, listening: true, fixed: true });
+    expect(await server.studio.getObsWebSocketPassword()).toBe('flag-password');
+    await expect(server.studio.setObsWebSocket({ port: 4460 })).rejects.toMatchObject({ code: 'OBS_WEBSOCKET_FIXED' });
 
     const obs = client();
     await obs.connect(`ws://127.0.0.1:${address.port}`, 'flag-password');

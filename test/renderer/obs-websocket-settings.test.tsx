@@ -69,6 +69,15 @@ describe('obs-websocket settings', () => {
     expect(screen.getByText('port must be from 1024 to 65535')).toBeTruthy();
   });
 
+  it('shows a server set by uplink serve\'s flags as it runs, and offers no change', () => {
+    setup({ enabled: true, port: 40519, listening: true, fixed: true });
+    expect(screen.getByRole('status').textContent).toBe('Listening on ws://127.0.0.1:40519');
+    expect(screen.getByRole('switch', { name: 'Enable obs-websocket' }).hasAttribute('disabled')).toBe(true);
+    expect((screen.getByLabelText('Port') as HTMLInputElement).disabled).toBe(true);
+    expect(screen.queryByRole('button', { name: 'Save port' })).toBeNull();
+    expect(screen.getByText(/Set by uplink serve's --obs-websocket-port/)).toBeTruthy();
+  });
+
   it('says so when the studio has no obs-websocket (an older engine)', () => {
     setup(undefined);
     expect(screen.getByText('This studio does not offer obs-websocket.')).toBeTruthy();

@@ -92,6 +92,7 @@ export class ObsWebSocketController {
       await server.start();
       this.running = { config: wanted, server, front };
       this.lastError = undefined;
+      if (this.options.fixed) this.studio.fixObsWebSocket({ port: server.port, password: wanted.password });
       this.studio.reportObsWebSocket({ listening: true });
     } catch (err) {
       front.close();

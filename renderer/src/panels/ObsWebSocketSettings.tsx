@@ -49,7 +49,7 @@ export function ObsWebSocketSettings() {
         port and the password.
       </p>
       <label className="switch-label">
-        <Switch.Root className="switch" checked={setting.enabled} onCheckedChange={toggle} aria-label="Enable obs-websocket">
+        <Switch.Root className="switch" checked={setting.enabled} onCheckedChange={toggle} disabled={setting.fixed} aria-label="Enable obs-websocket">
           <Switch.Thumb className="switch-thumb" />
         </Switch.Root>
         <span>Enable obs-websocket</span>
@@ -59,8 +59,9 @@ export function ObsWebSocketSettings() {
         {setting.error ? `: ${setting.error}` : ''}
       </p>
       <FormError error={errors.enabled} />
+      {setting.fixed && <p className="muted small">Set by uplink serve's --obs-websocket-port: start it without that flag to change it here.</p>}
       <Field label="Port" error={errors.port} hint="OBS uses 4455; clients try it first">
-        <input inputMode="numeric" value={portText} onChange={(e) => setPort(e.target.value)} />
+        <input inputMode="numeric" value={portText} onChange={(e) => setPort(e.target.value)} disabled={setting.fixed} />
       </Field>
       <div className="field">
         <span>Password</span>
@@ -80,7 +81,7 @@ export function ObsWebSocketSettings() {
           </div>
         )}
       </div>
-      <SaveRow saved={saved} error={errors._form} label="Save port" />
+      {!setting.fixed && <SaveRow saved={saved} error={errors._form} label="Save port" />}
     </form>
   );
 }
