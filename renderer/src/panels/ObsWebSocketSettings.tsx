@@ -54,7 +54,7 @@ export function ObsWebSocketSettings() {
         </Switch.Root>
         <span>Enable obs-websocket</span>
       </label>
-      <p className={`health ${setting.error ? 'health-error' : setting.listening ? 'health-ok' : 'health-warn'}`} role="status">
+      <p className={`health ${!setting.enabled ? 'muted' : setting.error ? 'health-error' : setting.listening ? 'health-ok' : 'health-warn'}`} role="status">
         {status}
         {setting.error ? `: ${setting.error}` : ''}
       </p>
