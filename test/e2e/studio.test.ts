@@ -176,9 +176,10 @@ describe('the studio in a browser (uplink serve, Debian Chromium)', () => {
     const gaps = video.slice(1).map((p, i) => p.dtsMs - video[i]!.dtsMs);
     expect(Math.max(...gaps)).toBeLessThan(70);
     const last = await frameAt(file, -0.3);
-    expect(near(last(100, 300), yuvOf(0, 0, 255))).toBe(true);
-    expect(near(last(80, 80), yuvOf(0, 255, 0))).toBe(true);
-    expect(near(last(460, 260), yuvOf(0, 0, 255))).toBe(true);
+    const seen = `at (100,300) ${last(100, 300)}, (80,80) ${last(80, 80)}, (460,260) ${last(460, 260)}`;
+    expect(near(last(100, 300), yuvOf(0, 0, 255)), seen).toBe(true);
+    expect(near(last(80, 80), yuvOf(0, 255, 0)), seen).toBe(true);
+    expect(near(last(460, 260), yuvOf(0, 0, 255)), seen).toBe(true);
   }, 240_000);
 
   it('imports an OBS scene collection and shows the report; the web remote refuses one that names a file outside the profile', async () => {

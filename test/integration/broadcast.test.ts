@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { inputForSource } from '../../electron/engine/capture/sources.js';
+import type { Writable } from 'node:stream';
+import { type ProgramSource, programInputs } from '../../electron/engine/ffmpeg/program-encoder.js';
 import { Broadcast } from '../../electron/engine/outputs/broadcast.js';
 import { MessageType } from '../../electron/engine/rtmp/messages.js';
 import { parseRtmpUrl } from '../../electron/engine/rtmp/url.js';
@@ -100,6 +102,41 @@ describe('a live broadcast', () => {
     expect(first.server.connections[0]!.commands.map((c) => c.name)).toContain('deleteStream');
     expect(videoFrames(first.server.connections[0]).length).toBe(firstCount);
     expect(second.server.connections).toHaveLength(1);
+  });
+
+  it('stops a destination with the pictures the program showed until then (the encoder holds a second of them)', async () => {
+    // A composed program, one picture and its sound every tick, as the compositor writes them.
+    const format = { width: 320, height: 180, fps: 15, sampleRate: 48000, channels: 2 };
+    let written = 0;
+    const program: ProgramSource = {
+      format,
+      attach(video: Writable, audio: Writable) {
+        const picture = Buffer.alloc((format.width * format.height * 3) / 2, 0x80);
+        const sound = Buffer.alloc((format.sampleRate / format.fps) * format.channels * 2);
+        const timer = setInterval(() => {
+          video.write(picture);
+          audio.write(sound);
+          written++;
+        }, 1000 / format.fps);
+        return () => clearInterval(timer);
+      },
+    };
+    const first = await scripted();
+    const second = await scripted();
+    // veryfast looks 10 pictures ahead and holds up to 3 B-frames: the encoder is most of a second behind.
+    const broadcast = broadcastOf({ settings: { ...settings, preset: 'veryfast' }, inputs: programInputs(format), program });
+    const firstId = broadcast.addDestination(parseRtmpUrl(first.url));
+    broadcast.addDestination(parseRtmpUrl(second.url));
+    broadcast.start();
+    await until(() => videoFrames(first.server.connections[0]).length >= 30);
+    const shown = written;
+    await broadcast.removeDestination(firstId);
+    await until(() => first.server.connections[0]!.commands.some((c) => c.name === 'deleteStream'));
+
+    const last = videoFrames(first.server.connections[0]).at(-1)!;
+    const frameMs = 1000 / format.fps;
+    // The last picture written may still be in the pipe; with B-frames it is sent up to two pictures early.
+    expect(last.timestamp, `shown ${shown} pictures, the server's last one at ${last.timestamp} ms`).toBeGreaterThanOrEqual((shown - 4) * frameMs);
   });
 
   it('restarts a crashed encoder, says why, and keeps the connection', async () => {

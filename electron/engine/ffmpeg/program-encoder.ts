@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { UplinkError, errorMessage } from '../errors.js';
 import { isStreamHeader, isVideoKeyframe } from '../flv/headers.js';
@@ -63,6 +64,8 @@ interface ProgramEncoderEvents {
 const FIRST_KEYFRAME_TIMEOUT_MS = 15_000;
 /** How long the old FFmpeg may take to reach the cut once the new one has its keyframe. */
 const CUT_TIMEOUT_MS = 3_000;
+/** How long an output being stopped waits for the encoder to put out the pictures it has been given. */
+const DRAIN_TIMEOUT_MS = 2_000;
 /** Video frames whose arrival delay is remembered, for placing the next FFmpeg on the timeline. */
 const DELAY_SAMPLES = 30;
 
@@ -106,6 +109,8 @@ class EncoderRun {
 
   /** Stops the program being written to this FFmpeg's input pipes. */
   private detach: (() => void) | undefined;
+  /** One yuv420p picture of the program. */
+  private readonly pictureBytes: number;
 
   constructor(
     ffmpegPath: string,
@@ -115,6 +120,7 @@ class EncoderRun {
     program?: ProgramSource,
   ) {
     this.ffmpeg = new FfmpegProcess({ ffmpegPath, args, extraPipes: program ? 2 : 0, rawFrames: program !== undefined });
+    this.pictureBytes = program ? (program.format.width * program.format.height * 3) / 2 : Number.POSITIVE_INFINITY;
     if (program) {
       const [video, audio] = this.ffmpeg.sidePipes;
       this.detach = program.attach(video!, audio!);
@@ -141,6 +147,12 @@ class EncoderRun {
 
   get frameMs(): number {
     return Math.max(1, Math.round(1000 / this.settings.fps));
+  }
+
+  /** Pictures of the program written to this FFmpeg so far (sent or still in the pipe's buffer). */
+  get picturesIn(): number {
+    const pipe = this.ffmpeg.sidePipes[0] as Partial<Socket> | undefined;
+    return this.detach === undefined ? 0 : Math.floor((pipe?.bytesWritten ?? 0) / this.pictureBytes);
   }
 
   noteDelay(delay: number): void {
@@ -265,6 +277,34 @@ export class ProgramEncoder extends EventEmitter<ProgramEncoderEvents> {
     (this.queued ??= []).push(waiter);
     void this.runRestarts();
     return waiter.promise;
+  }
+
+  /**
+   * Resolves once the program has put out the pictures written to the encoder so far, or `timeoutMs`
+   * later: an output stopped while the encoder goes on (a stream while recording, a recording while
+   * streaming, one destination of several) still gets what the preview showed at that moment, as in OBS.
+   */
+  drain(timeoutMs = DRAIN_TIMEOUT_MS): Promise<void> {
+    const run = this.current;
+    const pictures = run?.picturesIn ?? 0;
+    if (!run || run.offset === undefined || pictures === 0 || this.stopping || this.ended) return Promise.resolve();
+    // Picture k of a run is at k frame durations; with B-frames its decoding time is up to two earlier.
+    const target = run.offset + (pictures - 3) * (1000 / run.settings.fps);
+    if (this.lastVideoTs >= target) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.off('tag', onTag);
+        this.off('ended', done);
+        resolve();
+      };
+      const onTag = (tag: FlvTag): void => {
+        if (tag.kind === 'video' && tag.timestamp >= target) done();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.on('tag', onTag);
+      this.on('ended', done);
+    });
   }
 
   /** Stops every FFmpeg gently; the last tags the current one flushes are still emitted. Then `ended`. */

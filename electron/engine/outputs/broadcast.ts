@@ -117,15 +117,19 @@ export class Broadcast extends EventEmitter<BroadcastEvents> {
     return this.outputs.addDestination(target, id);
   }
 
-  removeDestination(id: string): Promise<void> {
-    return this.outputs.removeDestination(id);
+  /** Stops one destination once the encoder has put out what the program showed until now. */
+  async removeDestination(id: string): Promise<void> {
+    await this.encoder.drain();
+    await this.outputs.removeDestination(id);
   }
 
   startRecording(file: string, format?: RecordingFormat): Promise<void> {
     return this.outputs.startRecording(file, format);
   }
 
-  stopRecording(): Promise<RecordingResult | undefined> {
+  /** Ends the recording once the encoder has put out what the program showed until now. */
+  async stopRecording(): Promise<RecordingResult | undefined> {
+    await this.encoder.drain();
     return this.outputs.stopRecording();
   }
 
