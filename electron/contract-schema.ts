@@ -209,6 +209,10 @@ const obsWebSocketPatchSchema = v.strictObject(
 /** What setObsWebSocket changes; a password left out is kept (one is made when first turned on). */
 export type ObsWebSocketPatch = v.InferOutput<typeof obsWebSocketPatchSchema>;
 
+/** What a media file source can be told while it runs (mediaAction). */
+export const MEDIA_ACTIONS = ['play', 'restart', 'stop'] as const;
+export type MediaAction = (typeof MEDIA_ACTIONS)[number];
+
 // ---------------------------------------------------------------------------------------------------
 // Every command's arguments
 
@@ -257,6 +261,7 @@ export const COMMAND_ARGS = {
   moveItem: args([id, id, v.pipe(v.number('index must be a number'), v.integer('index must be a whole number'))]),
   setSourceAudio: args([id, AudioPatchSchema]),
   setMasterAudio: args([AudioPatchSchema]),
+  mediaAction: args([id, v.picklist(MEDIA_ACTIONS, `action must be one of ${MEDIA_ACTIONS.join(', ')}`)]),
   setObsWebSocket: args([obsWebSocketPatchSchema]),
   getObsWebSocketPassword: args([]),
 } as const;

@@ -10,11 +10,12 @@
  * Every type a front sees is defined here or in `contract-schema.ts`, which import nothing from the
  * engine and no Node types: the renderer type-checks against these two files alone.
  */
-import type { CommandArgs, DestinationInput, ObsWebSocketPatch, EncodingPatch, EncodingSettings, H264EncoderName, RecordingFormat, RecordingSettings, ServiceId } from './contract-schema.js';
+import type { CommandArgs, DestinationInput, MediaAction, ObsWebSocketPatch, EncodingPatch, EncodingSettings, H264EncoderName, RecordingFormat, RecordingSettings, ServiceId } from './contract-schema.js';
 
 import type { AudioPatch, Collection, ItemPatch, SourceInput, SourceKind, SourcePatch, Transition } from './contract-scenes.js';
 
-export type { ObsWebSocketPatch } from './contract-schema.js';
+export type { MediaAction, ObsWebSocketPatch } from './contract-schema.js';
+export { MEDIA_ACTIONS } from './contract-schema.js';
 export type { DestinationInput, EncodingPatch, EncodingSettings, H264EncoderName, H264Profile, RecordingFormat, RecordingSettings, ServiceId } from './contract-schema.js';
 export type { AudioPatch, AudioSettings, Canvas, Collection, Crop, ItemPatch, Scene, SceneItem, Source, SourceInput, SourceKind, SourcePatch, Transition } from './contract-scenes.js';
 
@@ -412,6 +413,12 @@ export interface StudioCommands {
   /** The master fader and mute: the whole mix, after the sources' faders (saved with the collection). */
   setMasterAudio(patch: AudioPatch): Promise<void>;
   /**
+   * A media file or network feed, live: 'restart' plays it from its start (a feed reconnects), 'play' does
+   * the same once it has ended or been stopped (nothing while it plays), 'stop' ends it, its item keeping
+   * the last picture.
+   */
+  mediaAction(sourceId: string, action: MediaAction): Promise<void>;
+  /**
    * obs-websocket (off until turned on): on or off, its port, its password (one is made the first time it
    * is turned on). Whoever hosts the studio starts or stops the server and reports `listening` in the state.
    */
@@ -469,6 +476,7 @@ export const STUDIO_COMMANDS = [
   'moveItem',
   'setSourceAudio',
   'setMasterAudio',
+  'mediaAction',
   'setObsWebSocket',
   'getObsWebSocketPassword',
 ] as const satisfies ReadonlyArray<keyof StudioCommands>;

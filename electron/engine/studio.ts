@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isAbsolute, join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import * as v from 'valibot';
-import { type CommandArgs, type CommandName, type InputProblem, RECORDING_FORMATS, SERVICE_IDS, checkCommandArgs } from '../contract-schema.js';
+import { type CommandArgs, type CommandName, type InputProblem, type MediaAction, RECORDING_FORMATS, SERVICE_IDS, checkCommandArgs } from '../contract-schema.js';
 import { recordingName } from '../contract.js';
 import type {
   CaptureDevice,
@@ -474,6 +474,10 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
 
   setMasterAudio(...args: [AudioPatch]): Promise<void> {
     return this.command('setMasterAudio', args, (patch) => this.editScenes((c) => edit.setMasterAudio(c, patch)));
+  }
+
+  mediaAction(...args: [string, MediaAction]): Promise<void> {
+    return this.command('mediaAction', args, (sourceId, action) => this.scenes.mediaAction(sourceId, action));
   }
 
   setObsWebSocket(...args: [ObsWebSocketPatch]): Promise<ObsWebSocketView> {

@@ -169,6 +169,47 @@ describe('SourceFeed with the real FFmpeg', () => {
       expect(media.pid).toBeUndefined();
     });
 
+    /** The first picture of each run, taken as the run goes live (the chunk that completes it cannot hold a second). */
+    function firstPictures(media: SourceFeed): Buffer[] {
+      const firsts: Buffer[] = [];
+      media.on('state', (change) => {
+        if (change.state === 'live') firsts.push(Buffer.from(media.latestFrame()!));
+      });
+      return firsts;
+    }
+
+    it('plays again from its first frame when restarted after its end', async () => {
+      const media = feed({ args: [], url: clip, kind: 'video' }, { onEnd: 'hold' });
+      const { states, reach } = recordStates(media);
+      const firsts = firstPictures(media);
+      media.start();
+      await reach('ended');
+      const last = media.latestFrame();
+      await media.restart();
+      await reach('live');
+      expect(firsts).toHaveLength(2);
+      expect(firsts[1]!.equals(firsts[0]!), 'the first picture again').toBe(true);
+      expect(firsts[1]!.equals(last!)).toBe(false);
+      expect(states.map((change) => change.state)).toEqual(['opening', 'live', 'ended', 'opening', 'live']);
+    });
+
+    it('stopped while it plays: ended with no process and its last frame kept, then restarted from the start', async () => {
+      const media = feed({ args: [], url: clip, kind: 'video' }, { onEnd: 'loop' });
+      const { states, reach } = recordStates(media);
+      const firsts = firstPictures(media);
+      media.start();
+      await reach('live');
+      await media.hold('"Camera" was stopped.');
+      expect(media.state).toBe('ended');
+      expect(media.pid).toBeUndefined();
+      expect(media.latestFrame()?.length).toBe(frameBytes(W, H));
+      await media.restart();
+      await reach('live');
+      expect(firsts[1]!.equals(firsts[0]!), 'the first picture again').toBe(true);
+      expect(states.map((change) => change.state)).toEqual(['opening', 'live', 'ended', 'opening', 'live']);
+      expect(states[2]!.reason).toBe('"Camera" was stopped.');
+    });
+
     it("with 'loop' keeps delivering", async () => {
       const media = feed({ args: [], url: clip, kind: 'video' }, { onEnd: 'loop' });
       const { states, reach } = recordStates(media);

@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { Scenes } from '../../renderer/src/panels/Scenes.js';
 import { OutputTab } from '../../renderer/src/panels/Settings.js';
 import { Sources } from '../../renderer/src/panels/Sources.js';
 import { StoreContext, createAppStore } from '../../renderer/src/store.js';
-import { FakeChannel, studioState } from './fakes.js';
+import { FakeChannel, collection, studioState } from './fakes.js';
 
 afterEach(cleanup);
 
@@ -110,5 +110,27 @@ describe('Sources', () => {
     expect(calls()).toContainEqual(['updateItem', 's1', 'i1', { locked: true }]);
     await userEvent.click(screen.getByRole('button', { name: 'Move Webcam up' }));
     expect(calls()).toContainEqual(['moveItem', 's1', 'i1', 1]);
+  });
+
+  it('restarts a media file from its row, and its menu plays it once it has ended (stops it while it plays)', async () => {
+    const { wrap, calls, store } = setup();
+    const c = collection();
+    c.sources.push({ id: 'clip', name: 'Intro', kind: 'media', settings: { file: '/videos/intro.mp4', loop: false } });
+    c.scenes[0]!.items.push({ id: 'i3', sourceId: 'clip', x: 0, y: 0, width: 640, height: 360, crop: { top: 0, right: 0, bottom: 0, left: 0 }, visible: true, locked: false });
+    act(() => store.getState().applyState(studioState({ revision: 2, scenes: { collection: c, programSceneId: 's1', sources: [] } })));
+    wrap(<Sources />);
+    expect(screen.queryByRole('button', { name: 'Restart Webcam' })).toBeNull();
+    await userEvent.click(screen.getByRole('button', { name: 'Restart Intro' }));
+    expect(calls()).toContainEqual(['mediaAction', 'clip', 'restart']);
+    const row = () => screen.getAllByRole('listitem').find((li) => li.textContent?.includes('Intro'))!;
+    fireEvent.contextMenu(row());
+    await userEvent.click(await screen.findByRole('menuitem', { name: 'Stop' }));
+    expect(calls()).toContainEqual(['mediaAction', 'clip', 'stop']);
+
+    act(() => store.getState().applyState(studioState({ revision: 3, scenes: { collection: c, programSceneId: 's1', sources: [{ sourceId: 'clip', state: 'ended', reason: '"Intro" was stopped.' }] } })));
+    expect(row().textContent).toContain('ended');
+    fireEvent.contextMenu(row());
+    await userEvent.click(await screen.findByRole('menuitem', { name: 'Play' }));
+    expect(calls()).toContainEqual(['mediaAction', 'clip', 'play']);
   });
 });

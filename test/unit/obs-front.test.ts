@@ -285,6 +285,25 @@ describe('the obs-websocket front on a real studio', () => {
     expect(await ok('GetMediaInputStatus', { inputName: 'Clip' })).toMatchObject({ mediaState: expect.stringMatching(/^OBS_MEDIA_STATE_(OPENING|PLAYING)$/), mediaCursor: null });
     await ok('SetCurrentProgramScene', { sceneName: 'two' });
     await eventOf('InputVolumeMeters', (d) => (d.inputs as ObsData[]).some((i) => i.inputName === 'Clip' && (i.inputLevelsMul as number[][])[0]![1]! > 0.01), since);
+
+    // A Stream Deck's media buttons: restart, stop, play again; pause is refused with the reason.
+    const media = async (action: string): Promise<ObsData> => ok('TriggerMediaInputAction', { inputName: 'Clip', mediaAction: `OBS_WEBSOCKET_MEDIA_INPUT_ACTION_${action}` });
+    const mediaState = async (): Promise<unknown> => (await ok('GetMediaInputStatus', { inputName: 'Clip' })).mediaState;
+    const clipId = sourceNamed(await state(), 'Clip').id;
+    await media('RESTART');
+    await until(async () => (await mediaState()) === 'OBS_MEDIA_STATE_PLAYING');
+    await media('STOP');
+    expect(await mediaState()).toBe('OBS_MEDIA_STATE_ENDED');
+    expect((await state()).scenes!.sources).toContainEqual({ sourceId: clipId, state: 'ended', reason: '"Clip" was stopped.' });
+    await media('PLAY');
+    await until(async () => (await mediaState()) === 'OBS_MEDIA_STATE_PLAYING');
+    expect(await refused('TriggerMediaInputAction', { inputName: 'Clip', mediaAction: 'OBS_WEBSOCKET_MEDIA_INPUT_ACTION_PAUSE' })).toMatchObject({ code: 702, comment: expect.stringMatching(/cannot pause/) });
+    expect(await refused('TriggerMediaInputAction', { inputName: 'Clip', mediaAction: 'PLAY' })).toMatchObject({ code: 400 });
+    expect(await refused('TriggerMediaInputAction', { inputName: 'red', mediaAction: 'OBS_WEBSOCKET_MEDIA_INPUT_ACTION_RESTART' })).toMatchObject({ code: 604 });
+    // The studio's own command (the studio's fronts) refuses the same, and an action it does not know.
+    await expect(studio.mediaAction(sourceNamed(await state(), 'red').id, 'restart')).rejects.toThrow('"red" is not a media source: only media files and network feeds can be played, restarted or stopped');
+    await expect(studio.mediaAction(clipId, 'pause' as 'play')).rejects.toThrow(/action must be one of play, restart, stop/);
+
     await ok('SetCurrentProgramScene', { sceneName: 'one' });
     await ok('RemoveInput', { inputName: 'Clip' });
   }, 60_000);

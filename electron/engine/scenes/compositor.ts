@@ -14,6 +14,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
+import type { MediaAction } from '../../contract-schema.js';
 import { UplinkError, errorMessage } from '../errors.js';
 import { type FfmpegExit, FfmpegProcess, exitError } from '../ffmpeg/process.js';
 import { Logger } from '../log.js';
@@ -279,6 +280,16 @@ export class Compositor extends EventEmitter<CompositorEvents> {
       }
       this.startFade(run, slots, gains, transition.durationMs, sceneId);
     });
+  }
+
+  /** Plays, restarts or stops the capture of a media source (see StudioCommands.mediaAction). */
+  async mediaAction(sourceId: string, action: MediaAction): Promise<void> {
+    const feed = this.feeds.get(sourceId)?.feed;
+    const name = this.collection.sources.find((s) => s.id === sourceId)?.name ?? sourceId;
+    if (!feed) throw new UplinkError('MEDIA_NOT_RUNNING', `"${name}" is not playing: it is in no scene, or its file cannot be read`);
+    if (action === 'stop') return feed.hold(`"${name}" was stopped.`);
+    if (action === 'play' && feed.state !== 'ended') return;
+    await feed.restart();
   }
 
   async stop(): Promise<void> {

@@ -362,11 +362,38 @@ export class SourceFeed extends EventEmitter<SourceFeedEvents> {
 
   /** Ends the capture process; no FFmpeg outlives the returned promise. */
   async stop(): Promise<void> {
+    const proc = this.end();
+    this.setState('stopped');
+    if (proc) await proc.stop(STOP_GRACE_MS);
+  }
+
+  /**
+   * Opens the source again from its start (a media file plays from its first frame; an ended one plays
+   * again); the item shows its last picture until the first new one. Nothing while stopped.
+   */
+  async restart(): Promise<void> {
+    if (this.stateNow === 'stopped') return;
+    const proc = this.end();
+    this.attempt = 0;
+    this.setState('opening');
+    this.launch();
+    await proc?.stop(STOP_GRACE_MS);
+  }
+
+  /** Ends the capture as if the source had reached its end ('ended', `reason`), keeping its last picture, until restart(). */
+  async hold(reason: string): Promise<void> {
+    if (this.stateNow === 'stopped' || this.stateNow === 'ended') return;
+    const proc = this.end();
+    this.setState('ended', reason);
+    await proc?.stop(STOP_GRACE_MS);
+  }
+
+  /** Lets go of the capture process (its exit and last output no longer count) and any timer. */
+  private end(): FfmpegProcess | undefined {
     this.clearTimers();
     const proc = this.current;
     this.current = undefined;
-    this.setState('stopped');
-    if (proc) await proc.stop(STOP_GRACE_MS);
+    return proc;
   }
 
   /** The newest complete picture, undefined before the first. Kept across a stall, loss or end. */

@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { AudioLevels, CaptureDevice, Notice, PreviewFrame, RenderingStats, ScenesView, SourceStatus } from '../../contract.js';
+import type { MediaAction } from '../../contract-schema.js';
 import { InvalidInputError } from '../input-error.js';
 import { UplinkError } from '../errors.js';
 import { compositorSupport } from '../ffmpeg/capabilities.js';
@@ -142,6 +143,16 @@ export class StudioScenes extends EventEmitter<StudioScenesEvents> {
     await this.compositor!.switchScene(sceneId);
     this.collection = { ...collection, currentSceneId: sceneId };
     this.emit('changed');
+  }
+
+  /** Plays, restarts or stops a media file or network feed (see StudioCommands.mediaAction). */
+  async mediaAction(sourceId: string, action: MediaAction): Promise<void> {
+    const source = this.current().sources.find((s) => s.id === sourceId);
+    if (!source) throw new InvalidInputError('NO_SUCH_SOURCE', 'sourceId', `there is no source "${sourceId}"`);
+    if (source.kind !== 'media' && source.kind !== 'network') {
+      throw new InvalidInputError('NOT_MEDIA', 'sourceId', `"${source.name}" is not a media source: only media files and network feeds can be played, restarted or stopped`);
+    }
+    await this.compositor!.mediaAction(sourceId, action);
   }
 
   async dispose(): Promise<void> {

@@ -3,7 +3,7 @@
  * input (filters, active state, media status). Settings cross in OBS's names through kinds.ts; a file a
  * client names goes through the port's path guard like the web remote's.
  */
-import type { Collection, Source, SourceInput } from '../../contract.js';
+import type { Collection, MediaAction, Source, SourceInput } from '../../contract.js';
 import { DEFAULT_AUDIO } from '../../contract-scenes.js';
 import { linearToDb } from '../../engine/scenes/obs-import.js';
 import { RequestStatus } from './protocol.js';
@@ -14,6 +14,17 @@ import { nameTaken, obsUuid } from './names.js';
 import { inputListEntry, inputSettings, onAir } from './views.js';
 
 const NO_AUDIO = 'The specified input does not support audio.';
+
+/** OBS's media actions, and what each asks of Uplink (null: nothing to do). */
+const MEDIA_INPUT_ACTIONS = {
+  OBS_WEBSOCKET_MEDIA_INPUT_ACTION_NONE: null,
+  OBS_WEBSOCKET_MEDIA_INPUT_ACTION_PLAY: 'play',
+  OBS_WEBSOCKET_MEDIA_INPUT_ACTION_PAUSE: 'pause',
+  OBS_WEBSOCKET_MEDIA_INPUT_ACTION_STOP: 'stop',
+  OBS_WEBSOCKET_MEDIA_INPUT_ACTION_RESTART: 'restart',
+  OBS_WEBSOCKET_MEDIA_INPUT_ACTION_NEXT: null,
+  OBS_WEBSOCKET_MEDIA_INPUT_ACTION_PREVIOUS: null,
+} as const satisfies Record<string, MediaAction | 'pause' | null>;
 
 function audioInput(c: Collection, f: Fields): Source {
   const input = inputFrom(c, f);
@@ -215,6 +226,18 @@ export const inputRequests = {
     const frame = ctx.latestPreview();
     if (frame === undefined) fail(RequestStatus.RequestProcessingFailed, 'There is no program picture yet: the studio makes one only while its preview runs.');
     return { imageData: `data:image/jpeg;base64,${Buffer.from(frame.jpeg).toString('base64')}` };
+  },
+
+  /** Play, restart and stop; a single file has no next or previous (nothing, as in OBS); Uplink cannot pause one. */
+  async TriggerMediaInputAction(ctx, f) {
+    const input = inputFrom(await collectionOf(ctx), f);
+    const action = f.string('mediaAction');
+    if (!(action in MEDIA_INPUT_ACTIONS)) fail(RequestStatus.InvalidRequestField, `\`mediaAction\` must be one of ${Object.keys(MEDIA_INPUT_ACTIONS).join(', ')}.`);
+    if (input.kind !== 'media' && input.kind !== 'network') fail(RequestStatus.InvalidResourceState, 'The specified input is not a media input.');
+    const mediaAction = MEDIA_INPUT_ACTIONS[action as keyof typeof MEDIA_INPUT_ACTIONS];
+    if (mediaAction === 'pause') fail(RequestStatus.RequestProcessingFailed, 'Uplink cannot pause a media input: stop it, or restart it from its start.');
+    if (mediaAction !== null) await ctx.port.commands.mediaAction(input.id, mediaAction);
+    return undefined;
   },
 
   async GetMediaInputStatus(ctx, f) {

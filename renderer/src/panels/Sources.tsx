@@ -1,11 +1,12 @@
 /**
  * The program scene's items, top of the picture first (as OBS lists them): show / hide, lock, reorder,
- * remove, properties and transform (a button and the row's context menu), and "Add source" with a
- * picker per kind fed by device discovery.
+ * remove, properties and transform (a button and the row's context menu), restart / stop / play for
+ * media files and network feeds, and "Add source" with a picker per kind fed by device discovery.
  */
 import * as ContextMenu from '@radix-ui/react-context-menu';
 import * as DropdownMenu from '@radix-ui/react-dropdown-menu';
 import { type FormEvent, useEffect, useState } from 'react';
+import type { MediaAction } from '../../../electron/contract.js';
 import { Icon } from '../icons.js';
 import { ADD_KINDS, type AddForm, type AddKind, addKindLabel, buildSourceInput, devicesFor, kindIcon, kindLabel } from '../sources.js';
 import { type PropertiesTab, selectRun, selectScenes, useApp } from '../store.js';
@@ -44,6 +45,10 @@ export function Sources() {
             const index = scene!.items.indexOf(item);
             const status = statusById.get(item.sourceId);
             const open = (tab: PropertiesTab) => () => setEditing({ itemId: item.id, tab });
+            // A media file or network feed: stopped (or at its end) it plays again; playing, it can be stopped.
+            const playable = source?.kind === 'media' || source?.kind === 'network';
+            const ended = status?.state === 'ended';
+            const media = (action: MediaAction) => () => void run('mediaAction', item.sourceId, action);
             return (
               <ContextMenu.Root key={item.id}>
                 <ContextMenu.Trigger asChild>
@@ -60,6 +65,11 @@ export function Sources() {
                   )}
                 </button>
                 <span className="row-tools">
+                  {playable && (
+                    <button type="button" className="icon-btn" aria-label={`Restart ${name}`} title="Play from the start" onClick={media('restart')}>
+                      <Icon name="restart" />
+                    </button>
+                  )}
                   {source && (
                     <button type="button" className="icon-btn" aria-label={`Properties of ${name}`} title="Properties" onClick={open('properties')}>
                       <Icon name="gear" />
@@ -94,6 +104,17 @@ export function Sources() {
                       <ContextMenu.Item className="menu-item" onSelect={open('transform')} disabled={item.width === 0 && item.height === 0}>
                         Transform…
                       </ContextMenu.Item>
+                    )}
+                    {playable && (
+                      <>
+                        <ContextMenu.Separator className="menu-sep" />
+                        <ContextMenu.Item className="menu-item" onSelect={media('restart')}>
+                          Restart
+                        </ContextMenu.Item>
+                        <ContextMenu.Item className="menu-item" onSelect={media(ended ? 'play' : 'stop')}>
+                          {ended ? 'Play' : 'Stop'}
+                        </ContextMenu.Item>
+                      </>
                     )}
                     <ContextMenu.Separator className="menu-sep" />
                     <ContextMenu.Item className="menu-item" onSelect={() => void run('updateItem', scene!.id, item.id, { visible: !item.visible })}>
