@@ -97,6 +97,18 @@ describe('the compositor', () => {
     expect(isRunning(stuck)).toBe(false);
   });
 
+  it('a graph that never puts out its first picture is stopped, and starting says why instead of waiting for ever', async () => {
+    const c = collection(canvas, [color('red', '#ff0000')], [{ id: 'A', items: [item('bg', 'red', { x: 0, y: 0, width: W, height: H })] }]);
+    const comp = start(c);
+    const starting = comp.start();
+    // The graph FFmpeg (the only process: a colour needs no capture), frozen before its first picture.
+    await until(() => comp.pids.length > 0);
+    const graph = comp.pids[0]!;
+    process.kill(graph, 'SIGSTOP');
+    await expect(starting).rejects.toThrow('The compositor put out no picture in 10 s and was stopped; run uplink ffmpeg to check this FFmpeg.');
+    expect(isRunning(graph)).toBe(false);
+  }, 30_000);
+
   it('fades between scenes: the frames in between are a mix of both', async () => {
     const c = collection(canvas, [color('red', '#ff0000'), color('blue', '#0000ff')], [
       { id: 'A', items: [item('bg', 'red', { x: 0, y: 0, width: W, height: H })] },

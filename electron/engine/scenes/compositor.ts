@@ -85,6 +85,12 @@ export function maxInFlight(canvasFps: number, previewFps?: number): number {
  */
 const STUCK_MS = 2_000;
 /**
+ * A new graph that has put out no picture at all for this long never will (it is given black for every
+ * source that has not opened yet, so only starting FFmpeg stands between it and its first tick): it is
+ * killed, and what started it is told why instead of waiting for ever.
+ */
+const FIRST_TICK_MS = 10_000;
+/**
  * Program ticks after a batch before the next step may rely on it having reached every branch (two were
  * not always enough: a scene's second item was once a frame late in the preview).
  */
@@ -101,6 +107,8 @@ class GraphRun {
   /** The plan the graph was built from; sizes and volumes may be updated, sources and slots not. */
   plan: CompositorPlan;
   control: ControlChannel | undefined;
+  /** Killed by the watchdog for putting out nothing. */
+  stuck = false;
   private readonly readers: Array<{ off(): void }> = [];
 
   constructor(
@@ -450,7 +458,7 @@ export class Compositor extends EventEmitter<CompositorEvents> {
       this.program.on('tick', onTick);
       void run.ffmpeg.exited.then((exit) => {
         this.program.off('tick', onTick);
-        reject(exitError(exit));
+        reject(run.stuck ? new UplinkError('COMPOSITOR_STUCK', `The compositor put out no picture in ${FIRST_TICK_MS / 1000} s and was stopped; run uplink ffmpeg to check this FFmpeg.`) : exitError(exit));
       });
     });
   }
@@ -474,29 +482,30 @@ export class Compositor extends EventEmitter<CompositorEvents> {
       reader.on('level', onLevel);
       run.track({ off: () => reader.off('level', onLevel) });
     }
-    let stuck = false;
     let seen = 0;
     let movedAt = performance.now();
     const watchdog = setInterval(() => {
       const ticks = run.output?.ticks ?? 0;
-      if (ticks !== seen || seen === 0) {
+      const limit = seen === 0 ? FIRST_TICK_MS : STUCK_MS;
+      if (ticks !== seen) {
         seen = ticks;
         movedAt = performance.now();
-      } else if (performance.now() - movedAt > STUCK_MS && this.run === run && !stuck) {
-        stuck = true;
-        this.log.warn(`the compositor has put out nothing for ${STUCK_MS} ms: starting a new one`);
+      } else if (performance.now() - movedAt > limit && this.run === run && !run.stuck) {
+        run.stuck = true;
+        this.log.warn(`the compositor has put out nothing for ${limit} ms: ${seen === 0 ? 'stopping it' : 'starting a new one'}`);
         run.ffmpeg.kill('SIGKILL');
       }
     }, STUCK_MS / 4);
     watchdog.unref();
     void run.ffmpeg.exited.then((exit) => {
       clearInterval(watchdog);
-      if (this.run !== run || this.stopped || exit.reason === 'stopped') return;
+      // One that never made a tick failed to start: whoever started it is told so (firstTick).
+      if (this.run !== run || this.stopped || exit.reason === 'stopped' || (run.output?.ticks ?? 0) === 0) return;
       // A crash of the graph: the sources keep running, a new graph takes over.
-      const error = stuck ? new UplinkError('COMPOSITOR_STUCK', 'The compositor stopped putting out pictures and was restarted.') : exitError(exit);
+      const error = run.stuck ? new UplinkError('COMPOSITOR_STUCK', 'The compositor stopped putting out pictures and was restarted.') : exitError(exit);
       this.log.warn(`compositor failed: ${error.message}`);
       this.emit('error', error);
-      setTimeout(() => void this.enqueue(() => this.rebuild()).catch((err) => this.log.warn(`restart: ${errorMessage(err)}`)), stuck ? 0 : RESTART_DELAY_MS).unref();
+      setTimeout(() => void this.enqueue(() => this.rebuild()).catch((err) => this.log.warn(`restart: ${errorMessage(err)}`)), run.stuck ? 0 : RESTART_DELAY_MS).unref();
     });
   }
 
