@@ -109,6 +109,25 @@ describe('the compositor', () => {
     expect(isRunning(graph)).toBe(false);
   }, 30_000);
 
+  it('a graph that crashed is replaced even when the first new one fails to start', async () => {
+    const c = collection(canvas, [color('red', '#ff0000')], [{ id: 'A', items: [item('bg', 'red', { x: 0, y: 0, width: W, height: H })] }]);
+    const comp = start(c);
+    const errors: string[] = [];
+    comp.on('error', (err) => errors.push(err.code));
+    await comp.start();
+    const crashed = comp.pids[0]!;
+    process.kill(crashed, 'SIGKILL');
+    // The first replacement is frozen before its first picture: stopped after 10 s, and another one tried.
+    await until(() => comp.pids.length > 0 && comp.pids[0] !== crashed);
+    const frozen = comp.pids[0]!;
+    process.kill(frozen, 'SIGSTOP');
+    await until(() => comp.pids.length > 0 && comp.pids[0] !== frozen && comp.pids[0] !== crashed, 30_000);
+    const after = comp.program.delivered;
+    await until(() => comp.program.delivered > after + 30);
+    expect(errors).toEqual(['FFMPEG_KILLED', 'COMPOSITOR_STUCK']);
+    expect(isRunning(frozen)).toBe(false);
+  }, 60_000);
+
   it('fades between scenes: the frames in between are a mix of both', async () => {
     const c = collection(canvas, [color('red', '#ff0000'), color('blue', '#0000ff')], [
       { id: 'A', items: [item('bg', 'red', { x: 0, y: 0, width: W, height: H })] },

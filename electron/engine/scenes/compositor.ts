@@ -505,7 +505,17 @@ export class Compositor extends EventEmitter<CompositorEvents> {
       const error = run.stuck ? new UplinkError('COMPOSITOR_STUCK', 'The compositor stopped putting out pictures and was restarted.') : exitError(exit);
       this.log.warn(`compositor failed: ${error.message}`);
       this.emit('error', error);
-      setTimeout(() => void this.enqueue(() => this.rebuild()).catch((err) => this.log.warn(`restart: ${errorMessage(err)}`)), run.stuck ? 0 : RESTART_DELAY_MS).unref();
+      setTimeout(() => this.restart(), run.stuck ? 0 : RESTART_DELAY_MS).unref();
+    });
+  }
+
+  /** A new graph after a failed one; one that fails to start is tried again, until the compositor stops. */
+  private restart(): void {
+    this.enqueue(() => this.rebuild()).catch((err: unknown) => {
+      if (this.stopped) return;
+      this.log.warn(`restart: ${errorMessage(err)}`);
+      this.emit('error', err instanceof UplinkError ? err : new UplinkError('COMPOSITOR_FAILED', errorMessage(err)));
+      setTimeout(() => this.restart(), RESTART_DELAY_MS).unref();
     });
   }
 
