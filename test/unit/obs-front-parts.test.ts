@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CaptureDevice, Collection, DestinationView, Source, StudioState } from '../../electron/contract.js';
+import type { CaptureDevice, Collection, DestinationView, Source, SourceStatus, StudioState } from '../../electron/contract.js';
+import { stateEvents } from '../../electron/remote/obs/events.js';
 import { obsColor, obsKindOf, obsSettingsOf, propertyItems, sourceInputFromObs, creatableKind, dbToMul } from '../../electron/remote/obs/kinds.js';
 import { SceneItemNumbers, obsSceneOrder, obsUuid } from '../../electron/remote/obs/names.js';
 import { streamPhase, streamTransitions, timecode } from '../../electron/remote/obs/outputs.js';
@@ -243,5 +244,26 @@ describe('a collection OBS saved, imported, as an OBS client sees it again', () 
     expect(settingsOf('Mic')).toEqual(obsSource('Mic').settings);
     expect(settingsOf('Desktop Audio')).toEqual(obsSource('Desktop Audio').settings);
     expect(obsKindOf(c.sources.find((s) => s.name === 'Alerts')!, 'linux')).toBe('browser_source');
+  });
+});
+
+describe('media events', () => {
+  const clip: Source = { id: 'clip', name: 'Intro', kind: 'media', settings: { file: '/videos/intro.mp4', loop: false } };
+  const c = collection(canvas, [clip], [{ id: 'A', items: [item('i', 'clip', { x: 0, y: 0, width: 640, height: 360 })] }]);
+  // What the events read of a snapshot: the scenes, and no stream or recording under way.
+  const at = (state?: SourceStatus['state']): StudioState =>
+    ({ destinations: [], recording: { active: false }, scenes: { collection: c, programSceneId: 'A', sources: state ? [{ sourceId: 'clip', state }] : [] } }) as unknown as StudioState;
+  const between = (a?: SourceStatus['state'], b?: SourceStatus['state']): string[] =>
+    stateEvents(at(a), at(b), new SceneItemNumbers(), 'linux').filter((e) => e.eventType.startsWith('MediaInput')).map((e) => e.eventType);
+
+  it('says when a media input ends and when it plays again, and not when a lost feed is reopened', () => {
+    expect(between(undefined, 'ended')).toEqual(['MediaInputPlaybackEnded']);
+    expect(between('ended', 'opening')).toEqual(['MediaInputPlaybackStarted']);
+    expect(between('ended', undefined)).toEqual(['MediaInputPlaybackStarted']);
+    // Restarted while it played.
+    expect(between(undefined, 'opening')).toEqual(['MediaInputPlaybackStarted']);
+    expect(between('opening', undefined)).toEqual([]);
+    expect(between('lost', 'opening')).toEqual([]);
+    expect(between(undefined, 'stalled')).toEqual([]);
   });
 });

@@ -114,6 +114,8 @@ export function stateEvents(prev: StudioState, next: StudioState, numbers: Scene
     out.push(event('InputShowStateChanged', EventSubscription.InputShowStateChanged, { ...inputRef(source), videoShowing: active }));
   }
 
+  out.push(...mediaEvents(prev, next));
+
   for (const state of streamTransitions(streamPhase(prev), streamPhase(next))) {
     out.push(event('StreamStateChanged', Outputs, { outputActive: outputActive(state), outputState: state }));
   }
@@ -170,6 +172,26 @@ function itemEvents(before: Sized, old: Scene, after: Sized, scene: Scene, numbe
   if (!same(order(old, inBoth), order(scene, inBoth))) {
     const sceneItems = scene.items.map((item, sceneItemIndex) => ({ sceneItemId: numbers.numberOf(scene.id, item.id), sceneItemIndex }));
     out.push(event('SceneItemListReindexed', SceneItems, { ...sceneRef(scene), sceneItems }));
+  }
+  return out;
+}
+
+/**
+ * A media file or network feed that reached its end (or was stopped), or plays again (from its end, or
+ * restarted while it played). A feed reopened after a loss is not a new playback.
+ */
+function mediaEvents(prev: StudioState, next: StudioState): ObsEvent[] {
+  if (prev.scenes === null || next.scenes === null) return [];
+  const stateIn = (view: NonNullable<StudioState['scenes']>, id: string): string => view.sources.find((s) => s.sourceId === id)?.state ?? 'live';
+  const existed = new Set(prev.scenes.collection.sources.map((s) => s.id));
+  const out: ObsEvent[] = [];
+  for (const source of next.scenes.collection.sources) {
+    if ((source.kind !== 'media' && source.kind !== 'network') || !existed.has(source.id)) continue;
+    const was = stateIn(prev.scenes, source.id);
+    const now = stateIn(next.scenes, source.id);
+    if (now === 'ended' && was !== 'ended') out.push(event('MediaInputPlaybackEnded', EventSubscription.MediaInputs, inputRef(source)));
+    const plays = now === 'opening' || now === 'live';
+    if ((plays && was === 'ended') || (now === 'opening' && was === 'live')) out.push(event('MediaInputPlaybackStarted', EventSubscription.MediaInputs, inputRef(source)));
   }
   return out;
 }
