@@ -8,7 +8,7 @@
  * No Node types and no engine imports: the renderer imports this file.
  */
 import * as v from 'valibot';
-import { AudioPatchSchema, CollectionSchema, ItemPatchSchema, SourceInputSchema, SourcePatchSchema, TransitionSchema } from './contract-scenes.js';
+import { AudioPatchSchema, CanvasSchema, CollectionSchema, ItemPatchSchema, SourceInputSchema, SourcePatchSchema, TransitionSchema } from './contract-scenes.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Encoding
@@ -246,7 +246,7 @@ export const COMMAND_ARGS = {
   setFfmpegPath: args([v.nullable(v.pipe(text('path', 4096), v.minLength(1, 'path must not be empty: choose null to let Uplink find FFmpeg')))]),
   loadCollection: args([CollectionSchema]),
   loadDefaultCollection: args([]),
-  importObsCollection: args([v.record(v.string(), v.unknown(), 'an OBS scene collection must be a JSON object (OBS: Scene Collection → Export)')]),
+  importObsCollection: args([v.record(v.string(), v.unknown(), 'an OBS scene collection must be a JSON object (OBS: Scene Collection → Export)'), v.optional(CanvasSchema)]),
   setProgramScene: args([id]),
   setTransition: args([TransitionSchema]),
   addScene: args([nonEmpty('name')]),

@@ -12,7 +12,7 @@
  */
 import type { CommandArgs, DestinationInput, MediaAction, ObsWebSocketPatch, EncodingPatch, EncodingSettings, H264EncoderName, RecordingFormat, RecordingSettings, ServiceId } from './contract-schema.js';
 
-import type { AudioPatch, Collection, ItemPatch, SourceInput, SourceKind, SourcePatch, Transition } from './contract-scenes.js';
+import type { AudioPatch, Canvas, Collection, ItemPatch, SourceInput, SourceKind, SourcePatch, Transition } from './contract-scenes.js';
 
 export type { MediaAction, ObsWebSocketPatch } from './contract-schema.js';
 export { MEDIA_ACTIONS } from './contract-schema.js';
@@ -388,8 +388,10 @@ export interface StudioCommands {
   /**
    * Imports an OBS scene collection (the JSON OBS saves, as parsed) and runs it in place of the current
    * one; the report says what was imported as it is, approximated, or left as a placeholder, and why.
+   * `canvas` is OBS's (Settings → Video: base resolution, frame rate), which the positions are in: the
+   * collection file does not say it (default 1920x1080 at 30 fps, OBS's own default).
    */
-  importObsCollection(obsCollection: Record<string, unknown>): Promise<ObsImportReport>;
+  importObsCollection(obsCollection: Record<string, unknown>, canvas?: Canvas): Promise<ObsImportReport>;
   /** Puts a scene on air with the collection's transition. */
   setProgramScene(sceneId: string): Promise<void>;
   setTransition(transition: Transition): Promise<void>;

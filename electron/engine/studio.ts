@@ -27,7 +27,7 @@ import type {
   StudioPhase,
   StudioState,
 } from '../contract.js';
-import type { AudioPatch, Collection, ItemPatch, SourceInput, SourcePatch, Transition } from '../contract-scenes.js';
+import type { AudioPatch, Canvas, Collection, ItemPatch, SourceInput, SourcePatch, Transition } from '../contract-scenes.js';
 import { type SourceSpec, inputForSource, inputOptionsFor, isBuiltInSource, parseSourceArg } from './capture/sources.js';
 import { UplinkError, errorMessage } from './errors.js';
 import type { FfmpegInput } from './ffmpeg/argv.js';
@@ -405,11 +405,11 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
     });
   }
 
-  importObsCollection(...args: [Record<string, unknown>]): Promise<ObsImportReport> {
-    return this.command('importObsCollection', args, async (obs) => {
+  importObsCollection(...args: [Record<string, unknown>, Canvas?]): Promise<ObsImportReport> {
+    return this.command('importObsCollection', args, async (obs, canvas) => {
       this.assertScenesCanLoad();
       const [{ importObsCollection }, { obsFileSizes }] = await Promise.all([import('./scenes/obs-import.js'), import('./profile/obs-file-sizes.js')]);
-      const imported = importObsCollection(obs, { sourceSizes: await obsFileSizes(obs) });
+      const imported = importObsCollection(obs, { sourceSizes: await obsFileSizes(obs), ...(canvas ? { canvas } : {}) });
       await this.scenes.load(imported.collection);
       return imported.report;
     });

@@ -113,7 +113,7 @@ export function remotePathGuard(
         // Checked as what the import makes of it, so that whatever OBS field a path hides in, it is seen.
         let imported: unknown;
         try {
-          imported = importObsCollection(args[0]).collection;
+          imported = importObsCollection(args[0]).collection; // the canvas (args[1]) names no file
         } catch {
           return undefined; // not an OBS collection: the studio refuses it in its own words
         }

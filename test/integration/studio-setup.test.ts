@@ -52,9 +52,31 @@ describe('the studio behind the first run and Import from OBS', () => {
     ]);
     const state = await studio.getState();
     expect(state.scenes!.collection.scenes.map((s) => s.name)).toEqual(['Show']);
+    expect(state.scenes!.collection.canvas).toEqual({ width: 1920, height: 1080, fps: 30 });
     await expect(studio.importObsCollection({ hello: 'world' })).rejects.toMatchObject({ code: 'NOT_OBS_COLLECTION' });
     // The refused file left the imported scenes running.
     expect((await studio.getState()).scenes!.collection.scenes.map((s) => s.name)).toEqual(['Show']);
+  });
+
+  it("places an OBS collection in OBS's canvas, as the streamer gives it", async () => {
+    const studio = newStudio();
+    const placed = { name: 'Badge', visible: true, locked: false, pos: { x: 1280, y: 720 }, scale: { x: 1, y: 1 }, rot: 0, align: 5, bounds_type: 0, bounds: { x: 0, y: 0 }, crop_left: 0, crop_top: 0, crop_right: 0, crop_bottom: 0 };
+    await studio.importObsCollection(
+      {
+        current_scene: 'Show',
+        scene_order: [{ name: 'Show' }],
+        sources: [
+          { id: 'color_source', versioned_id: 'color_source_v3', name: 'Badge', settings: { color: 0xff00ff00, width: 1280, height: 720 } },
+          { id: 'scene', name: 'Show', settings: { items: [placed] } },
+        ],
+      },
+      { width: 2560, height: 1440, fps: 60 },
+    );
+    const c = (await studio.getState()).scenes!.collection;
+    // The bottom-right quarter of a 1440p canvas: on a 1080p one it would hang off the edge.
+    expect(c.canvas).toEqual({ width: 2560, height: 1440, fps: 60 });
+    expect(c.scenes[0]!.items[0]).toMatchObject({ x: 1280, y: 720, width: 1280, height: 720 });
+    await expect(studio.importObsCollection({ scene_order: [], sources: [] }, { width: 10, height: 1080, fps: 30 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 });
 

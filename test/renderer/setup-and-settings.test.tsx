@@ -265,8 +265,11 @@ describe('Import from OBS', () => {
     const { wrap, calls } = setup((command) => (command === 'importObsCollection' ? report : undefined));
     wrap(<ImportObsDialog onClose={() => undefined} />);
     const obs = { sources: [], scene_order: [{ name: 'Main' }] };
+    // OBS's canvas, which the file does not say: 1920x1080 at 30 fps unless told.
+    await userEvent.selectOptions(screen.getByLabelText('OBS base resolution'), '2560x1440');
+    await userEvent.selectOptions(screen.getByLabelText('Frame rate'), '60');
     await userEvent.upload(screen.getByLabelText('OBS scene collection (.json)'), new File([JSON.stringify(obs)], 'show.json', { type: 'application/json' }));
-    await waitFor(() => expect(calls()).toContainEqual(['importObsCollection', obs]));
+    await waitFor(() => expect(calls()).toContainEqual(['importObsCollection', obs, { width: 2560, height: 1440, fps: 60 }]));
     const shown = await screen.findByRole('region', { name: 'Import report' });
     expect(shown.textContent).toContain('Imported 1 scene and 2 sources');
     expect(shown.textContent).toContain('a browser source cannot be shown');

@@ -7,6 +7,7 @@ import * as Dialog from '@radix-ui/react-dialog';
 import { type ChangeEvent, useId, useState } from 'react';
 import type { ObsImportReport } from '../../../electron/contract.js';
 import { useApp } from '../store.js';
+import { Field } from './Field.js';
 import { Modal, closeWith } from './Modal.js';
 
 /** The file's text as the JSON object the engine takes, or the one sentence that says why not. */
@@ -23,6 +24,16 @@ export function parseObsFile(text: string, fileName: string): { ok: true; value:
 
 const STATUS_TEXT = { imported: 'Imported', approximated: 'Approximated', placeholder: 'Placeholder' } as const;
 
+/** OBS's base resolutions streamers use (Settings → Video); the collection's positions are in its pixels. */
+const OBS_CANVASES = [
+  { value: '1920x1080', label: '1920×1080 (OBS’s default)' },
+  { value: '1280x720', label: '1280×720' },
+  { value: '2560x1440', label: '2560×1440' },
+  { value: '3840x2160', label: '3840×2160' },
+  { value: '1080x1920', label: '1080×1920 (vertical)' },
+] as const;
+const OBS_FPS = [30, 60, 25, 50, 24] as const;
+
 export function ImportObsButton({ className = 'btn btn-small' }: { className?: string }) {
   const [open, setOpen] = useState(false);
   return (
@@ -38,6 +49,8 @@ export function ImportObsButton({ className = 'btn btn-small' }: { className?: s
 export function ImportObsDialog({ onClose }: { onClose: () => void }) {
   const client = useApp((s) => s.client);
   const inputId = useId();
+  const [size, setSize] = useState<string>(OBS_CANVASES[0].value);
+  const [fps, setFps] = useState<number>(OBS_FPS[0]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [report, setReport] = useState<ObsImportReport | null>(null);
@@ -54,7 +67,8 @@ export function ImportObsDialog({ onClose }: { onClose: () => void }) {
     }
     setBusy(true);
     try {
-      setReport(await client.call('importObsCollection', parsed.value));
+      const [width, height] = size.split('x').map(Number);
+      setReport(await client.call('importObsCollection', parsed.value, { width: width!, height: height!, fps }));
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     } finally {
@@ -72,6 +86,26 @@ export function ImportObsDialog({ onClose }: { onClose: () => void }) {
       description={{ text: 'Pick a scene collection exported from OBS (Scene Collection → Export). It replaces the scenes and sources you have now.' }}
     >
       <div className="form">
+        <div className="grid2">
+          <Field label="OBS base resolution" hint="As in OBS’s Settings → Video: the collection’s positions are in these pixels. It becomes the studio’s canvas.">
+            <select value={size} onChange={(e) => setSize(e.target.value)} disabled={busy}>
+              {OBS_CANVASES.map((c) => (
+                <option key={c.value} value={c.value}>
+                  {c.label}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field label="Frame rate">
+            <select value={fps} onChange={(e) => setFps(Number(e.target.value))} disabled={busy}>
+              {OBS_FPS.map((f) => (
+                <option key={f} value={f}>
+                  {f} fps
+                </option>
+              ))}
+            </select>
+          </Field>
+        </div>
         <div className="field">
           <label htmlFor={inputId}>OBS scene collection (.json)</label>
           <input id={inputId} type="file" accept=".json,application/json" onChange={(e) => void picked(e)} disabled={busy} aria-describedby={error ? `${inputId}-error` : undefined} />
