@@ -221,6 +221,7 @@ const sourcesSchema = v.strictObject({ video: v.optional(nonEmpty('video')), aud
   issue.expected === 'never' ? `unknown source field '${String(issue.input)}': use video and audio` : 'sources must be an object',
 );
 const flag = (name: string) => v.boolean(`${name} must be true or false`);
+const index = v.pipe(v.number('index must be a number'), v.integer('index must be a whole number'));
 const args = <const T extends v.TupleItems>(items: T) => v.tuple(items);
 
 /** The arguments of each command, as a tuple: the proxies (preload, WebSocket) check them with these too. */
@@ -251,6 +252,8 @@ export const COMMAND_ARGS = {
   setTransition: args([TransitionSchema]),
   addScene: args([nonEmpty('name')]),
   renameScene: args([id, nonEmpty('name')]),
+  duplicateScene: args([id, v.optional(nonEmpty('name'))]),
+  moveScene: args([id, index]),
   removeScene: args([id]),
   addSource: args([SourceInputSchema, v.optional(id)]),
   updateSource: args([id, SourcePatchSchema]),
@@ -258,7 +261,7 @@ export const COMMAND_ARGS = {
   addItem: args([id, id]),
   updateItem: args([id, id, ItemPatchSchema]),
   removeItem: args([id, id]),
-  moveItem: args([id, id, v.pipe(v.number('index must be a number'), v.integer('index must be a whole number'))]),
+  moveItem: args([id, id, index]),
   setSourceAudio: args([id, AudioPatchSchema]),
   setMasterAudio: args([AudioPatchSchema]),
   mediaAction: args([id, v.picklist(MEDIA_ACTIONS, `action must be one of ${MEDIA_ACTIONS.join(', ')}`)]),

@@ -398,6 +398,10 @@ export interface StudioCommands {
   /** Returns the new scene's id. */
   addScene(name: string): Promise<string>;
   renameScene(sceneId: string, name: string): Promise<void>;
+  /** A copy of the scene right after it (its items showing the same sources), named `name` or "NAME 2"; returns its id. */
+  duplicateScene(sceneId: string, name?: string): Promise<string>;
+  /** Where the scene goes in the scene list: 0 is the top. */
+  moveScene(sceneId: string, toIndex: number): Promise<void>;
   /** The last scene cannot be removed. */
   removeScene(sceneId: string): Promise<void>;
   /** Adds a source, and with `sceneId` an item showing it on top of that scene. */
@@ -468,6 +472,8 @@ export const STUDIO_COMMANDS = [
   'setTransition',
   'addScene',
   'renameScene',
+  'duplicateScene',
+  'moveScene',
   'removeScene',
   'addSource',
   'updateSource',

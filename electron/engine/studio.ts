@@ -431,6 +431,16 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
     return this.command('renameScene', args, (sceneId, name) => this.editScenes((c) => edit.renameScene(c, sceneId, name)));
   }
 
+  duplicateScene(...args: [string, string?]): Promise<string> {
+    return this.command('duplicateScene', args, (sceneId, name) =>
+      this.scenes.edit((c) => withResult(edit.duplicateScene(c, sceneId, name ?? `${c.scenes.find((s) => s.id === sceneId)?.name ?? 'Scene'} 2`, randomUUID), 'sceneId')),
+    );
+  }
+
+  moveScene(...args: [string, number]): Promise<void> {
+    return this.command('moveScene', args, (sceneId, toIndex) => this.editScenes((c) => edit.moveScene(c, sceneId, toIndex)));
+  }
+
   removeScene(...args: [string]): Promise<void> {
     return this.command('removeScene', args, (sceneId) => this.editScenes((c) => edit.removeScene(c, sceneId)));
   }

@@ -10,6 +10,7 @@ import { defaultCollection } from '../../electron/engine/profile/studio-profile.
 import { Studio } from '../../electron/engine/studio.js';
 import { tmpDir } from '../helpers/fixtures.js';
 import { probeFile } from '../helpers/probe.js';
+import { collection, color, item } from '../helpers/scenes.js';
 import { until } from '../helpers/wait.js';
 
 const SMALL = { width: 320, height: 180, fps: 15, videoBitrateKbps: 300, preset: 'ultrafast' };
@@ -95,5 +96,31 @@ describe('a recording started without a name', () => {
     await studio.stopRecording();
     expect(readdirSync(folder)).toEqual([file.slice(folder.length + 1)]);
     expect((await probeFile(file)).format).toBe('flv');
+  });
+});
+
+describe('the scene list', () => {
+  it('duplicates a scene right after it, with its own items showing the same sources, and reorders scenes', async () => {
+    const studio = newStudio();
+    const canvas = { width: 320, height: 180, fps: 15 };
+    await studio.loadCollection(
+      collection(canvas, [color('red', '#ff0000'), color('blue', '#0000ff')], [
+        { id: 'one', items: [item('bg', 'red', { x: 0, y: 0, width: 320, height: 180 }), item('box', 'blue', { x: 10, y: 10, width: 50, height: 50 })] },
+        { id: 'two', items: [item('bg', 'blue', { x: 0, y: 0, width: 320, height: 180 })] },
+      ]),
+    );
+    const copyId = await studio.duplicateScene('one');
+    const scenesNow = async () => (await studio.getState()).scenes!.collection.scenes;
+    const [one, copy] = await scenesNow();
+    expect((await scenesNow()).map((s) => s.id)).toEqual(['one', copyId, 'two']);
+    expect(copy!.name).toBe(`${one!.name} 2`);
+    expect(copy!.items.map((i) => [i.sourceId, i.x, i.width])).toEqual(one!.items.map((i) => [i.sourceId, i.x, i.width]));
+    expect(copy!.items.some((i) => one!.items.some((o) => o.id === i.id))).toBe(false);
+    await studio.setProgramScene(copyId);
+
+    await studio.moveScene('two', 0);
+    expect((await scenesNow()).map((s) => s.id)).toEqual(['two', 'one', copyId]);
+    await expect(studio.moveScene('nope', 0)).rejects.toMatchObject({ code: 'NO_SUCH_SCENE' });
+    await expect(studio.duplicateScene('one', '')).rejects.toThrow(/name must not be empty/);
   });
 });

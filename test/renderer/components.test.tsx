@@ -98,6 +98,28 @@ describe('Settings: output', () => {
   });
 });
 
+describe('Scenes', () => {
+  it('reorders scenes with their arrows, and duplicates and renames one from its context menu', async () => {
+    const { wrap, calls } = setup();
+    wrap(<Scenes />);
+    // Main is first, BRB last: the ends cannot move further.
+    expect((screen.getByRole('button', { name: 'Move Main up' }) as HTMLButtonElement).disabled).toBe(true);
+    expect((screen.getByRole('button', { name: 'Move BRB down' }) as HTMLButtonElement).disabled).toBe(true);
+    await userEvent.click(screen.getByRole('button', { name: 'Move Main down' }));
+    expect(calls()).toContainEqual(['moveScene', 's1', 1]);
+    const row = (name: string) => screen.getAllByRole('listitem').find((li) => li.textContent?.includes(name))!;
+    fireEvent.contextMenu(row('BRB'));
+    await userEvent.click(await screen.findByRole('menuitem', { name: 'Duplicate' }));
+    expect(calls()).toContainEqual(['duplicateScene', 's2']);
+    fireEvent.contextMenu(row('BRB'));
+    await userEvent.click(await screen.findByRole('menuitem', { name: 'Rename' }));
+    const name = await screen.findByRole('textbox', { name: 'New name for BRB' });
+    await userEvent.clear(name);
+    await userEvent.type(name, 'Be right back{Enter}');
+    expect(calls()).toContainEqual(['renameScene', 's2', 'Be right back']);
+  });
+});
+
 describe('Sources', () => {
   it('lists the scene top first and hides, locks and reorders through updateItem / moveItem', async () => {
     const { wrap, calls } = setup();

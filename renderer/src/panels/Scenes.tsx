@@ -1,5 +1,9 @@
-/** The scene list: click to put a scene on air; add, rename, remove; the transition between scenes. */
-import { useState } from 'react';
+/**
+ * The scene list: click to put a scene on air; add, rename, duplicate, reorder, remove (buttons and the
+ * row's context menu); the transition between scenes.
+ */
+import * as ContextMenu from '@radix-ui/react-context-menu';
+import { useRef, useState } from 'react';
 import type { Transition } from '../../../electron/contract.js';
 import { Icon } from '../icons.js';
 import { selectRun, selectScenes, useApp } from '../store.js';
@@ -10,6 +14,7 @@ export function Scenes() {
   const run = useApp(selectRun);
   const [renaming, setRenaming] = useState<string | null>(null);
   const [adding, setAdding] = useState(false);
+  const renameFromMenu = useRef<string | null>(null);
 
   const list = scenes?.collection.scenes ?? [];
   const programId = scenes?.programSceneId;
@@ -27,10 +32,13 @@ export function Scenes() {
       <div className="panel-body">
         {!scenes && <p className="muted small empty">The studio streams its sources directly. Start a scene collection to compose scenes.</p>}
         <ul className="list" aria-label="Scenes">
-          {list.map((scene) => {
+          {list.map((scene, index) => {
             const onAir = scene.id === programId;
+            const move = (to: number) => () => void run('moveScene', scene.id, to);
             return (
-              <li key={scene.id} className={`row${onAir ? ' active' : ''}`}>
+              <ContextMenu.Root key={scene.id}>
+                <ContextMenu.Trigger asChild>
+              <li className={`row${onAir ? ' active' : ''}`}>
                 {renaming === scene.id ? (
                   <InlineName
                     label={`New name for ${scene.name}`}
@@ -50,11 +58,52 @@ export function Scenes() {
                   <button type="button" className="icon-btn" aria-label={`Rename ${scene.name}`} title="Rename" onClick={() => setRenaming(scene.id)}>
                     <Icon name="pencil" />
                   </button>
+                  <button type="button" className="icon-btn" aria-label={`Move ${scene.name} up`} title="Move up" disabled={index === 0} onClick={move(index - 1)}>
+                    <Icon name="up" />
+                  </button>
+                  <button type="button" className="icon-btn" aria-label={`Move ${scene.name} down`} title="Move down" disabled={index === list.length - 1} onClick={move(index + 1)}>
+                    <Icon name="down" />
+                  </button>
                   <button type="button" className="icon-btn" aria-label={`Remove ${scene.name}`} title="Remove" disabled={list.length <= 1} onClick={() => void run('removeScene', scene.id)}>
                     <Icon name="close" />
                   </button>
                 </span>
               </li>
+                </ContextMenu.Trigger>
+                <ContextMenu.Portal>
+                  {/* Rename opens the name field once the menu has closed and let go of the focus (it would take it back). */}
+                  <ContextMenu.Content className="menu" aria-label={`${scene.name} actions`} onCloseAutoFocus={(e) => {
+                      if (renameFromMenu.current !== scene.id) return;
+                      e.preventDefault();
+                      renameFromMenu.current = null;
+                      setRenaming(scene.id);
+                    }}
+                  >
+                    <ContextMenu.Item
+                      className="menu-item"
+                      onSelect={() => {
+                        renameFromMenu.current = scene.id;
+                      }}
+                    >
+                      Rename
+                    </ContextMenu.Item>
+                    <ContextMenu.Item className="menu-item" onSelect={() => void run('duplicateScene', scene.id)}>
+                      Duplicate
+                    </ContextMenu.Item>
+                    <ContextMenu.Separator className="menu-sep" />
+                    <ContextMenu.Item className="menu-item" disabled={index === 0} onSelect={move(index - 1)}>
+                      Move up
+                    </ContextMenu.Item>
+                    <ContextMenu.Item className="menu-item" disabled={index === list.length - 1} onSelect={move(index + 1)}>
+                      Move down
+                    </ContextMenu.Item>
+                    <ContextMenu.Separator className="menu-sep" />
+                    <ContextMenu.Item className="menu-item" disabled={list.length <= 1} onSelect={() => void run('removeScene', scene.id)}>
+                      Remove
+                    </ContextMenu.Item>
+                  </ContextMenu.Content>
+                </ContextMenu.Portal>
+              </ContextMenu.Root>
             );
           })}
         </ul>
