@@ -28,6 +28,8 @@ export interface AppPaths {
   renderer: string;
   /** Electron's process.resourcesPath: the installed app's FFmpeg is in its ffmpeg/ folder. */
   resources?: string;
+  /** The window icon of a development run (`npm start`); an installed app's comes with its package. */
+  icon?: string;
 }
 
 /**
@@ -45,6 +47,8 @@ export function defaultPaths(mainDir: string): AppPaths {
     host: join(mainDir, '..', 'host', 'engine-host.js'),
     renderer: join(mainDir, '..', '..', 'renderer'),
     resources: process.resourcesPath,
+    // build/icon.png, made from resources/icon.svg by scripts/icons.mjs (npm start runs it).
+    icon: join(mainDir, '..', '..', '..', 'build', 'icon.png'),
   };
 }
 
@@ -137,7 +141,7 @@ export function startApp(
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, shell));
 
   const createWindow = (): void => {
-    const win = new BrowserWindow(windowOptions(paths.preload));
+    const win = new BrowserWindow(windowOptions(paths.preload, app.isPackaged || platform === 'darwin' ? undefined : paths.icon));
     windows.add(win);
     win.once('ready-to-show', () => win.show());
     win.on('closed', () => {

@@ -416,7 +416,7 @@ function fakeElectron(options: { lock?: boolean } = {}) {
   return { api: api as unknown as ElectronApi, raw: api, app, windows, ipcMain, handlers, hosts, channels };
 }
 
-const PATHS = { preload: '/app/dist/electron/preload/index.cjs', host: '/app/dist/electron/host/engine-host.js', renderer: '/app/dist/renderer' };
+const PATHS = { preload: '/app/dist/electron/preload/index.cjs', host: '/app/dist/electron/host/engine-host.js', renderer: '/app/dist/renderer', icon: '/app/build/icon.png' };
 
 describe('startApp (fake Electron)', () => {
   it('quits when another instance holds the lock', () => {
@@ -431,7 +431,7 @@ describe('startApp (fake Electron)', () => {
     const started = startApp(fake.api, PATHS, 'linux')!;
     await until(() => fake.windows.length === 1 && fake.raw.globalShortcut.register.mock.calls.length > 0);
     const [win] = fake.windows;
-    expect(win!.options).toMatchObject({ webPreferences: { preload: PATHS.preload, contextIsolation: true, sandbox: true, nodeIntegration: false } });
+    expect(win!.options).toMatchObject({ icon: PATHS.icon, webPreferences: { preload: PATHS.preload, contextIsolation: true, sandbox: true, nodeIntegration: false } });
     expect(win!.loadURL).toHaveBeenCalledWith('app://uplink/index.html');
     expect(fake.raw.protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([expect.objectContaining({ scheme: 'app' })]);
     expect(fake.raw.session.defaultSession.setPermissionRequestHandler).toHaveBeenCalled();
