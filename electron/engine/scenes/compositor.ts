@@ -64,6 +64,8 @@ interface CompositorEvents {
 
 /** Restarts of a failing compositor FFmpeg, and how long after one to count it as healthy again. */
 const RESTART_DELAY_MS = 1000;
+/** The longest wait between tries when new graphs keep failing to start. */
+const MAX_RESTART_DELAY_MS = 30_000;
 /** Ticks the compositor may hold between the relay and its output: the most a command can wait to be seen. */
 const MAX_IN_FLIGHT = 6;
 
@@ -509,13 +511,16 @@ export class Compositor extends EventEmitter<CompositorEvents> {
     });
   }
 
-  /** A new graph after a failed one; one that fails to start is tried again, until the compositor stops. */
-  private restart(): void {
+  /**
+   * A new graph after a failed one; one that fails to start is tried again (1 s, 2 s, 4 s... at most
+   * 30 s apart), until one runs or the compositor stops.
+   */
+  private restart(attempt = 0): void {
     this.enqueue(() => this.rebuild()).catch((err: unknown) => {
       if (this.stopped) return;
       this.log.warn(`restart: ${errorMessage(err)}`);
       this.emit('error', err instanceof UplinkError ? err : new UplinkError('COMPOSITOR_FAILED', errorMessage(err)));
-      setTimeout(() => this.restart(), RESTART_DELAY_MS).unref();
+      setTimeout(() => this.restart(attempt + 1), Math.min(MAX_RESTART_DELAY_MS, RESTART_DELAY_MS * 2 ** attempt)).unref();
     });
   }
 
