@@ -72,19 +72,17 @@ export function Scenes() {
                 </ContextMenu.Trigger>
                 <ContextMenu.Portal>
                   {/* Rename opens the name field once the menu has closed and let go of the focus (it would take it back). */}
-                  <ContextMenu.Content className="menu" aria-label={`${scene.name} actions`} onCloseAutoFocus={(e) => {
+                  <ContextMenu.Content
+                    className="menu"
+                    aria-label={`${scene.name} actions`}
+                    onCloseAutoFocus={(e) => {
                       if (renameFromMenu.current !== scene.id) return;
                       e.preventDefault();
                       renameFromMenu.current = null;
                       setRenaming(scene.id);
                     }}
                   >
-                    <ContextMenu.Item
-                      className="menu-item"
-                      onSelect={() => {
-                        renameFromMenu.current = scene.id;
-                      }}
-                    >
+                    <ContextMenu.Item className="menu-item" onSelect={() => void (renameFromMenu.current = scene.id)}>
                       Rename
                     </ContextMenu.Item>
                     <ContextMenu.Item className="menu-item" onSelect={() => void run('duplicateScene', scene.id)}>
