@@ -209,6 +209,18 @@ export interface SourceStatus {
   reason?: string;
 }
 
+/** A media file or network feed's playback: its position is now - playingSinceMs (modulo the length when it loops). */
+export interface MediaStatus {
+  sourceId: string;
+  /** The file's length; null for a network feed or a file FFmpeg gives none. */
+  durationMs: number | null;
+  loop: boolean;
+  /** When the current playback began (epoch ms); null while it is not playing (opening, ended, stopped, lost). */
+  playingSinceMs: number | null;
+  /** Stopped by the streamer (mediaAction 'stop'), as opposed to having reached its end. */
+  stopped: boolean;
+}
+
 /** The scene collection as the studio runs it. */
 export interface ScenesView {
   collection: Collection;
@@ -222,6 +234,8 @@ export interface ScenesView {
    * the canvas stands for them.
    */
   sourceSizes?: Array<{ sourceId: string; width: number; height: number }>;
+  /** Every media file and network feed: where its playback is. */
+  media?: MediaStatus[];
 }
 
 /** A picture of the program for the preview: JPEG, newest wins (a slow front drops frames, never the program). */
@@ -334,6 +348,17 @@ export function recordingName(date: Date, format: RecordingFormat = 'mkv'): stri
   const day = `${date.getFullYear()}${two(date.getMonth() + 1)}${two(date.getDate())}`;
   const time = `${two(date.getHours())}${two(date.getMinutes())}${two(date.getSeconds())}`;
   return `recording-${day}-${time}.${format}`;
+}
+
+/**
+ * A media source's position at `nowMs` (epoch): the time since its playback began, wrapped when it
+ * loops, at most its length; null while it is not playing.
+ */
+export function mediaPosition(media: MediaStatus, nowMs: number): number | null {
+  if (media.playingSinceMs === null) return null;
+  const elapsed = Math.max(0, nowMs - media.playingSinceMs);
+  if (media.durationMs === null || media.durationMs <= 0) return elapsed;
+  return media.loop ? elapsed % media.durationMs : Math.min(elapsed, media.durationMs);
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -139,8 +139,11 @@ describe('Sources', () => {
     const c = collection();
     c.sources.push({ id: 'clip', name: 'Intro', kind: 'media', settings: { file: '/videos/intro.mp4', loop: false } });
     c.scenes[0]!.items.push({ id: 'i3', sourceId: 'clip', x: 0, y: 0, width: 640, height: 360, crop: { top: 0, right: 0, bottom: 0, left: 0 }, visible: true, locked: false });
-    act(() => store.getState().applyState(studioState({ revision: 2, scenes: { collection: c, programSceneId: 's1', sources: [] } })));
+    // Playing for 1.5 s of its 4 s: the row shows the time left.
+    const media = [{ sourceId: 'clip', durationMs: 4000, loop: false, playingSinceMs: Date.now() - 1500, stopped: false }];
+    act(() => store.getState().applyState(studioState({ revision: 2, scenes: { collection: c, programSceneId: 's1', sources: [], media } })));
     wrap(<Sources />);
+    expect(screen.getByTitle('Time left').textContent).toBe('-00:03');
     expect(screen.queryByRole('button', { name: 'Restart Webcam' })).toBeNull();
     await userEvent.click(screen.getByRole('button', { name: 'Restart Intro' }));
     expect(calls()).toContainEqual(['mediaAction', 'clip', 'restart']);
@@ -149,8 +152,10 @@ describe('Sources', () => {
     await userEvent.click(await screen.findByRole('menuitem', { name: 'Stop' }));
     expect(calls()).toContainEqual(['mediaAction', 'clip', 'stop']);
 
-    act(() => store.getState().applyState(studioState({ revision: 3, scenes: { collection: c, programSceneId: 's1', sources: [{ sourceId: 'clip', state: 'ended', reason: '"Intro" was stopped.' }] } })));
+    const stopped = [{ ...media[0]!, playingSinceMs: null, stopped: true }];
+    act(() => store.getState().applyState(studioState({ revision: 3, scenes: { collection: c, programSceneId: 's1', sources: [{ sourceId: 'clip', state: 'ended', reason: '"Intro" was stopped.' }], media: stopped } })));
     expect(row().textContent).toContain('ended');
+    expect(screen.queryByTitle('Time left')).toBeNull();
     fireEvent.contextMenu(row());
     await userEvent.click(await screen.findByRole('menuitem', { name: 'Play' }));
     expect(calls()).toContainEqual(['mediaAction', 'clip', 'play']);

@@ -283,7 +283,7 @@ describe('the obs-websocket front on a real studio', () => {
     const since = events.length;
     await ok('CreateInput', { sceneName: 'two', inputName: 'Clip', inputKind: 'ffmpeg_source', inputSettings: { local_file: file } });
     expect(await ok('GetInputVolume', { inputName: 'Clip' })).toEqual({ inputVolumeMul: 1, inputVolumeDb: 0 });
-    expect(await ok('GetMediaInputStatus', { inputName: 'Clip' })).toMatchObject({ mediaState: expect.stringMatching(/^OBS_MEDIA_STATE_(OPENING|PLAYING)$/), mediaCursor: null });
+    expect(await ok('GetMediaInputStatus', { inputName: 'Clip' })).toMatchObject({ mediaState: expect.stringMatching(/^OBS_MEDIA_STATE_(OPENING|PLAYING)$/) });
     await ok('SetCurrentProgramScene', { sceneName: 'two' });
     await eventOf('InputVolumeMeters', (d) => (d.inputs as ObsData[]).some((i) => i.inputName === 'Clip' && (i.inputLevelsMul as number[][])[0]![1]! > 0.01), since);
 
@@ -293,9 +293,14 @@ describe('the obs-websocket front on a real studio', () => {
     const clipId = sourceNamed(await state(), 'Clip').id;
     await media('RESTART');
     await until(async () => (await mediaState()) === 'OBS_MEDIA_STATE_PLAYING');
+    // Its length as FFmpeg reads it, and where it is (a Stream Deck shows the time left).
+    const playing = await ok('GetMediaInputStatus', { inputName: 'Clip' });
+    expect(playing.mediaDuration).toBe(4000);
+    expect(playing.mediaCursor).toBeGreaterThanOrEqual(0);
+    expect(playing.mediaCursor).toBeLessThanOrEqual(4000);
     const stopped = events.length;
     await media('STOP');
-    expect(await mediaState()).toBe('OBS_MEDIA_STATE_ENDED');
+    expect(await ok('GetMediaInputStatus', { inputName: 'Clip' })).toEqual({ mediaState: 'OBS_MEDIA_STATE_STOPPED', mediaDuration: null, mediaCursor: null });
     expect((await state()).scenes!.sources).toContainEqual({ sourceId: clipId, state: 'ended', reason: '"Clip" was stopped.' });
     await eventOf('MediaInputPlaybackEnded', (d) => d.inputName === 'Clip', stopped);
     const played = events.length;

@@ -10,16 +10,25 @@ import type { Size } from './layout.js';
 import type { Collection } from './model.js';
 import type { PlanContext } from './plan.js';
 
-/**
- * The picture size of a file as FFmpeg opens it: 0 x 0 for a file with sound only, null when FFmpeg
- * cannot read it (missing, not media).
- */
-export async function probeFileSize(ffmpegPath: string, file: string): Promise<Size | null> {
+/** A file as FFmpeg opens it: its picture size (0 x 0 for sound only) and its length when it has one. */
+export interface FileFacts {
+  size: Size;
+  durationMs: number | null;
+}
+
+/** What FFmpeg says of a file; null when it cannot read it (missing, not media). */
+export async function probeFile(ffmpegPath: string, file: string): Promise<FileFacts | null> {
   // With no output FFmpeg prints the streams and exits 1: the listing is what is wanted.
   const result = await runCommand(ffmpegPath, ['-hide_banner', '-nostdin', '-i', file], { timeoutMs: 10_000 });
   const video = parseVideoStreamLine(result.stderr);
-  if (video) return { width: video.width, height: video.height };
-  return /Stream #\d+:\d+.*?: Audio:/.test(result.stderr) ? { width: 0, height: 0 } : null;
+  const size = video ? { width: video.width, height: video.height } : /Stream #\d+:\d+.*?: Audio:/.test(result.stderr) ? { width: 0, height: 0 } : null;
+  return size === null ? null : { size, durationMs: parseDuration(result.stderr) };
+}
+
+/** "Duration: 00:01:02.50" of FFmpeg's listing in ms; null for "N/A" (a still image, a live stream). */
+export function parseDuration(listing: string): number | null {
+  const m = /Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)/.exec(listing);
+  return m ? Math.round(((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000) : null;
 }
 
 /** Files a collection shows (images and media files), each once. */
@@ -37,18 +46,22 @@ export interface GatherOptions {
   /** Device discovery, run only when the collection has device sources. */
   discover: () => Promise<CaptureDevice[]>;
   fontFile?: string;
-  /** Sizes already known (files probed for an earlier version of the collection). */
-  known?: ReadonlyMap<string, Size>;
+  /** What an earlier context knew (files probed for an earlier version of the collection). */
+  known?: Pick<PlanContext, 'fileSizes' | 'fileDurations'>;
 }
 
 export async function gatherContext(collection: Collection, options: GatherOptions): Promise<PlanContext> {
   const fileSizes = new Map<string, Size>();
+  const fileDurations = new Map<string, number>();
   await Promise.all(
     filesOf(collection).map(async (file) => {
-      const size = options.known?.get(file) ?? (await probeFileSize(options.ffmpegPath, file));
-      if (size) fileSizes.set(file, size);
+      const knownSize = options.known?.fileSizes.get(file);
+      const facts = knownSize ? { size: knownSize, durationMs: options.known?.fileDurations?.get(file) ?? null } : await probeFile(options.ffmpegPath, file);
+      if (!facts) return;
+      fileSizes.set(file, facts.size);
+      if (facts.durationMs !== null) fileDurations.set(file, facts.durationMs);
     }),
   );
   const devices = usesDevices(collection) ? await options.discover() : [];
-  return { devices, fileSizes, ...(options.fontFile ? { fontFile: options.fontFile } : {}) };
+  return { devices, fileSizes, fileDurations, ...(options.fontFile ? { fontFile: options.fontFile } : {}) };
 }

@@ -44,6 +44,8 @@ export interface PlanContext {
   devices: readonly CaptureDevice[];
   /** Probed sizes of image and media files (absent: not readable, drawn as a card). */
   fileSizes: ReadonlyMap<string, Size>;
+  /** The length of media files that have one, in ms (for their position; the plan does not use it). */
+  fileDurations?: ReadonlyMap<string, number>;
   fontFile?: string;
   /** FFmpeg has drawtext (builds without libfreetype do not): text is not drawn, cards carry no label. */
   drawtext?: boolean;

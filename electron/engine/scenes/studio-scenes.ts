@@ -40,6 +40,10 @@ export class StudioScenes extends EventEmitter<StudioScenesEvents> {
   private compositor: Compositor | undefined;
   private context: PlanContext | undefined;
   private readonly statuses = new Map<string, SourceStatus>();
+  /** When each media file or network feed began its current playback (epoch ms). */
+  private readonly playingSince = new Map<string, number>();
+  /** Media sources the streamer stopped (mediaAction 'stop'), until played again. */
+  private readonly stoppedByUser = new Set<string>();
   /** Sources that stalled or were lost and are not live again yet. */
   private readonly troubled = new Set<string>();
   private readonly levels = new Map<string | null, { peakDb: number; rmsDb: number }>();
@@ -55,7 +59,18 @@ export class StudioScenes extends EventEmitter<StudioScenesEvents> {
       programSceneId: this.compositor?.sceneId ?? this.collection.currentSceneId,
       sources: [...this.statuses.values()],
       sourceSizes: this.sourceSizes(this.collection),
+      media: this.mediaStatus(this.collection),
     };
+  }
+
+  /** Where each media file and network feed is: playing since when, of how long, or stopped. */
+  private mediaStatus(collection: Collection): NonNullable<ScenesView['media']> {
+    return collection.sources.flatMap((source) => {
+      if (source.kind !== 'media' && source.kind !== 'network') return [];
+      const durationMs = source.kind === 'media' ? (this.context?.fileDurations?.get(source.settings.file) ?? null) : null;
+      const loop = source.kind === 'media' && source.settings.loop;
+      return [{ sourceId: source.id, durationMs, loop, playingSinceMs: this.playingSince.get(source.id) ?? null, stopped: this.stoppedByUser.has(source.id) }];
+    });
   }
 
   /** What probing the sources' files told (the obs-websocket front gives OBS's scales from these). */
@@ -97,7 +112,7 @@ export class StudioScenes extends EventEmitter<StudioScenesEvents> {
     if (support.essential.length > 0) {
       throw new UplinkError('FFMPEG_CANNOT_COMPOSE', `this FFmpeg (${ffmpegPath}) cannot compose scenes: it lacks ${support.essential.join(', ')}; run uplink ffmpeg, and use a full build of FFmpeg`);
     }
-    const known = this.context?.fileSizes;
+    const known = this.context;
     const context = { ...(await gatherContext(collection, { ffmpegPath, discover: this.options.discover, ...(known ? { known } : {}) })), drawtext: ffmpeg.features.drawtext };
     // What this build lacks turns that feature off rather than the scenes (uplink ffmpeg names it).
     const lacks = (what: string): boolean => support.missing.some((m) => m.includes(`(${what})`));
@@ -126,7 +141,8 @@ export class StudioScenes extends EventEmitter<StudioScenesEvents> {
     }
     this.collection = collection;
     this.context = context;
-    for (const id of this.statuses.keys()) if (!collection.sources.some((s) => s.id === id)) this.statuses.delete(id);
+    for (const map of [this.statuses, this.playingSince]) for (const id of map.keys()) if (!collection.sources.some((s) => s.id === id)) map.delete(id);
+    for (const id of this.stoppedByUser) if (!collection.sources.some((s) => s.id === id)) this.stoppedByUser.delete(id);
     this.emit('changed');
   }
 
@@ -153,6 +169,11 @@ export class StudioScenes extends EventEmitter<StudioScenesEvents> {
       throw new InvalidInputError('NOT_MEDIA', 'sourceId', `"${source.name}" is not a media source: only media files and network feeds can be played, restarted or stopped`);
     }
     await this.compositor!.mediaAction(sourceId, action);
+    // Played again, it opens (onSource lets go of this).
+    if (action === 'stop' && !this.stoppedByUser.has(sourceId)) {
+      this.stoppedByUser.add(sourceId);
+      this.emit('changed');
+    }
   }
 
   async dispose(): Promise<void> {
@@ -178,6 +199,11 @@ export class StudioScenes extends EventEmitter<StudioScenesEvents> {
   }
 
   private onSource(change: FeedStateChange): void {
+    // A playback begins when the source goes live after opening (not when it is back from a stall).
+    const before = this.statuses.get(change.sourceId)?.state;
+    if (change.state === 'live' && before === 'opening') this.playingSince.set(change.sourceId, Date.now());
+    if (change.state !== 'live' && change.state !== 'stalled') this.playingSince.delete(change.sourceId);
+    if (change.state === 'opening') this.stoppedByUser.delete(change.sourceId);
     // Back from a stall or a loss (through 'opening' again after a loss), not just opened.
     const troubled = this.troubled.has(change.sourceId);
     if (change.state === 'stalled' || change.state === 'lost') this.troubled.add(change.sourceId);

@@ -3,7 +3,7 @@
  * input (filters, active state, media status). Settings cross in OBS's names through kinds.ts; a file a
  * client names goes through the port's path guard like the web remote's.
  */
-import type { Collection, MediaAction, Source, SourceInput } from '../../contract.js';
+import { type Collection, type MediaAction, type Source, type SourceInput, mediaPosition } from '../../contract.js';
 import { DEFAULT_AUDIO } from '../../contract-scenes.js';
 import { linearToDb } from '../../engine/scenes/obs-import.js';
 import { RequestStatus } from './protocol.js';
@@ -247,8 +247,11 @@ export const inputRequests = {
     const input = inputFrom(c, f);
     if (input.kind !== 'media' && input.kind !== 'network') return { mediaState: 'OBS_MEDIA_STATE_NONE', mediaDuration: null, mediaCursor: null };
     const status = state.scenes!.sources.find((s) => s.sourceId === input.id)?.state ?? 'live';
+    const media = state.scenes!.media?.find((m) => m.sourceId === input.id);
+    if (status === 'ended' && media?.stopped) return { mediaState: 'OBS_MEDIA_STATE_STOPPED', mediaDuration: null, mediaCursor: null };
     const mediaState = { opening: 'OBS_MEDIA_STATE_OPENING', live: 'OBS_MEDIA_STATE_PLAYING', stalled: 'OBS_MEDIA_STATE_BUFFERING', lost: 'OBS_MEDIA_STATE_ERROR', ended: 'OBS_MEDIA_STATE_ENDED' }[status];
-    // Uplink does not follow a media file's position.
-    return { mediaState, mediaDuration: null, mediaCursor: null };
+    // As OBS: a position only while it plays.
+    const position = status === 'live' && media ? mediaPosition(media, Date.now()) : null;
+    return { mediaState, mediaDuration: position === null ? null : media!.durationMs, mediaCursor: position };
   },
 } satisfies RequestTable;

@@ -6,7 +6,8 @@
 import * as ContextMenu from '@radix-ui/react-context-menu';
 import * as DropdownMenu from '@radix-ui/react-dropdown-menu';
 import { type FormEvent, useEffect, useState } from 'react';
-import type { MediaAction } from '../../../electron/contract.js';
+import { type MediaAction, type MediaStatus, mediaPosition } from '../../../electron/contract.js';
+import { formatDuration } from '../format.js';
 import { Icon } from '../icons.js';
 import { ADD_KINDS, type AddForm, type AddKind, addKindLabel, buildSourceInput, devicesFor, kindIcon, kindLabel } from '../sources.js';
 import { type PropertiesTab, selectRun, selectScenes, useApp } from '../store.js';
@@ -28,6 +29,7 @@ export function Sources() {
   const sourceById = new Map((collection?.sources ?? []).map((s) => [s.id, s]));
   const sceneNames = new Map((collection?.scenes ?? []).map((s) => [s.id, s.name]));
   const statusById = new Map((scenes?.sources ?? []).map((s) => [s.sourceId, s]));
+  const mediaById = new Map((scenes?.media ?? []).map((m) => [m.sourceId, m]));
   const items = scene ? [...scene.items].reverse() : [];
   const top = (scene?.items.length ?? 0) - 1;
 
@@ -58,6 +60,7 @@ export function Sources() {
                     <Icon name={source ? kindIcon(source) : '⧉'} />
                   </span>
                   <span className="row-name">{name}</span>
+                  {mediaById.has(item.sourceId) && <MediaTime media={mediaById.get(item.sourceId)!} />}
                   {status && (
                     <span className={`badge badge-${status.state}`} title={status.reason}>
                       {status.state}
@@ -243,5 +246,24 @@ function AddSourceDialog({ kind, sceneId, onClose }: { kind: AddKind; sceneId: s
         <SubmitRow label="Add" />
       </form>
     </Modal>
+  );
+}
+
+/** A playing media file's time left (a feed's, or a file of unknown length's, time played), ticking. */
+function MediaTime({ media }: { media: MediaStatus }) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (media.playingSinceMs === null) return;
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), 500);
+    return () => clearInterval(timer);
+  }, [media.playingSinceMs]);
+  const position = mediaPosition(media, now);
+  if (position === null) return null;
+  const left = media.durationMs === null ? null : media.durationMs - position;
+  return (
+    <span className="media-time" title={left === null ? 'Playing for' : 'Time left'}>
+      {left === null ? formatDuration(position / 1000) : `-${formatDuration(Math.ceil(left / 1000))}`}
+    </span>
   );
 }
