@@ -265,6 +265,7 @@ export const COMMAND_ARGS = {
   setSourceAudio: args([id, AudioPatchSchema]),
   setMasterAudio: args([AudioPatchSchema]),
   mediaAction: args([id, v.picklist(MEDIA_ACTIONS, `action must be one of ${MEDIA_ACTIONS.join(', ')}`)]),
+  seekMedia: args([id, v.pipe(v.number('positionMs must be a number'), v.minValue(0, 'positionMs must be 0 or more'))]),
   setObsWebSocket: args([obsWebSocketPatchSchema]),
   getObsWebSocketPassword: args([]),
 } as const;

@@ -449,6 +449,8 @@ export interface StudioCommands {
    * the last picture.
    */
   mediaAction(sourceId: string, action: MediaAction): Promise<void>;
+  /** Plays a media file from `positionMs` in (past its end: from its end), whether it was playing, ended or stopped. */
+  seekMedia(sourceId: string, positionMs: number): Promise<void>;
   /**
    * obs-websocket (off until turned on): on or off, its port, its password (one is made the first time it
    * is turned on). Whoever hosts the studio starts or stops the server and reports `listening` in the state.
@@ -510,6 +512,7 @@ export const STUDIO_COMMANDS = [
   'setSourceAudio',
   'setMasterAudio',
   'mediaAction',
+  'seekMedia',
   'setObsWebSocket',
   'getObsWebSocketPassword',
 ] as const satisfies ReadonlyArray<keyof StudioCommands>;

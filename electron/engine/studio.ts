@@ -490,6 +490,10 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
     return this.command('mediaAction', args, (sourceId, action) => this.scenes.mediaAction(sourceId, action));
   }
 
+  seekMedia(...args: [string, number]): Promise<void> {
+    return this.command('seekMedia', args, (sourceId, positionMs) => this.scenes.seekMedia(sourceId, positionMs));
+  }
+
   setObsWebSocket(...args: [ObsWebSocketPatch]): Promise<ObsWebSocketView> {
     return this.command('setObsWebSocket', args, async (patch) => {
       if (this.obsWebSocketFixed) {

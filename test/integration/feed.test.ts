@@ -210,6 +210,28 @@ describe('SourceFeed with the real FFmpeg', () => {
       expect(states[2]!.reason).toBe('"Camera" was stopped.');
     });
 
+    it('starts a media file at a later time when asked: FFmpeg seeks before reading', async () => {
+      // One second of red, then three of blue: the first picture tells where playback began.
+      const twoColours = join(dir, 'two-colours.mkv');
+      await promisify(execFile)(ffmpegPath, [
+        '-hide_banner', '-loglevel', 'error', '-y',
+        '-f', 'lavfi', '-i', 'color=c=red:s=160x120:r=30:d=1,format=yuv420p', '-f', 'lavfi', '-i', 'color=c=blue:s=160x120:r=30:d=3,format=yuv420p',
+        '-filter_complex', '[0][1]concat=n=2:v=1', '-c:v', 'mpeg4', '-q:v', '2', twoColours,
+      ]);
+      const media = feed({ args: [], url: twoColours, kind: 'video' }, { onEnd: 'hold' });
+      const { reach } = recordStates(media);
+      const firsts = firstPictures(media);
+      // Y of the picture's centre: red is dark (81), blue darker still (41).
+      const luma = (picture: Buffer): number => picture[(H / 2) * W + W / 2]!;
+      media.start();
+      await reach('live');
+      await media.restart(2000);
+      await reach('live');
+      await media.restart();
+      await reach('live');
+      expect(firsts.map(luma).map((y) => (Math.abs(y - 81) < 12 ? 'red' : Math.abs(y - 41) < 12 ? 'blue' : y))).toEqual(['red', 'blue', 'red']);
+    });
+
     it("with 'loop' keeps delivering", async () => {
       const media = feed({ args: [], url: clip, kind: 'video' }, { onEnd: 'loop' });
       const { states, reach } = recordStates(media);

@@ -279,7 +279,7 @@ describe('the obs-websocket front on a real studio', () => {
 
   it('plays a media file a client adds, with its sound on the mixer and its status', async () => {
     const file = join(profileDir, 'media', 'clip.mp4');
-    copyFileSync(await makeClip(), file);
+    copyFileSync(await makeClip(10), file);
     const since = events.length;
     await ok('CreateInput', { sceneName: 'two', inputName: 'Clip', inputKind: 'ffmpeg_source', inputSettings: { local_file: file } });
     expect(await ok('GetInputVolume', { inputName: 'Clip' })).toEqual({ inputVolumeMul: 1, inputVolumeDb: 0 });
@@ -295,9 +295,9 @@ describe('the obs-websocket front on a real studio', () => {
     await until(async () => (await mediaState()) === 'OBS_MEDIA_STATE_PLAYING');
     // Its length as FFmpeg reads it, and where it is (a Stream Deck shows the time left).
     const playing = await ok('GetMediaInputStatus', { inputName: 'Clip' });
-    expect(playing.mediaDuration).toBe(4000);
+    expect(playing.mediaDuration).toBe(10_000);
     expect(playing.mediaCursor).toBeGreaterThanOrEqual(0);
-    expect(playing.mediaCursor).toBeLessThanOrEqual(4000);
+    expect(playing.mediaCursor).toBeLessThanOrEqual(10_000);
     const stopped = events.length;
     await media('STOP');
     expect(await ok('GetMediaInputStatus', { inputName: 'Clip' })).toEqual({ mediaState: 'OBS_MEDIA_STATE_STOPPED', mediaDuration: null, mediaCursor: null });
@@ -308,11 +308,23 @@ describe('the obs-websocket front on a real studio', () => {
     await until(async () => (await mediaState()) === 'OBS_MEDIA_STATE_PLAYING');
     await eventOf('MediaInputPlaybackStarted', (d) => d.inputName === 'Clip' && d.inputUuid === obsUuid(clipId), played);
     expect(await refused('TriggerMediaInputAction', { inputName: 'Clip', mediaAction: 'OBS_WEBSOCKET_MEDIA_INPUT_ACTION_PAUSE' })).toMatchObject({ code: 702, comment: expect.stringMatching(/cannot pause/) });
+
+    // Set Media Time and scrub: it plays from there (the position counts from where it began).
+    const cursor = async (): Promise<number> => (await ok('GetMediaInputStatus', { inputName: 'Clip' })).mediaCursor as number;
+    await ok('SetMediaInputCursor', { inputName: 'Clip', mediaCursor: 6000 });
+    await until(async () => (await mediaState()) === 'OBS_MEDIA_STATE_PLAYING');
+    expect(await cursor()).toBeGreaterThanOrEqual(6000);
+    await ok('OffsetMediaInputCursor', { inputName: 'Clip', mediaCursorOffset: -5000 });
+    await until(async () => (await mediaState()) === 'OBS_MEDIA_STATE_PLAYING');
+    expect(await cursor()).toBeLessThan(6000);
+    expect(await refused('SetMediaInputCursor', { inputName: 'Clip', mediaCursor: -5 })).toMatchObject({ code: 402 });
+    expect(await refused('SetMediaInputCursor', { inputName: 'red', mediaCursor: 0 })).toMatchObject({ code: 604 });
     expect(await refused('TriggerMediaInputAction', { inputName: 'Clip', mediaAction: 'PLAY' })).toMatchObject({ code: 400 });
     expect(await refused('TriggerMediaInputAction', { inputName: 'red', mediaAction: 'OBS_WEBSOCKET_MEDIA_INPUT_ACTION_RESTART' })).toMatchObject({ code: 604 });
     // The studio's own command (the studio's fronts) refuses the same, and an action it does not know.
     await expect(studio.mediaAction(sourceNamed(await state(), 'red').id, 'restart')).rejects.toThrow('"red" is not a media source: only media files and network feeds can be played, restarted or stopped');
     await expect(studio.mediaAction(clipId, 'pause' as 'play')).rejects.toThrow(/action must be one of play, restart, stop/);
+    await expect(studio.seekMedia(sourceNamed(await state(), 'red').id, 0)).rejects.toThrow('"red" is not a media file: only a file has a position to go to');
 
     await ok('SetCurrentProgramScene', { sceneName: 'one' });
     await ok('RemoveInput', { inputName: 'Clip' });

@@ -292,14 +292,14 @@ export class Compositor extends EventEmitter<CompositorEvents> {
     });
   }
 
-  /** Plays, restarts or stops the capture of a media source (see StudioCommands.mediaAction). */
-  async mediaAction(sourceId: string, action: MediaAction): Promise<void> {
+  /** Plays, restarts (from its start or `fromMs` in) or stops the capture of a media source (see StudioCommands.mediaAction). */
+  async mediaAction(sourceId: string, action: MediaAction, fromMs = 0): Promise<void> {
     const feed = this.feeds.get(sourceId)?.feed;
     const name = this.collection.sources.find((s) => s.id === sourceId)?.name ?? sourceId;
     if (!feed) throw new UplinkError('MEDIA_NOT_RUNNING', `"${name}" is not playing: it is in no scene, or its file cannot be read`);
     if (action === 'stop') return feed.hold(`"${name}" was stopped.`);
     if (action === 'play' && feed.state !== 'ended') return;
-    await feed.restart();
+    await feed.restart(fromMs);
   }
 
   async stop(): Promise<void> {

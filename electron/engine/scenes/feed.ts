@@ -368,15 +368,15 @@ export class SourceFeed extends EventEmitter<SourceFeedEvents> {
   }
 
   /**
-   * Opens the source again from its start (a media file plays from its first frame; an ended one plays
-   * again); the item shows its last picture until the first new one. Nothing while stopped.
+   * Opens the source again from its start, or `fromMs` into a media file (an ended one plays again); the
+   * item shows its last picture until the first new one. Nothing while stopped.
    */
-  async restart(): Promise<void> {
+  async restart(fromMs = 0): Promise<void> {
     if (this.stateNow === 'stopped') return;
     const proc = this.end();
     this.attempt = 0;
     this.setState('opening');
-    this.launch();
+    this.launch(fromMs);
     await proc?.stop(STOP_GRACE_MS);
   }
 
@@ -409,10 +409,12 @@ export class SourceFeed extends EventEmitter<SourceFeedEvents> {
     return this.sound ? this.sound.take(bytes) : Buffer.alloc(bytes);
   }
 
-  private launch(): void {
+  private launch(fromMs = 0): void {
     this.picture?.discardPartial();
     this.sound?.discardPartial();
-    const proc = new FfmpegProcess({ ffmpegPath: this.spec.ffmpegPath, args: this.args, extraPipes: this.spec.audio ? 1 : 0, rawFrames: this.spec.video !== undefined });
+    // A later start: FFmpeg seeks the input before reading it (a loop then starts over from the beginning).
+    const args = fromMs > 0 ? captureArgs({ ...this.spec, input: { ...this.spec.input, args: ['-ss', (fromMs / 1000).toFixed(3), ...this.spec.input.args] } }) : this.args;
+    const proc = new FfmpegProcess({ ffmpegPath: this.spec.ffmpegPath, args, extraPipes: this.spec.audio ? 1 : 0, rawFrames: this.spec.video !== undefined });
     this.current = proc;
     this.currentExited = false;
     this.deliveredThisRun = false;

@@ -14,7 +14,7 @@ import type { ProgramSource } from '../ffmpeg/program-encoder.js';
 import { Compositor } from './compositor.js';
 import { gatherContext } from './context.js';
 import type { FeedStateChange } from './feed.js';
-import { type Collection, referenceProblems } from './model.js';
+import { type Collection, type Source, referenceProblems } from './model.js';
 import type { PlanContext } from './plan.js';
 import type { PreviewOptions } from './preview.js';
 
@@ -42,6 +42,8 @@ export class StudioScenes extends EventEmitter<StudioScenesEvents> {
   private readonly statuses = new Map<string, SourceStatus>();
   /** When each media file or network feed began its current playback (epoch ms). */
   private readonly playingSince = new Map<string, number>();
+  /** Where the next playback of a media file begins (seekMedia), until it does. */
+  private readonly startsAt = new Map<string, number>();
   /** Media sources the streamer stopped (mediaAction 'stop'), until played again. */
   private readonly stoppedByUser = new Set<string>();
   /** Sources that stalled or were lost and are not live again yet. */
@@ -163,8 +165,7 @@ export class StudioScenes extends EventEmitter<StudioScenesEvents> {
 
   /** Plays, restarts or stops a media file or network feed (see StudioCommands.mediaAction). */
   async mediaAction(sourceId: string, action: MediaAction): Promise<void> {
-    const source = this.current().sources.find((s) => s.id === sourceId);
-    if (!source) throw new InvalidInputError('NO_SUCH_SOURCE', 'sourceId', `there is no source "${sourceId}"`);
+    const source = this.mediaSource(sourceId);
     if (source.kind !== 'media' && source.kind !== 'network') {
       throw new InvalidInputError('NOT_MEDIA', 'sourceId', `"${source.name}" is not a media source: only media files and network feeds can be played, restarted or stopped`);
     }
@@ -174,6 +175,22 @@ export class StudioScenes extends EventEmitter<StudioScenesEvents> {
       this.stoppedByUser.add(sourceId);
       this.emit('changed');
     }
+  }
+
+  /** Plays a media file from `positionMs` in (see StudioCommands.seekMedia). */
+  async seekMedia(sourceId: string, positionMs: number): Promise<void> {
+    const source = this.mediaSource(sourceId);
+    if (source.kind !== 'media') throw new InvalidInputError('NOT_MEDIA', 'sourceId', `"${source.name}" is not a media file: only a file has a position to go to`);
+    const durationMs = this.context?.fileDurations?.get(source.settings.file);
+    const from = Math.round(durationMs === undefined ? positionMs : Math.min(positionMs, durationMs));
+    this.startsAt.set(sourceId, from);
+    await this.compositor!.mediaAction(sourceId, 'restart', from);
+  }
+
+  private mediaSource(sourceId: string): Source {
+    const source = this.current().sources.find((s) => s.id === sourceId);
+    if (!source) throw new InvalidInputError('NO_SUCH_SOURCE', 'sourceId', `there is no source "${sourceId}"`);
+    return source;
   }
 
   async dispose(): Promise<void> {
@@ -201,8 +218,13 @@ export class StudioScenes extends EventEmitter<StudioScenesEvents> {
   private onSource(change: FeedStateChange): void {
     // A playback begins when the source goes live after opening (not when it is back from a stall).
     const before = this.statuses.get(change.sourceId)?.state;
-    if (change.state === 'live' && before === 'opening') this.playingSince.set(change.sourceId, Date.now());
+    if (change.state === 'live' && before === 'opening') {
+      this.playingSince.set(change.sourceId, Date.now() - (this.startsAt.get(change.sourceId) ?? 0));
+      this.startsAt.delete(change.sourceId);
+    }
     if (change.state !== 'live' && change.state !== 'stalled') this.playingSince.delete(change.sourceId);
+    // A run reopened after a loss starts from the beginning.
+    if (change.state === 'lost' || change.state === 'ended' || change.state === 'stopped') this.startsAt.delete(change.sourceId);
     if (change.state === 'opening') this.stoppedByUser.delete(change.sourceId);
     // Back from a stall or a loss (through 'opening' again after a loss), not just opened.
     const troubled = this.troubled.has(change.sourceId);

@@ -26,6 +26,13 @@ const MEDIA_INPUT_ACTIONS = {
   OBS_WEBSOCKET_MEDIA_INPUT_ACTION_PREVIOUS: null,
 } as const satisfies Record<string, MediaAction | 'pause' | null>;
 
+/** A media file input: the one kind with a position (a network stream has none). */
+function mediaFile(c: Collection, f: Fields): Source {
+  const input = inputFrom(c, f);
+  if (input.kind !== 'media') fail(RequestStatus.InvalidResourceState, 'The specified input is not a media file: only a file has a position.');
+  return input;
+}
+
 function audioInput(c: Collection, f: Fields): Source {
   const input = inputFrom(c, f);
   if (!hasAudioControls(input)) fail(RequestStatus.InvalidResourceState, NO_AUDIO);
@@ -237,6 +244,24 @@ export const inputRequests = {
     const mediaAction = MEDIA_INPUT_ACTIONS[action as keyof typeof MEDIA_INPUT_ACTIONS];
     if (mediaAction === 'pause') fail(RequestStatus.RequestProcessingFailed, 'Uplink cannot pause a media input: stop it, or restart it from its start.');
     if (mediaAction !== null) await ctx.port.commands.mediaAction(input.id, mediaAction);
+    return undefined;
+  },
+
+  /** Goes to a position (ms) of a media file: it plays from there. */
+  async SetMediaInputCursor(ctx, f) {
+    const input = mediaFile(await collectionOf(ctx), f);
+    await ctx.port.commands.seekMedia(input.id, f.number('mediaCursor', 0));
+    return undefined;
+  },
+
+  /** Moves a playing media file's position by an offset (ms, negative goes back), as a Stream Deck's scrub does. */
+  async OffsetMediaInputCursor(ctx, f) {
+    const input = mediaFile(await collectionOf(ctx), f);
+    const offset = f.number('mediaCursorOffset');
+    const media = (await ctx.state()).scenes?.media?.find((m) => m.sourceId === input.id);
+    const position = media ? mediaPosition(media, Date.now()) : null;
+    if (position === null) fail(RequestStatus.InvalidResourceState, 'The media input is not playing: it has no position to move.');
+    await ctx.port.commands.seekMedia(input.id, Math.max(0, position + offset));
     return undefined;
   },
 
