@@ -143,8 +143,7 @@ export class StudioScenes extends EventEmitter<StudioScenesEvents> {
     }
     this.collection = collection;
     this.context = context;
-    for (const map of [this.statuses, this.playingSince]) for (const id of map.keys()) if (!collection.sources.some((s) => s.id === id)) map.delete(id);
-    for (const id of this.stoppedByUser) if (!collection.sources.some((s) => s.id === id)) this.stoppedByUser.delete(id);
+    for (const id of this.statuses.keys()) if (!collection.sources.some((s) => s.id === id)) this.statuses.delete(id);
     this.emit('changed');
   }
 
@@ -170,7 +169,7 @@ export class StudioScenes extends EventEmitter<StudioScenesEvents> {
       throw new InvalidInputError('NOT_MEDIA', 'sourceId', `"${source.name}" is not a media source: only media files and network feeds can be played, restarted or stopped`);
     }
     await this.compositor!.mediaAction(sourceId, action);
-    // Played again, it opens (onSource lets go of this).
+    // Until it opens again (onSource).
     if (action === 'stop' && !this.stoppedByUser.has(sourceId)) {
       this.stoppedByUser.add(sourceId);
       this.emit('changed');
@@ -225,7 +224,8 @@ export class StudioScenes extends EventEmitter<StudioScenesEvents> {
     if (change.state !== 'live' && change.state !== 'stalled') this.playingSince.delete(change.sourceId);
     // A run reopened after a loss starts from the beginning.
     if (change.state === 'lost' || change.state === 'ended' || change.state === 'stopped') this.startsAt.delete(change.sourceId);
-    if (change.state === 'opening') this.stoppedByUser.delete(change.sourceId);
+    // Played again (or its capture ended: a source removed or changed).
+    if (change.state === 'opening' || change.state === 'stopped') this.stoppedByUser.delete(change.sourceId);
     // Back from a stall or a loss (through 'opening' again after a loss), not just opened.
     const troubled = this.troubled.has(change.sourceId);
     if (change.state === 'stalled' || change.state === 'lost') this.troubled.add(change.sourceId);
