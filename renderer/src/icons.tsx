@@ -34,6 +34,8 @@ const PATHS: Record<string, ReactNode> = {
   close: <path d="M6 6l12 12M18 6L6 18" />,
   pencil: <path d="M4 20h4L19 9l-4-4L4 16v4zM14 6l4 4" />,
   restart: <path d="M4 12a8 8 0 1 0 2.3-5.6M4 4v4h4" />,
+  play: <path d="M7 5l12 7-12 7z" />,
+  stop: <rect x="6" y="6" width="12" height="12" rx="1" />,
   speaker: (
     <>
       <path d="M11 5L6 9H2v6h4l5 4V5z" />

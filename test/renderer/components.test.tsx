@@ -9,6 +9,7 @@ import { Mixer } from '../../renderer/src/panels/Mixer.js';
 import { Scenes } from '../../renderer/src/panels/Scenes.js';
 import { OutputTab } from '../../renderer/src/panels/Settings.js';
 import { Sources } from '../../renderer/src/panels/Sources.js';
+import { Preview } from '../../renderer/src/preview/Preview.js';
 import { StoreContext, createAppStore } from '../../renderer/src/store.js';
 import { FakeChannel, collection, studioState } from './fakes.js';
 
@@ -117,6 +118,35 @@ describe('Scenes', () => {
     await userEvent.clear(name);
     await userEvent.type(name, 'Be right back{Enter}');
     expect(calls()).toContainEqual(['renameScene', 's2', 'Be right back']);
+  });
+});
+
+describe('Media controls', () => {
+  it('the selected media file gets restart, stop or play, and a position to seek to, in the preview bar', async () => {
+    const { wrap, calls, store } = setup();
+    const c = collection();
+    c.sources.push({ id: 'clip', name: 'Intro', kind: 'media', settings: { file: '/videos/intro.mp4', loop: false } });
+    c.scenes[0]!.items.push({ id: 'i3', sourceId: 'clip', x: 0, y: 0, width: 640, height: 360, crop: { top: 0, right: 0, bottom: 0, left: 0 }, visible: true, locked: false });
+    const playing = { sourceId: 'clip', durationMs: 4000, loop: false, playingSinceMs: Date.now() - 1500, stopped: false };
+    act(() => store.getState().applyState(studioState({ revision: 2, scenes: { collection: c, programSceneId: 's1', sources: [], media: [playing] } })));
+    wrap(<Preview />);
+    // Nothing selected, or a camera: the bar shows the hints.
+    expect(screen.queryByRole('group', { name: 'Media controls of Intro' })).toBeNull();
+    act(() => store.getState().select('i3'));
+    const bar = screen.getByRole('group', { name: 'Media controls of Intro' });
+    expect(bar.textContent).toContain('00:01 / 00:04');
+    await userEvent.click(screen.getByRole('button', { name: 'Stop Intro' }));
+    expect(calls()).toContainEqual(['mediaAction', 'clip', 'stop']);
+    const thumb = screen.getByRole('slider', { name: 'Position in Intro' });
+    thumb.focus();
+    await userEvent.keyboard('{ArrowRight}');
+    const seek = calls().find((call) => call[0] === 'seekMedia');
+    expect(seek?.[1]).toBe('clip');
+    expect(seek?.[2]).toBeGreaterThan(1500);
+
+    act(() => store.getState().applyState(studioState({ revision: 3, scenes: { collection: c, programSceneId: 's1', sources: [{ sourceId: 'clip', state: 'ended' }], media: [{ ...playing, playingSinceMs: null, stopped: true }] } })));
+    await userEvent.click(screen.getByRole('button', { name: 'Play Intro' }));
+    expect(calls()).toContainEqual(['mediaAction', 'clip', 'play']);
   });
 });
 

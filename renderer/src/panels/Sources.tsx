@@ -6,9 +6,9 @@
 import * as ContextMenu from '@radix-ui/react-context-menu';
 import * as DropdownMenu from '@radix-ui/react-dropdown-menu';
 import { type FormEvent, useEffect, useState } from 'react';
-import { type MediaAction, type MediaStatus, mediaPosition } from '../../../electron/contract.js';
-import { formatDuration } from '../format.js';
+import type { MediaAction } from '../../../electron/contract.js';
 import { Icon } from '../icons.js';
+import { MediaTime } from '../media.js';
 import { ADD_KINDS, type AddForm, type AddKind, addKindLabel, buildSourceInput, devicesFor, kindIcon, kindLabel } from '../sources.js';
 import { type PropertiesTab, selectRun, selectScenes, useApp } from '../store.js';
 import { DeviceOptions, SourcePropertiesDialog } from './SourceProperties.js';
@@ -249,21 +249,3 @@ function AddSourceDialog({ kind, sceneId, onClose }: { kind: AddKind; sceneId: s
   );
 }
 
-/** A playing media file's time left (a feed's, or a file of unknown length's, time played), ticking. */
-function MediaTime({ media }: { media: MediaStatus }) {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (media.playingSinceMs === null) return;
-    setNow(Date.now());
-    const timer = setInterval(() => setNow(Date.now()), 500);
-    return () => clearInterval(timer);
-  }, [media.playingSinceMs]);
-  const position = mediaPosition(media, now);
-  if (position === null) return null;
-  const left = media.durationMs === null ? null : media.durationMs - position;
-  return (
-    <span className="media-time" title={left === null ? 'Playing for' : 'Time left'}>
-      {left === null ? formatDuration(position / 1000) : `-${formatDuration(Math.ceil(left / 1000))}`}
-    </span>
-  );
-}

@@ -9,6 +9,7 @@ import * as ContextMenu from '@radix-ui/react-context-menu';
 import * as DropdownMenu from '@radix-ui/react-dropdown-menu';
 import { type CSSProperties, type KeyboardEvent, type PointerEvent, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { Canvas, Crop, ItemPatch, Scene, SceneItem, Source } from '../../../electron/contract.js';
+import { MediaBar } from '../media.js';
 import { naturalSize } from '../sources.js';
 import { selectRun, selectScenes, useApp, useAppStore } from '../store.js';
 import { attachProgramCanvas } from './program-canvas.js';
@@ -172,6 +173,8 @@ export function Preview() {
   };
 
   const selected = items.find((i) => i.id === selectedId) ?? null;
+  // A selected media file or network stream gets OBS's media controls in the bar.
+  const selectedMedia = selected ? scenes.media?.find((m) => m.sourceId === selected.sourceId) : undefined;
   const guideX = override && !override.released ? override.snappedX : null;
   const guideY = override && !override.released ? override.snappedY : null;
 
@@ -181,7 +184,11 @@ export function Preview() {
         <span className="preview-title">
           Program <span className="muted">· {scene.name}</span>
         </span>
-        <span className="muted preview-hint">Drag to move · Shift: no snapping · Alt-drag a handle: crop · Arrows: nudge</span>
+        {selectedMedia ? (
+          <MediaBar name={nameOf(selected!)} media={selectedMedia} ended={scenes.sources.some((s) => s.sourceId === selectedMedia.sourceId && s.state === 'ended')} />
+        ) : (
+          <span className="muted preview-hint">Drag to move · Shift: no snapping · Alt-drag a handle: crop · Arrows: nudge</span>
+        )}
         <TransformMenu scene={scene} item={selected} canvas={canvas} source={selected ? sourceById.get(selected.sourceId) : undefined} label="Transform" />
       </div>
       <div className="preview-area">
