@@ -209,7 +209,7 @@ const obsWebSocketPatchSchema = v.strictObject(
 /** What setObsWebSocket changes; a password left out is kept (one is made when first turned on). */
 export type ObsWebSocketPatch = v.InferOutput<typeof obsWebSocketPatchSchema>;
 
-/** What a media file source can be told while it runs (mediaAction). */
+/** What a media file or network feed can be told while it runs (mediaAction). */
 export const MEDIA_ACTIONS = ['play', 'restart', 'stop'] as const;
 export type MediaAction = (typeof MEDIA_ACTIONS)[number];
 

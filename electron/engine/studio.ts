@@ -432,9 +432,7 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
   }
 
   duplicateScene(...args: [string, string?]): Promise<string> {
-    return this.command('duplicateScene', args, (sceneId, name) =>
-      this.scenes.edit((c) => withResult(edit.duplicateScene(c, sceneId, name ?? `${c.scenes.find((s) => s.id === sceneId)?.name ?? 'Scene'} 2`, randomUUID), 'sceneId')),
-    );
+    return this.command('duplicateScene', args, (sceneId, name) => this.scenes.edit((c) => withResult(edit.duplicateScene(c, sceneId, name, randomUUID), 'sceneId')));
   }
 
   moveScene(...args: [string, number]): Promise<void> {
@@ -609,12 +607,12 @@ export class Studio extends EventEmitter<StudioEventArgs> implements StudioComma
     });
   }
 
-  /** Every FFmpeg the studio runs: the encoder's and, with scenes, the compositor's and every capture process. */
   /** The newest program picture, for a front that has just connected: it shows it without waiting for the next one. */
   get latestPreview(): PreviewFrame | undefined {
     return this.newestPreview;
   }
 
+  /** Every FFmpeg the studio runs: the encoder's and, with scenes, the compositor's and every capture process. */
   get pids(): number[] {
     return [...(this.broadcast?.encoder.pids ?? []), ...this.scenes.pids];
   }

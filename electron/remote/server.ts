@@ -346,7 +346,6 @@ function plain(res: ServerResponse, status: number, text: string, headers: Recor
   res.end(text);
 }
 
-
 async function isFile(path: string): Promise<boolean> {
   return stat(path).then(
     (info) => info.isFile(),

@@ -5,7 +5,7 @@
  */
 import { createContext, useContext } from 'react';
 import { type StoreApi, createStore, useStore } from 'zustand';
-import type { AudioLevels, Notice, ProgramStats, StudioCommands, StudioState } from '../../electron/contract.js';
+import type { AudioLevels, Notice, PreviewFrame, ProgramStats, StudioCommands, StudioState } from '../../electron/contract.js';
 import { type CommandResult, type ConnectionState, StudioCallError, type StudioClient } from './client.js';
 
 /** How long the stats charts look back. */
@@ -44,16 +44,11 @@ export interface PreviewSlice {
    * The newest program picture, as the engine sent it (JPEG). Drawn by ProgramPicture straight from the
    * store's subscription, outside React: a picture 30 times a second must not re-render components.
    */
-  preview: PreviewPicture | null;
+  preview: PreviewFrame | null;
   previewSeq: number;
-  setPreview(frame: PreviewPicture): void;
+  setPreview(frame: PreviewFrame): void;
   /** After a reconnect the engine's picture numbers may start again from 0. */
   resetPreviewSeq(): void;
-}
-
-export interface PreviewPicture {
-  seq: number;
-  jpeg: Uint8Array;
 }
 
 export interface ShownNotice extends Notice {

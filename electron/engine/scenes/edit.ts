@@ -68,10 +68,13 @@ export function addScene(c: Collection, name: string, newId: () => string): { co
   return { collection: { ...c, scenes: [...c.scenes, { id: sceneId, name: sceneName, items: [] }] }, sceneId };
 }
 
-/** A copy of a scene right after it: its items with new ids, showing the same sources (and nested scenes). */
-export function duplicateScene(c: Collection, sceneId: string, name: string, newId: () => string): { collection: Collection; sceneId: string } {
+/**
+ * A copy of a scene right after it: its items with new ids, showing the same sources (and nested scenes),
+ * named `name` or "NAME 2".
+ */
+export function duplicateScene(c: Collection, sceneId: string, name: string | undefined, newId: () => string): { collection: Collection; sceneId: string } {
   const index = sceneIndex(c, sceneId);
-  const sceneName = checkName(name);
+  const sceneName = checkName(name ?? `${c.scenes[index]!.name} 2`);
   const copyId = freshId(newId, topLevelIds(c));
   const itemIds = new Set<string>();
   const items = c.scenes[index]!.items.map((item) => {

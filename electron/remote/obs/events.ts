@@ -94,10 +94,7 @@ export function stateEvents(prev: StudioState, next: StudioState, numbers: Scene
   }
 
   if (next.scenes !== null && prev.scenes !== null) {
-    if (before.transition.kind !== after.transition.kind) {
-      const { transitionName, transitionUuid } = transitionOf(after.transition);
-      out.push(event('CurrentSceneTransitionChanged', Transitions, { transitionName, transitionUuid }));
-    }
+    if (before.transition.kind !== after.transition.kind) out.push(event('CurrentSceneTransitionChanged', Transitions, transitionRef(after)));
     if (before.transition.durationMs !== after.transition.durationMs) {
       out.push(event('CurrentSceneTransitionDurationChanged', Transitions, { transitionDuration: after.transition.durationMs }));
     }

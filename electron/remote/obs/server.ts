@@ -289,7 +289,6 @@ function obsListenError(err: NodeJS.ErrnoException, host: string, port: number):
   return new UplinkError('LISTEN_FAILED', `obs-websocket cannot listen on ${host}:${port}: ${err.message}`, { cause: err });
 }
 
-
 function rawBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
   return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);

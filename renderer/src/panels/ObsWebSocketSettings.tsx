@@ -1,6 +1,6 @@
 /**
- * Settings → Remote control (obs-websocket): lets Stream Deck plugins, Bitfocus Companion, Touch Portal and other tools
- * that speak obs-websocket 5 drive the studio. Off until turned on; the studio makes a password the first
+ * Settings → Remote control (obs-websocket): lets Stream Deck plugins, Bitfocus Companion, Touch Portal
+ * and other tools that speak obs-websocket 5 drive the studio. Off until turned on; the studio makes a password the first
  * time, and this tab shows it only on request (as OBS's "Show Connect Info" does) so that it is not on
  * screen during a stream. Whether the server listens, or why not, comes from the engine's state.
  */

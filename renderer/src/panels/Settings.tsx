@@ -1,9 +1,9 @@
 /**
  * Settings: destinations (service presets, server, stream key, enable, health), video (canvas and output
  * size, fps), output (encoder, bitrate, keyframe interval, preset), audio devices, recording (folder and
- * format), hotkeys (the desktop app's), FFmpeg, and remote control (obs-websocket). Forms hold what is being typed; saving calls the
- * contract, and a refusal is shown at the field it names. While live, every field says what a change
- * does to the stream (applies.ts).
+ * format), hotkeys (the desktop app's), FFmpeg, and remote control (obs-websocket). Forms hold what is
+ * being typed; saving calls the contract, and a refusal is shown at the field it names. While live, every
+ * field says what a change does to the stream (applies.ts).
  */
 import * as Switch from '@radix-ui/react-switch';
 import * as Tabs from '@radix-ui/react-tabs';

@@ -27,7 +27,6 @@ import { FormError } from './settings-common.js';
 import { useRead } from './useRead.js';
 import { Modal, SubmitRow, closeWith } from './Modal.js';
 
-
 /** A device picker's options: the system default ('' ), a saved device not connected now, and the devices of the kind. */
 export function DeviceOptions({ loading, choices, missing }: { loading: boolean; choices: readonly CaptureDevice[]; missing?: { id: string; name: string } | undefined }) {
   return (
@@ -51,7 +50,7 @@ export function SourcePropertiesDialog({ source, item, sceneId, tab, onClose }: 
       size="medium"
       title={
         <>
-      {source.name} <span className="muted">· {kindLabel(source)}</span>
+          {source.name} <span className="muted">· {kindLabel(source)}</span>
         </>
       }
       closeLabel="Close properties"

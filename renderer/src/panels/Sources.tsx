@@ -48,7 +48,7 @@ export function Sources() {
             const status = statusById.get(item.sourceId);
             const open = (tab: PropertiesTab) => () => setEditing({ itemId: item.id, tab });
             // A media file or network feed: stopped (or at its end) it plays again; playing, it can be stopped.
-            const playable = source?.kind === 'media' || source?.kind === 'network';
+            const playback = mediaById.get(item.sourceId);
             const ended = status?.state === 'ended';
             const media = (action: MediaAction) => () => void run('mediaAction', item.sourceId, action);
             return (
@@ -60,7 +60,7 @@ export function Sources() {
                     <Icon name={source ? kindIcon(source) : '⧉'} />
                   </span>
                   <span className="row-name">{name}</span>
-                  {mediaById.has(item.sourceId) && <MediaTime media={mediaById.get(item.sourceId)!} />}
+                  {playback && <MediaTime media={playback} />}
                   {status && (
                     <span className={`badge badge-${status.state}`} title={status.reason}>
                       {status.state}
@@ -68,7 +68,7 @@ export function Sources() {
                   )}
                 </button>
                 <span className="row-tools">
-                  {playable && (
+                  {playback && (
                     <button type="button" className="icon-btn" aria-label={`Restart ${name}`} title="Play from the start" onClick={media('restart')}>
                       <Icon name="restart" />
                     </button>
@@ -108,7 +108,7 @@ export function Sources() {
                         Transform…
                       </ContextMenu.Item>
                     )}
-                    {playable && (
+                    {playback && (
                       <>
                         <ContextMenu.Separator className="menu-sep" />
                         <ContextMenu.Item className="menu-item" onSelect={media('restart')}>

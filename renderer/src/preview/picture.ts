@@ -12,11 +12,7 @@
  * ImageDecoder and drawing the frame on a 2D canvas was measured too: the colour conversion in
  * drawImage ran on the main thread and cost more.)
  */
-
-export interface Picture {
-  seq: number;
-  jpeg: Uint8Array;
-}
+import type { PreviewFrame } from '../../../electron/contract.js';
 
 /** The canvas side, narrowed so that tests can hand in a stand-in. */
 export interface PictureSurface {
@@ -42,7 +38,7 @@ export async function decodeJpeg(jpeg: Uint8Array): Promise<Decoded<ImageBitmap>
 }
 
 export class PicturePainter<T> {
-  private pending: Picture | undefined;
+  private pending: PreviewFrame | undefined;
   private busy = false;
   private closed = false;
   private shown = -1;
@@ -55,7 +51,7 @@ export class PicturePainter<T> {
   ) {}
 
   /** The newest picture: shown as soon as the one being decoded is done (older pictures in between are skipped). */
-  show(picture: Picture): void {
+  show(picture: PreviewFrame): void {
     if (this.closed || picture.seq <= this.shown) return;
     this.pending = picture;
     if (!this.busy) void this.drain();
