@@ -423,7 +423,7 @@ export interface StudioCommands {
   /** Returns the new scene's id. */
   addScene(name: string): Promise<string>;
   renameScene(sceneId: string, name: string): Promise<void>;
-  /** A copy of the scene right after it (its items showing the same sources), named `name` or "NAME 2"; returns its id. */
+  /** A copy of the scene right after it (its items showing the same sources), named `name`, or "NAME 2" (the next free number); returns its id. */
   duplicateScene(sceneId: string, name?: string): Promise<string>;
   /** Where the scene goes in the scene list: 0 is the top. */
   moveScene(sceneId: string, toIndex: number): Promise<void>;

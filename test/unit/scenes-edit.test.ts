@@ -133,6 +133,14 @@ describe('scenes', () => {
     expectRefused(() => duplicateScene(fixture(), 'main', '', ids()), 'INVALID_NAME', 'name', 'a name cannot be empty');
   });
 
+  it('duplicateScene without a name names the copy "NAME 2", or the next number no scene or source has', () => {
+    const newId = ids();
+    const once = duplicateScene(fixture(), 'brb', undefined, newId);
+    expect(scene(once.collection, once.sceneId).name).toBe(`${scene(fixture(), 'brb').name} 2`);
+    const twice = duplicateScene(once.collection, 'brb', undefined, newId);
+    expect(scene(twice.collection, twice.sceneId).name).toBe(`${scene(fixture(), 'brb').name} 3`);
+  });
+
   it('renameScene changes only the name', () => {
     const c = renameScene(fixture(), 'main', ' Gameplay ');
     expect(scene(c, 'main')).toEqual({ ...scene(fixture(), 'main'), name: 'Gameplay' });

@@ -70,11 +70,11 @@ export function addScene(c: Collection, name: string, newId: () => string): { co
 
 /**
  * A copy of a scene right after it: its items with new ids, showing the same sources (and nested scenes),
- * named `name` or "NAME 2".
+ * named `name`, or "NAME 2" (3, 4... when that name is taken: obs-websocket clients name scenes).
  */
 export function duplicateScene(c: Collection, sceneId: string, name: string | undefined, newId: () => string): { collection: Collection; sceneId: string } {
   const index = sceneIndex(c, sceneId);
-  const sceneName = checkName(name ?? `${c.scenes[index]!.name} 2`);
+  const sceneName = checkName(name ?? copyName(c, c.scenes[index]!.name));
   const copyId = freshId(newId, topLevelIds(c));
   const itemIds = new Set<string>();
   const items = c.scenes[index]!.items.map((item) => {
@@ -85,6 +85,14 @@ export function duplicateScene(c: Collection, sceneId: string, name: string | un
   const scenes = [...c.scenes];
   scenes.splice(index + 1, 0, { id: copyId, name: sceneName, items });
   return { collection: { ...c, scenes }, sceneId: copyId };
+}
+
+/** "NAME 2", or the first of "NAME 3", "NAME 4"... that no source or scene has. */
+function copyName(c: Collection, name: string): string {
+  const taken = new Set([...c.sources, ...c.scenes].map((thing) => thing.name));
+  let n = 2;
+  while (taken.has(`${name} ${n}`)) n++;
+  return `${name} ${n}`;
 }
 
 export function renameScene(c: Collection, sceneId: string, name: string): Collection {
